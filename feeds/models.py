@@ -1,0 +1,157 @@
+"""The frozen data types that flow through the pipeline: articles, images, channels, feeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+Format = Literal["rss", "atom"]
+BodyFormat = Literal["markdown", "wire"]
+
+
+@dataclass(frozen=True, slots=True)
+class Author:
+    """A byline: a name, and optionally an e-mail address, a web page and a social handle."""
+
+    name: str
+    email: str = ""
+    uri: str = ""
+    handle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A related link; `url` may be empty when the source names a story without its address."""
+
+    title: str
+    url: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef:
+    """An image as an article declares it, before the file is read.
+
+    Attributes:
+        path: The image file inside the repository (absolute, already checked to stay inside).
+        line: 1-based line of the declaration in the article file (0 when implicit).
+    """
+
+    path: Path
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    title: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A publishable image: the file's facts plus the article's words about it.
+
+    Attributes:
+        url: Absolute public URL of the published copy.
+        media_type: Sniffed from the bytes, e.g. ``image/jpeg``.
+        length: Exact byte count of the published file.
+        source: The file in the repository.
+        media_path: Path of the published copy relative to the output media folder (POSIX).
+    """
+
+    url: str
+    media_type: str
+    length: int
+    width: int | None
+    height: int | None
+    source: Path
+    media_path: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """An article's metadata as read by the cheap scan; the body is loaded only when selected.
+
+    Attributes:
+        id: Stable forever: from front matter, else derived from the repository path.
+        source: The article file.
+        rel_path: The article's path relative to the repository (POSIX), for messages and ids.
+        summary: From front matter; empty means "derive from the body when rendering".
+        body_format: Which reader turns the body into HTML.
+        body_line: 1-based line where the body starts in `source`.
+    """
+
+    id: str
+    source: Path
+    rel_path: str
+    title: str
+    slug: str
+    url: str
+    published: datetime
+    updated: datetime
+    authors: tuple[Author, ...]
+    summary: str
+    categories: tuple[str, ...]
+    images: tuple[ImageRef, ...]
+    related: tuple[Link, ...]
+    draft: bool
+    body_format: BodyFormat
+    body_line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A selected article, ready to render: its body as safe HTML and its images resolved."""
+
+    article: Article
+    content_html: str
+    summary: str
+    images: tuple[Image, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """The site a feed belongs to."""
+
+    title: str
+    url: str
+    description: str
+    language: str
+    timezone: str
+    author: Author | None = None
+    copyright: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One configured feed: which formats, how many items, where its files go.
+
+    Attributes:
+        path: Sub-folder of the output folder for this feed's files ("" for the top).
+    """
+
+    name: str
+    formats: tuple[Format, ...]
+    limit: int
+    title: str
+    description: str
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFeed:
+    """One serialised feed document, not yet validated or written.
+
+    Attributes:
+        rel_path: Path of the file relative to the output folder (POSIX), e.g. ``rss.xml``.
+    """
+
+    spec: FeedSpec
+    format: Format
+    rel_path: str
+    url: str
+    body: bytes
+    article_ids: tuple[str, ...]
