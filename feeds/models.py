@@ -80,6 +80,7 @@ class Article:
         source: The article file.
         rel_path: The article's path relative to the repository (POSIX), for messages and ids.
         summary: From front matter; empty means "derive from the body when rendering".
+        section: The article's top folder in the repository ("" at the top level).
         body_format: Which reader turns the body into HTML.
         body_line: 1-based line where the body starts in `source`.
     """
@@ -95,6 +96,8 @@ class Article:
     authors: tuple[Author, ...]
     summary: str
     categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    section: str
     images: tuple[ImageRef, ...]
     related: tuple[Link, ...]
     draft: bool
@@ -104,12 +107,19 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A selected article, ready to render: its body as safe HTML and its images resolved."""
+    """A selected article, ready to render: its body as safe HTML and its images resolved.
+
+    Attributes:
+        images: The declared images (lead first): enclosures and media:content.
+        inline_images: Repository files the body shows that are not declared images; they are
+            published with the feed but travel only inside the content.
+    """
 
     article: Article
     content_html: str
     summary: str
     images: tuple[Image, ...]
+    inline_images: tuple[Image, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +149,15 @@ class FeedSpec:
     title: str
     description: str
     path: str
+
+    def file_for(self, fmt: Format) -> str:
+        """The feed file of one format, relative to the output folder (POSIX)."""
+        name = FEED_FILE_NAMES[fmt]
+        return f"{self.path.strip('/')}/{name}" if self.path.strip("/") else name
+
+
+#: File name of each format inside a feed's folder.
+FEED_FILE_NAMES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
 
 
 @dataclass(frozen=True, slots=True)

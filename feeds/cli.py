@@ -1,0 +1,150 @@
+"""The `feeds` command: argparse sub-commands, logging set-up and the single error boundary."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from feeds import __version__
+from feeds.config import load_config
+from feeds.errors import ExitStatus, FeedsError, UsageError
+from feeds.pipeline import feed_paths, publish
+from feeds.report import format_reports
+from feeds.sources import read_targets
+from feeds.validate import Limits, validate_feed
+
+log = logging.getLogger("feeds")
+
+DEFAULT_CONFIG = Path("config.toml")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors as `UsageError` instead of exiting by itself."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _parse_now(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date and time such as 2026-03-02T08:00:00+01:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}+00:00")
+    return moment
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command-line grammar (also used by the README's CLI reference)."""
+    parser = _Parser(prog="feeds", description="Publish validated RSS and Atom feeds from an article repository.")
+    parser.add_argument("--version", action="version", version=f"feeds {__version__}")
+    parser.add_argument("--traceback", action="store_true", help="show the full traceback of internal errors")
+    verbosity = parser.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print only problems")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="also print every file written")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+
+    build = commands.add_parser("build", help="build the feeds once and write the changed files")
+    build.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG, help="configuration file (default: ./config.toml)")
+    build.add_argument("--strict", action="store_true", help="fail without writing anything if any article has a problem")
+    build.add_argument("--dry-run", action="store_true", help="render and validate, write nothing")
+    build.add_argument(
+        "--now",
+        type=_parse_now,
+        metavar="DATETIME",
+        help="publish as of this moment (ISO 8601 with offset; default: the current time)",
+    )
+
+    check = commands.add_parser("validate", help="validate RSS / Atom feed files, folders or URLs")
+    check.add_argument("targets", nargs="*", metavar="PATH|URL", help="feeds to check (default: the configured feeds)")
+    check.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG, help="configuration whose feeds to check when no PATH is given")
+    check.add_argument("--format", choices=("text", "json", "junit", "github"), default="text", help="report format (default: text)")
+    check.add_argument("--strict", action="store_true", help="warnings fail too")
+    check.add_argument("--ignore", action="append", default=[], metavar="CODE", help="silence a rule (repeatable)")
+    check.add_argument("--max-bytes", type=int, default=Limits().max_bytes, help="refuse larger inputs")
+    check.add_argument("--timeout", type=float, default=Limits().fetch_timeout, help="seconds to wait for a URL")
+    return parser
+
+
+def _configure_logging(args: argparse.Namespace, stream: TextIO) -> None:
+    level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    root = logging.getLogger("feeds")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def _build(args: argparse.Namespace) -> ExitStatus:
+    config = load_config(args.config)
+    now = args.now or datetime.now(UTC)
+    result = publish(config, now=now, strict=args.strict, write=not args.dry_run)
+    for problem in result.problems:
+        log.warning("%s", problem)
+    written = result.written
+    summary = (
+        f"{len(result.feeds)} feed file(s) from {len(result.scan.articles)} article(s)"
+        + (
+            f": {len(written.written)} written, {len(written.unchanged)} unchanged, {len(written.removed)} removed"
+            if written
+            else ": dry run, nothing written"
+        )
+        + (f"; {len(result.problems)} article(s) skipped with problems" if result.problems else "")
+    )
+    log.info("%s", summary)
+    return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
+    limits = Limits(max_bytes=args.max_bytes, fetch_timeout=args.timeout)
+    targets: list[str] = list(args.targets)
+    if not targets:
+        config = load_config(args.config)
+        targets = [str(path) for path in feed_paths(config)]
+        missing = [t for t in targets if not Path(t).is_file()]
+        if missing:
+            raise UsageError(f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first")
+    documents = read_targets(targets, limits=limits)
+    reports = [validate_feed(data, source=name, limits=limits).without(args.ignore) for name, data in documents]
+    out.write(format_reports(reports, args.format, strict=args.strict))
+    passed = all(report.passed(strict=args.strict) for report in reports)
+    return ExitStatus.OK if passed else ExitStatus.FEED_INVALID
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+    """Run the command; the one place where errors become messages and exit statuses."""
+    out = stdout or sys.stdout
+    err = stderr or sys.stderr
+    traceback_wanted = "--traceback" in (argv if argv is not None else sys.argv[1:])
+    try:
+        args = build_parser().parse_args(argv)
+        _configure_logging(args, err)
+        if args.command == "build":
+            return int(_build(args))
+        return int(_validate(args, out))
+    except FeedsError as exc:
+        err.write(f"feeds: error: {exc}\n")
+        return int(exc.status)
+    except KeyboardInterrupt:
+        err.write("feeds: interrupted\n")
+        return 130
+    except Exception as exc:
+        if traceback_wanted:
+            raise
+        err.write(f"feeds: internal error: {type(exc).__name__}: {exc}\n(rerun with --traceback and report it)\n")
+        return int(ExitStatus.INTERNAL_ERROR)
+
+
+def entry_point() -> None:
+    """Console-script entry point."""
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""`publish(config, now)`: the whole build as one short recipe, from repository to output."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from feeds.config import Config
+from feeds.errors import ArticleError, FeedInvalid, StrictModeError
+from feeds.models import Article, Entry, FeedSpec, RenderedFeed
+from feeds.render import render_feed
+from feeds.repository import ScanResult, Site, load_entry, scan_repository
+from feeds.validate import Issue, ValidationReport, validate_feed
+from feeds.writer import WriteResult, write_output
+
+log = logging.getLogger(__name__)
+
+_ITEM_INDEX = re.compile(r"(?:item|entry)\[(\d+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """The outcome of one build: what was read, what validated, what changed on disk."""
+
+    scan: ScanResult
+    problems: tuple[ArticleError, ...]
+    feeds: tuple[RenderedFeed, ...]
+    reports: tuple[ValidationReport, ...]
+    written: WriteResult | None
+
+
+def is_published(article: Article, now: datetime) -> bool:
+    """Drafts and articles dated after `now` (embargoed) are never published."""
+    return not article.draft and article.published <= now
+
+
+def feed_order(articles: Iterable[Article]) -> list[Article]:
+    """Newest first; equal dates ordered by id, so that the order is fully specified."""
+    by_id = sorted(articles, key=lambda a: a.id)
+    return sorted(by_id, key=lambda a: a.published, reverse=True)
+
+
+class _EntryLoader:
+    """Loads each article's body at most once per build, remembering failures too."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self._done: dict[str, Entry | ArticleError] = {}
+
+    def __call__(self, article: Article) -> Entry | ArticleError:
+        if article.id not in self._done:
+            try:
+                self._done[article.id] = load_entry(
+                    article,
+                    repository=self._config.repository,
+                    media_url=self._config.media_url,
+                    max_image_bytes=self._config.max_image_bytes,
+                )
+            except ArticleError as problem:
+                self._done[article.id] = problem
+        return self._done[article.id]
+
+    @property
+    def problems(self) -> list[ArticleError]:
+        return [value for value in self._done.values() if isinstance(value, ArticleError)]
+
+
+def select_entries(candidates: Sequence[Article], spec: FeedSpec, load: _EntryLoader) -> list[Entry]:
+    """The newest `spec.limit` articles that load; a broken one makes room for the next."""
+    entries: list[Entry] = []
+    for article in candidates:
+        if len(entries) >= spec.limit:
+            break
+        loaded = load(article)
+        if isinstance(loaded, Entry):
+            entries.append(loaded)
+    return entries
+
+
+def publish(config: Config, *, now: datetime, strict: bool = False, write: bool = True) -> PublishResult:
+    """Build every configured feed, validate all of them, then write what changed.
+
+    Args:
+        config: The validated configuration.
+        now: The moment to publish for; articles dated later stay embargoed.
+        strict: Any article problem fails the build before anything is written.
+        write: False renders and validates only (a dry run).
+
+    Raises:
+        FeedInvalid: a rendered feed has validation errors; nothing was written.
+        StrictModeError: `strict` and some article had a problem; nothing was written.
+        RepositoryError, OutputError: the repository or the output folder is unusable.
+    """
+    site = Site(url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink)
+    scan = scan_repository(config.repository, site)
+    candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    load = _EntryLoader(config)
+    feeds: list[RenderedFeed] = []
+    entries_by_feed: list[list[Entry]] = []
+    for spec in config.feeds:
+        entries = select_entries(candidates, spec, load)
+        entries_by_feed.append(entries)
+        feeds.extend(
+            render_feed(config.channel, spec, fmt, entries, output_url=config.output_url) for fmt in spec.formats
+        )
+    problems = tuple(sorted([*scan.problems, *load.problems], key=lambda p: (p.path, p.line)))
+    reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+    failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
+    if failed:
+        raise FeedInvalid(_invalid_message(failed, scan.articles))
+    if strict and problems:
+        raise StrictModeError(
+            f"--strict: {len(problems)} article problem(s), nothing was written:\n"
+            + "\n".join(f"  {problem}" for problem in problems)
+        )
+    written = None
+    if write:
+        media = {
+            image.media_path: image.source
+            for entries in entries_by_feed
+            for entry in entries
+            for image in (*entry.images, *entry.inline_images)
+        }
+        written = write_output(config.output, feeds, media)
+    return PublishResult(scan, problems, tuple(feeds), reports, written)
+
+
+def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> str:
+    match = _ITEM_INDEX.search(issue.path)
+    if match is None:
+        return ""
+    index = int(match.group(1)) - 1
+    if not 0 <= index < len(feed.article_ids):
+        return ""
+    article_id = feed.article_ids[index]
+    source = next((a.rel_path for a in articles if a.id == article_id), article_id)
+    return f" (article {source})"
+
+
+def _invalid_message(failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Article]) -> str:
+    lines = ["a rendered feed did not validate, so nothing was written (the published feeds stay as they were):"]
+    for feed, report in failed:
+        for issue in report.errors:
+            lines.append(
+                f"  {feed.rel_path}:{issue.line}: {issue.code}: {issue.message}{_culprit(issue, feed, articles)}"
+            )
+    lines.append("this is a bug in feeds if the articles are valid: please report it with the feed file")
+    return "\n".join(lines)
+
+
+def feed_paths(config: Config) -> list[Path]:
+    """Every feed file the configuration publishes (for `feeds validate` without arguments)."""
+    return [config.output / spec.file_for(fmt) for spec in config.feeds for fmt in spec.formats]

@@ -1,0 +1,555 @@
+"""Find article files, read each with the reader for its suffix, and isolate the bad ones."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from feeds.errors import ArticleError, RepositoryError
+from feeds.frontmatter import FrontMatter, read_front_matter, split_front_matter
+from feeds.images import IMAGE_SUFFIXES, check_inside, read_image
+from feeds.markup import compose_content, derive_summary, render_markdown, render_paragraphs
+from feeds.models import Article, Author, BodyFormat, Entry, Image, ImageRef, Link
+from feeds.wire import WireDocument, parse_wire
+
+log = logging.getLogger(__name__)
+
+#: Suffix of an article file -> how its body is read.
+READERS: dict[str, BodyFormat] = {".md": "markdown", ".markdown": "markdown", ".txt": "wire"}
+BUNDLE_INDEXES = ("index.md", "index.markdown", "index.txt")
+
+_DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
+_SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What the repository needs to know about the site to turn files into articles.
+
+    Attributes:
+        url: The site's absolute URL, ending with "/".
+        timezone: IANA zone for dates written without an offset.
+        permalink: Article URL pattern relative to `url` ({slug} {year} {month} {day} {section}).
+    """
+
+    url: str
+    timezone: str
+    permalink: str = "{slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Every article the scan could read, and a located problem for each file it could not."""
+
+    articles: tuple[Article, ...]
+    problems: tuple[ArticleError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    path: Path
+    rel_path: str
+    siblings: frozenset[str]
+    bundle: bool
+
+
+def scan_repository(root: Path, site: Site) -> ScanResult:
+    """Read the metadata of every article; bodies are not read for Markdown files.
+
+    Args:
+        root: The repository folder.
+        site: Site facts for URLs, ids and dates.
+
+    Raises:
+        RepositoryError: the folder does not exist or cannot be listed.
+    """
+    if not root.is_dir():
+        raise RepositoryError(
+            f"{root}: article repository not found: create the folder or set repository.path"
+        )
+    articles: list[Article] = []
+    problems: list[ArticleError] = []
+    zone = ZoneInfo(site.timezone)
+    for candidate in _walk(root, problems):
+        try:
+            articles.append(_read_article(candidate, site, zone))
+        except ArticleError as problem:
+            problems.append(problem)
+    unique = _drop_duplicates(articles, problems)
+    problems.sort(key=lambda p: (p.path, p.line))
+    log.debug("scanned %d articles, %d problems", len(unique), len(problems))
+    return ScanResult(tuple(unique), tuple(problems))
+
+
+def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
+    """Article files in path order; never follows a symlink out of (or within) the repository."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+        except OSError as exc:
+            if folder == root:
+                raise RepositoryError(f"{root}: cannot list the repository: {exc.strerror}") from exc
+            problems.append(ArticleError(_rel(root, Path(folder)), 0, f"cannot list folder: {exc.strerror}"))
+            continue
+        names = frozenset(e.name for e in entries)
+        index = next((name for name in BUNDLE_INDEXES if name in names), None)
+        if index is not None and folder != root:
+            path = Path(folder) / index
+            yield _Candidate(path, _rel(root, path), names, bundle=True)
+            continue
+        subfolders = []
+        for item in entries:
+            if item.name.startswith((".", "_")):
+                continue
+            suffix = os.path.splitext(item.name)[1].lower()
+            if item.is_symlink():
+                if suffix in READERS or item.is_dir():
+                    problems.append(
+                        ArticleError(
+                            _rel(root, Path(item.path)),
+                            0,
+                            "is a symbolic link, which feeds never follows: "
+                            "move the real file into the repository",
+                        )
+                    )
+                continue
+            if item.is_dir():
+                subfolders.append(Path(item.path))
+            elif suffix in READERS:
+                path = Path(item.path)
+                yield _Candidate(path, _rel(root, path), names, bundle=False)
+        stack.extend(reversed(subfolders))
+
+
+def _rel(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _drop_duplicates(articles: list[Article], problems: list[ArticleError]) -> list[Article]:
+    """Keep the first article (in path order) for each id and URL; report the others."""
+    kept: list[Article] = []
+    by_id: dict[str, Article] = {}
+    by_url: dict[str, Article] = {}
+    for article in sorted(articles, key=lambda a: a.rel_path):
+        first = by_id.get(article.id)
+        if first is not None:
+            problems.append(
+                ArticleError(
+                    article.rel_path,
+                    0,
+                    f"has the same id {article.id!r} as {first.rel_path}: "
+                    "give one of them its own `id` in the front matter",
+                )
+            )
+            continue
+        first = by_url.get(article.url)
+        if first is not None:
+            problems.append(
+                ArticleError(
+                    article.rel_path,
+                    0,
+                    f"has the same URL {article.url} as {first.rel_path}: "
+                    "give one of them another `slug` (or `url`)",
+                )
+            )
+            continue
+        by_id[article.id] = article
+        by_url[article.url] = article
+        kept.append(article)
+    return kept
+
+
+@dataclass(slots=True)
+class _Fields:
+    """Typed access to front matter values; every problem names the file and line."""
+
+    matter: FrontMatter
+    path: str
+    used: set[str] = field(default_factory=set)
+
+    def line(self, key: str) -> int:
+        return self.matter.line_of.get(key, 1)
+
+    def fail(self, key: str, reason: str) -> ArticleError:
+        return ArticleError(self.path, self.line(key), f"{key}: {reason}")
+
+    def has(self, key: str) -> bool:
+        return key in self.matter.data and self.matter.data[key] is not None
+
+    def text(self, key: str, default: str = "") -> str:
+        if not self.has(key):
+            return default
+        value = self.matter.data[key]
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise self.fail(key, f"expected text, got {_kind(value)}: write it as a quoted string")
+        return str(value).strip()
+
+    def flag(self, key: str) -> bool:
+        if not self.has(key):
+            return False
+        value = self.matter.data[key]
+        if not isinstance(value, bool):
+            raise self.fail(key, f"expected true or false, got {_kind(value)}")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        if not self.has(key):
+            return ()
+        value = self.matter.data[key]
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
+            raise self.fail(key, f"expected a list of words, got {_kind(value)}: write [\"one\", \"two\"]")
+        return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+
+    def when(self, key: str, zone: ZoneInfo) -> datetime | None:
+        if not self.has(key):
+            return None
+        value = self.matter.data[key]
+        try:
+            return _to_datetime(value, zone)
+        except (TypeError, ValueError, OverflowError):
+            raise self.fail(
+                key,
+                f"{value!r} is not a date and time: write it like 2026-03-02T07:30:00+01:00 "
+                "(or 2026-03-02 07:30 in the site's time zone)",
+            ) from None
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, datetime | date):
+        return "a date"
+    return type(value).__name__
+
+
+def _to_datetime(value: object, zone: ZoneInfo) -> datetime:
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        moment = datetime.fromisoformat(text)
+    else:
+        raise TypeError(type(value).__name__)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    # Round-trip through UTC arithmetic to catch dates that overflow once shifted.
+    moment + timedelta(days=1)
+    moment - timedelta(days=1)
+    return moment.replace(microsecond=0)
+
+
+def slugify(text: str) -> str:
+    """A URL-safe, lowercase ASCII slug ("Ferry Timetable!" -> "ferry-timetable")."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
+
+
+def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo) -> Article:
+    path = candidate.path
+    rel_path = candidate.rel_path
+    body_format = READERS[path.suffix.lower()]
+    wire: WireDocument | None = None
+    if body_format == "markdown":
+        matter = read_front_matter(path, path=rel_path)
+    else:
+        matter = split_front_matter(_read_text(path, rel_path), path=rel_path)
+        wire = parse_wire(matter.body, path=rel_path, first_line=matter.body_line)
+    fields = _Fields(matter, rel_path)
+
+    stem_source = path.parent.name if candidate.bundle else path.stem
+    prefix = _DATE_PREFIX.match(stem_source + "-")
+    published = fields.when("date", zone)
+    if published is None and prefix:
+        try:
+            published = datetime(*(int(g) for g in prefix.groups()), tzinfo=zone)
+        except ValueError:
+            raise ArticleError(
+                rel_path, 0, f"the file name starts with {prefix.group(0)!r}, which is not a real date"
+            ) from None
+    if published is None:
+        raise ArticleError(
+            rel_path,
+            1,
+            "no date: add `date` to the front matter (e.g. date: 2026-03-02T07:30:00+01:00) "
+            "or start the file name with the date (2026-03-02-title.md)",
+        )
+    updated = fields.when("updated", zone) or published
+    if updated < published:
+        raise fields.fail(
+            "updated",
+            f"{updated.isoformat()} is before the article's date {published.isoformat()}: "
+            "correct it or remove it",
+        )
+
+    title = fields.text("title") or (wire.headline if wire else "")
+    if not title:
+        raise ArticleError(rel_path, 1, "no title: add `title` to the front matter")
+
+    slug = slugify(fields.text("slug") or _DATE_PREFIX.sub("", stem_source + "-").rstrip("-"))
+    if not slug:
+        raise fields.fail("slug", "gives an empty URL slug: use letters or digits")
+    section = fields.text("section") or (rel_path.split("/", 1)[0] if "/" in rel_path else "")
+    url = fields.text("url")
+    if url:
+        if urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).netloc:
+            raise fields.fail("url", f"{url!r} is not an absolute http(s) URL")
+    else:
+        url = site.url + _permalink(site.permalink, slug, published, slugify(section))
+
+    key = PurePosixPath(rel_path)
+    key_text = (key.parent if candidate.bundle else key.with_suffix("")).as_posix()
+    article_id = fields.text("id") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, site.url + key_text)}"
+
+    authors = _authors(fields)
+    related = _related(fields, site.url)
+    images = _images(fields, path)
+    if wire is not None:
+        if not authors and wire.byline is not None:
+            authors = (wire.byline,)
+        related = related + wire.related
+        if not images and wire.image is not None:
+            images = (_wire_image(wire, candidate),)
+
+    return Article(
+        id=article_id,
+        source=path,
+        rel_path=rel_path,
+        title=title,
+        slug=slug,
+        url=url,
+        published=published,
+        updated=updated,
+        authors=authors,
+        summary=fields.text("summary"),
+        categories=fields.strings("categories"),
+        tags=fields.strings("tags"),
+        section=section,
+        images=images,
+        related=related,
+        draft=fields.flag("draft"),
+        body_format=body_format,
+        body_line=matter.body_line,
+    )
+
+
+def _permalink(pattern: str, slug: str, published: datetime, section: str) -> str:
+    relative = pattern.format(
+        slug=slug,
+        year=f"{published.year:04d}",
+        month=f"{published.month:02d}",
+        day=f"{published.day:02d}",
+        section=section,
+    )
+    return re.sub(r"/{2,}", "/", relative).lstrip("/")
+
+
+def _read_text(path: Path, rel_path: str) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ArticleError(
+            rel_path, line, f"not valid UTF-8 (byte offset {exc.start}): save the file as UTF-8"
+        ) from None
+
+
+def _person(fields: _Fields, key: str, value: object) -> Author:
+    if isinstance(value, str) and value.strip():
+        return Author(name=value.strip())
+    if isinstance(value, Mapping):
+        name, email, uri = (value.get(k, "") for k in ("name", "email", "uri"))
+        if isinstance(name, str) and name.strip() and isinstance(email, str) and isinstance(uri, str):
+            if email and "@" not in email:
+                raise fields.fail(key, f"{email!r} is not an e-mail address")
+            return Author(name=name.strip(), email=email.strip(), uri=uri.strip())
+    raise fields.fail(key, "expected a name, or {name, email, uri} with a non-empty name")
+
+
+def _authors(fields: _Fields) -> tuple[Author, ...]:
+    people: list[Author] = []
+    for key in ("author", "authors"):
+        if not fields.has(key):
+            continue
+        value = fields.matter.data[key]
+        for item in value if isinstance(value, list) else [value]:
+            people.append(_person(fields, key, item))
+    return tuple(dict.fromkeys(people))
+
+
+def _related(fields: _Fields, site_url: str) -> tuple[Link, ...]:
+    if not fields.has("related"):
+        return ()
+    value = fields.matter.data["related"]
+    if not isinstance(value, list):
+        raise fields.fail("related", "expected a list of {title, url}")
+    links = []
+    for item in value:
+        if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
+            raise fields.fail("related", "each entry needs a `title` (and usually a `url`)")
+        url = item.get("url", "")
+        if not isinstance(url, str):
+            raise fields.fail("related", f"url of {item['title']!r} must be text")
+        if url and not urlsplit(url).scheme:
+            url = site_url + url.lstrip("/")
+        links.append(Link(title=item["title"].strip(), url=url.strip()))
+    return tuple(links)
+
+
+def _image_path(fields: _Fields, key: str, source: Path, src: object) -> Path:
+    if not isinstance(src, str) or not src.strip():
+        raise fields.fail(key, "needs `src`: the image file's path relative to the article")
+    src = src.strip()
+    if urlsplit(src).scheme:
+        raise fields.fail(
+            key, f"{src!r} is a URL: images must be files in the repository (put the file beside the article)"
+        )
+    if src.startswith(("/", "\\")) or PurePosixPath(src).is_absolute():
+        raise fields.fail(key, f"{src!r} is an absolute path: write it relative to the article's folder")
+    joined = Path(os.path.normpath(source.parent / src))
+    return joined
+
+
+def _images(fields: _Fields, source: Path) -> tuple[ImageRef, ...]:
+    refs: list[ImageRef] = []
+    if fields.has("images"):
+        value = fields.matter.data["images"]
+        if not isinstance(value, list):
+            raise fields.fail("images", "expected a list of {src, alt, caption, credit, title}")
+        for item in value:
+            if isinstance(item, str):
+                item = {"src": item}
+            if not isinstance(item, Mapping):
+                raise fields.fail("images", "each image is {src, alt, caption, credit, title}")
+            texts = {}
+            for name in ("alt", "caption", "credit", "title"):
+                text = item.get(name, "")
+                if not isinstance(text, str):
+                    raise fields.fail("images", f"{name} of image {item.get('src')!r} must be text")
+                texts[name] = text.strip()
+            refs.append(
+                ImageRef(
+                    path=_image_path(fields, "images", source, item.get("src")),
+                    line=fields.line("images"),
+                    **texts,
+                )
+            )
+    if fields.has("image"):
+        refs.insert(
+            0,
+            ImageRef(
+                path=_image_path(fields, "image", source, fields.matter.data["image"]),
+                alt=fields.text("image_alt"),
+                caption=fields.text("image_caption"),
+                credit=fields.text("image_credit"),
+                title=fields.text("image_title"),
+                line=fields.line("image"),
+            ),
+        )
+    return tuple(refs)
+
+
+def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
+    """The wire article's image: a same-stem file beside it, or the bundle's only image."""
+    assert wire.image is not None
+    path = candidate.path
+    if candidate.bundle:
+        names = sorted(n for n in candidate.siblings if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES)
+    else:
+        names = sorted(n for n in candidate.siblings if n != path.name and Path(n).stem == path.stem)
+        names = [n for n in names if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES]
+    if not names:
+        where = "in the bundle folder" if candidate.bundle else f"named {path.stem}.jpg (or .png, .webp) beside it"
+        raise ArticleError(
+            candidate.rel_path,
+            wire.image.line,
+            f"the image block needs an image file: add one {where}",
+        )
+    return ImageRef(
+        path=path.parent / names[0],
+        alt=wire.image.alt,
+        caption=wire.image.caption,
+        credit=wire.image.credit,
+        line=wire.image.line,
+    )
+
+
+def load_entry(article: Article, *, repository: Path, media_url: str, max_image_bytes: int) -> Entry:
+    """Read and render one selected article's body, and read its images.
+
+    Raises:
+        ArticleError: the body or an image cannot be read.
+    """
+    text = _read_text(article.source, article.rel_path)
+    matter = split_front_matter(text, path=article.rel_path)
+    if article.body_format == "wire":
+        wire = parse_wire(matter.body, path=article.rel_path, first_line=matter.body_line)
+        body_html = render_paragraphs(wire.paragraphs)
+    else:
+        body_html = render_markdown(matter.body)
+
+    images = tuple(
+        read_image(ref, repository=repository, article=article.rel_path, media_url=media_url, max_bytes=max_image_bytes)
+        for ref in article.images
+    )
+    declared = {image.media_path: image for image in images}
+    inline: dict[str, Image] = {}
+    failures: list[ArticleError] = []
+
+    def resolve(src: str) -> str | None:
+        candidate = Path(os.path.normpath(article.source.parent / src.split("#")[0].split("?")[0]))
+        if candidate.suffix.lower() not in IMAGE_SUFFIXES or not candidate.exists():
+            return None
+        try:
+            check_inside(candidate, repository, article=article.rel_path, line=0, what="image")
+            image = read_image(
+                ImageRef(path=candidate),
+                repository=repository,
+                article=article.rel_path,
+                media_url=media_url,
+                max_bytes=max_image_bytes,
+            )
+        except ArticleError as problem:
+            failures.append(problem)
+            return None
+        if image.media_path not in declared:
+            inline.setdefault(image.media_path, image)
+        return image.url
+
+    content = compose_content(
+        body_html, base_url=article.url, resolve=resolve, images=images, related=article.related
+    )
+    if failures:
+        raise failures[0]
+    return Entry(
+        article=article,
+        content_html=content,
+        summary=article.summary or derive_summary(body_html),
+        images=images,
+        inline_images=tuple(inline.values()),
+    )

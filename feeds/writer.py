@@ -1,0 +1,147 @@
+"""Everything that touches `output/`: atomic replace, skip unchanged files, publish media."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from feeds.errors import OutputError
+from feeds.models import RenderedFeed
+
+log = logging.getLogger(__name__)
+
+#: Folder inside the output folder that feeds owns completely (stale files are removed).
+MEDIA_DIR = "media"
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a publish did to the output folder (paths relative to it, POSIX)."""
+
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _replace_atomically(target: Path, write: object) -> None:
+    """Write through a temp file in the target's folder, then rename over the target.
+
+    Readers of `target` see the old file or the new one, never a mix; on any error the temp
+    file is removed and the old file stays.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            if isinstance(write, bytes):
+                stream.write(write)
+            else:
+                assert isinstance(write, Path)
+                with write.open("rb") as source:
+                    shutil.copyfileobj(source, stream, 1024 * 1024)
+            stream.flush()
+            os.fsync(stream.fileno())
+        # mkstemp creates 0600 files; a web server must be able to read what we publish.
+        temp.chmod(0o666 & ~_umask())
+        if isinstance(write, Path):
+            shutil.copystat(write, temp)
+        temp.replace(target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
+def _fail(path: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot write: {exc.strerror or exc}: check that the output folder exists, is "
+        "writable and has free space; the previously published files were left in place"
+    )
+
+
+def write_output(output: Path, feeds: Sequence[RenderedFeed], media: Mapping[str, Path]) -> WriteResult:
+    """Publish feeds and media into `output`, touching only what changed.
+
+    Media are written first, so that a feed never names an image that is not there yet; media
+    that no published feed uses any more are removed last.
+
+    Args:
+        output: The output folder (created if missing).
+        feeds: Validated feed documents.
+        media: Published media path (relative to the media folder) -> source file.
+
+    Raises:
+        OutputError: a file could not be written; files already replaced stay valid.
+    """
+    written: list[str] = []
+    unchanged: list[str] = []
+    media_root = output / MEDIA_DIR
+    for media_path, source in sorted(media.items()):
+        target = media_root / media_path
+        rel = f"{MEDIA_DIR}/{media_path}"
+        try:
+            if _same_file(source, target):
+                unchanged.append(rel)
+                continue
+            _replace_atomically(target, source)
+        except OSError as exc:
+            raise _fail(target, exc) from exc
+        written.append(rel)
+    for feed in feeds:
+        target = output / feed.rel_path
+        try:
+            if target.is_file() and target.read_bytes() == feed.body:
+                unchanged.append(feed.rel_path)
+                continue
+            _replace_atomically(target, feed.body)
+        except OSError as exc:
+            raise _fail(target, exc) from exc
+        written.append(feed.rel_path)
+    removed = _remove_stale_media(media_root, set(media))
+    for rel in written:
+        log.info("wrote %s", rel)
+    return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
+
+
+def _same_file(source: Path, target: Path) -> bool:
+    """Size and modification time match (copies keep the source's mtime)."""
+    try:
+        target_stat = target.stat()
+    except FileNotFoundError:
+        return False
+    source_stat = source.stat()
+    return source_stat.st_size == target_stat.st_size and source_stat.st_mtime_ns == target_stat.st_mtime_ns
+
+
+def _remove_stale_media(media_root: Path, keep: set[str]) -> list[str]:
+    removed: list[str] = []
+    if not media_root.is_dir():
+        return removed
+    for folder, subfolders, files in os.walk(media_root, topdown=False):
+        for name in sorted(files):
+            path = Path(folder) / name
+            rel = path.relative_to(media_root).as_posix()
+            if rel in keep:
+                continue
+            try:
+                path.unlink()
+            except OSError as exc:
+                log.warning("%s: cannot remove unpublished media: %s", path, exc.strerror)
+                continue
+            removed.append(f"{MEDIA_DIR}/{rel}")
+        for name in subfolders:
+            sub = Path(folder) / name
+            if not any(sub.iterdir()):
+                sub.rmdir()
+    return sorted(removed)
