@@ -44,18 +44,34 @@ def _parse_now(text: str) -> datetime:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command-line grammar (also used by the README's CLI reference)."""
-    parser = _Parser(prog="feeds", description="Publish validated RSS and Atom feeds from an article repository.")
+    parser = _Parser(
+        prog="feeds", description="Publish validated RSS and Atom feeds from an article repository."
+    )
     parser.add_argument("--version", action="version", version=f"feeds {__version__}")
-    parser.add_argument("--traceback", action="store_true", help="show the full traceback of internal errors")
+    parser.add_argument(
+        "--traceback", action="store_true", help="show the full traceback of internal errors"
+    )
     verbosity = parser.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print only problems")
-    verbosity.add_argument("-v", "--verbose", action="store_true", help="also print every file written")
+    verbosity.add_argument(
+        "-v", "--verbose", action="store_true", help="also print every file written"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
     build = commands.add_parser("build", help="build the feeds once and write the changed files")
-    build.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG, help="configuration file (default: ./config.toml)")
-    build.add_argument("--strict", action="store_true", help="fail without writing anything if any article has a problem")
+    build.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="configuration file (default: ./config.toml)",
+    )
+    build.add_argument(
+        "--strict",
+        action="store_true",
+        help="fail without writing anything if any article has a problem",
+    )
     build.add_argument("--dry-run", action="store_true", help="render and validate, write nothing")
     build.add_argument(
         "--now",
@@ -65,13 +81,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     check = commands.add_parser("validate", help="validate RSS / Atom feed files, folders or URLs")
-    check.add_argument("targets", nargs="*", metavar="PATH|URL", help="feeds to check (default: the configured feeds)")
-    check.add_argument("-c", "--config", type=Path, default=DEFAULT_CONFIG, help="configuration whose feeds to check when no PATH is given")
-    check.add_argument("--format", choices=("text", "json", "junit", "github"), default="text", help="report format (default: text)")
+    check.add_argument(
+        "targets",
+        nargs="*",
+        metavar="PATH|URL",
+        help="feeds to check (default: the configured feeds)",
+    )
+    check.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="configuration whose feeds to check when no PATH is given",
+    )
+    check.add_argument(
+        "--format",
+        choices=("text", "json", "junit", "github"),
+        default="text",
+        help="report format (default: text)",
+    )
     check.add_argument("--strict", action="store_true", help="warnings fail too")
-    check.add_argument("--ignore", action="append", default=[], metavar="CODE", help="silence a rule (repeatable)")
-    check.add_argument("--max-bytes", type=int, default=Limits().max_bytes, help="refuse larger inputs")
-    check.add_argument("--timeout", type=float, default=Limits().fetch_timeout, help="seconds to wait for a URL")
+    check.add_argument(
+        "--ignore", action="append", default=[], metavar="CODE", help="silence a rule (repeatable)"
+    )
+    check.add_argument(
+        "--max-bytes", type=int, default=Limits().max_bytes, help="refuse larger inputs"
+    )
+    check.add_argument(
+        "--timeout", type=float, default=Limits().fetch_timeout, help="seconds to wait for a URL"
+    )
     return parser
 
 
@@ -92,15 +130,16 @@ def _build(args: argparse.Namespace) -> ExitStatus:
     for problem in result.problems:
         log.warning("%s", problem)
     written = result.written
-    summary = (
-        f"{len(result.feeds)} feed file(s) from {len(result.scan.articles)} article(s)"
-        + (
-            f": {len(written.written)} written, {len(written.unchanged)} unchanged, {len(written.removed)} removed"
-            if written
-            else ": dry run, nothing written"
+    summary = f"{len(result.feeds)} feed file(s) from {len(result.scan.articles)} article(s)"
+    if written is None:
+        summary += ": dry run, nothing written"
+    else:
+        summary += (
+            f": {len(written.written)} written, {len(written.unchanged)} unchanged,"
+            f" {len(written.removed)} removed"
         )
-        + (f"; {len(result.problems)} article(s) skipped with problems" if result.problems else "")
-    )
+    if result.problems:
+        summary += f"; {len(result.problems)} article(s) skipped with problems"
     log.info("%s", summary)
     return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
 
@@ -113,15 +152,22 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
         targets = [str(path) for path in feed_paths(config)]
         missing = [t for t in targets if not Path(t).is_file()]
         if missing:
-            raise UsageError(f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first")
+            raise UsageError(
+                f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first"
+            )
     documents = read_targets(targets, limits=limits)
-    reports = [validate_feed(data, source=name, limits=limits).without(args.ignore) for name, data in documents]
+    reports = [
+        validate_feed(data, source=name, limits=limits).without(args.ignore)
+        for name, data in documents
+    ]
     out.write(format_reports(reports, args.format, strict=args.strict))
     passed = all(report.passed(strict=args.strict) for report in reports)
     return ExitStatus.OK if passed else ExitStatus.FEED_INVALID
 
 
-def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
     """Run the command; the one place where errors become messages and exit statuses."""
     out = stdout or sys.stdout
     err = stderr or sys.stderr
@@ -141,7 +187,8 @@ def main(argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, std
     except Exception as exc:
         if traceback_wanted:
             raise
-        err.write(f"feeds: internal error: {type(exc).__name__}: {exc}\n(rerun with --traceback and report it)\n")
+        err.write(f"feeds: internal error: {type(exc).__name__}: {exc}\n")
+        err.write("(rerun with --traceback and report it)\n")
         return int(ExitStatus.INTERNAL_ERROR)
 
 

@@ -64,7 +64,7 @@ class StrictModeError(FeedsError):
     status = ExitStatus.ARTICLE_PROBLEMS
 
 
-class FeedInvalid(FeedsError):
+class FeedInvalidError(FeedsError):
     """A rendered feed failed validation; nothing was written."""
 
     status = ExitStatus.FEED_INVALID

@@ -68,12 +68,18 @@ def read_image(
         size = resolved.stat().st_size
     except FileNotFoundError:
         raise ArticleError(
-            article, ref.line, f"image {shown!r} not found: add the file beside the article or fix the path"
+            article,
+            ref.line,
+            f"image {shown!r} not found: add the file beside the article or fix the path",
         ) from None
     except OSError as exc:
-        raise ArticleError(article, ref.line, f"image {shown!r} cannot be read: {exc.strerror}") from exc
+        raise ArticleError(
+            article, ref.line, f"image {shown!r} cannot be read: {exc.strerror}"
+        ) from exc
     if not resolved.is_file():
-        raise ArticleError(article, ref.line, f"image {shown!r} is not a file: point at an image file")
+        raise ArticleError(
+            article, ref.line, f"image {shown!r} is not a file: point at an image file"
+        )
     if size > max_bytes:
         raise ArticleError(
             article,
@@ -106,7 +112,13 @@ def _sniff(path: Path, shown: str, article: str, line: int) -> tuple[str, int, i
             with PILImage.open(path) as picture:
                 kind = picture.format or ""
                 width, height = picture.size
-    except (OSError, ValueError, SyntaxError, PILImage.DecompressionBombError, PILImage.DecompressionBombWarning) as exc:
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        PILImage.DecompressionBombError,
+        PILImage.DecompressionBombWarning,
+    ) as exc:
         raise ArticleError(
             article,
             line,
@@ -115,7 +127,9 @@ def _sniff(path: Path, shown: str, article: str, line: int) -> tuple[str, int, i
         ) from exc
     if kind not in _FORMATS:
         raise ArticleError(
-            article, line, f"image {shown!r} is a {kind or 'unknown'} file: publish it as JPEG, PNG or WebP"
+            article,
+            line,
+            f"image {shown!r} is a {kind or 'unknown'} file: publish it as JPEG, PNG or WebP",
         )
     media_type, suffixes = _FORMATS[kind]
     if path.suffix.lower() not in suffixes:

@@ -41,7 +41,8 @@ def _markdown() -> MarkdownIt:
 
 def render_markdown(text: str) -> str:
     """Render Markdown (CommonMark plus tables and strikethrough) to unsanitised HTML."""
-    return _markdown().render(text)
+    rendered: str = _markdown().render(text)
+    return rendered
 
 
 def render_paragraphs(paragraphs: Sequence[str]) -> str:
@@ -75,7 +76,9 @@ def related_html(related: Sequence[Link]) -> str:
     return "<h2>Related</h2>\n<ul>\n" + "\n".join(items) + "\n</ul>\n"
 
 
-def _absolute(value: str, base_url: str, schemes: frozenset[str], resolve: LocalResolver) -> str | None:
+def _absolute(
+    value: str, base_url: str, schemes: frozenset[str], resolve: LocalResolver
+) -> str | None:
     value = value.strip()
     if not value:
         return None

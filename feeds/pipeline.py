@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.config import Config
-from feeds.errors import ArticleError, FeedInvalid, StrictModeError
+from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
 from feeds.models import Article, Entry, FeedSpec, RenderedFeed
 from feeds.render import render_feed
 from feeds.repository import ScanResult, Site, load_entry, scan_repository
@@ -69,7 +69,9 @@ class _EntryLoader:
         return [value for value in self._done.values() if isinstance(value, ArticleError)]
 
 
-def select_entries(candidates: Sequence[Article], spec: FeedSpec, load: _EntryLoader) -> list[Entry]:
+def select_entries(
+    candidates: Sequence[Article], spec: FeedSpec, load: _EntryLoader
+) -> list[Entry]:
     """The newest `spec.limit` articles that load; a broken one makes room for the next."""
     entries: list[Entry] = []
     for article in candidates:
@@ -81,7 +83,9 @@ def select_entries(candidates: Sequence[Article], spec: FeedSpec, load: _EntryLo
     return entries
 
 
-def publish(config: Config, *, now: datetime, strict: bool = False, write: bool = True) -> PublishResult:
+def publish(
+    config: Config, *, now: datetime, strict: bool = False, write: bool = True
+) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
     Args:
@@ -91,11 +95,13 @@ def publish(config: Config, *, now: datetime, strict: bool = False, write: bool 
         write: False renders and validates only (a dry run).
 
     Raises:
-        FeedInvalid: a rendered feed has validation errors; nothing was written.
+        FeedInvalidError: a rendered feed has validation errors; nothing was written.
         StrictModeError: `strict` and some article had a problem; nothing was written.
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
-    site = Site(url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink)
+    site = Site(
+        url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
+    )
     scan = scan_repository(config.repository, site)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
     load = _EntryLoader(config)
@@ -105,13 +111,14 @@ def publish(config: Config, *, now: datetime, strict: bool = False, write: bool 
         entries = select_entries(candidates, spec, load)
         entries_by_feed.append(entries)
         feeds.extend(
-            render_feed(config.channel, spec, fmt, entries, output_url=config.output_url) for fmt in spec.formats
+            render_feed(config.channel, spec, fmt, entries, output_url=config.output_url)
+            for fmt in spec.formats
         )
     problems = tuple(sorted([*scan.problems, *load.problems], key=lambda p: (p.path, p.line)))
     reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
     failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
     if failed:
-        raise FeedInvalid(_invalid_message(failed, scan.articles))
+        raise FeedInvalidError(_invalid_message(failed, scan.articles))
     if strict and problems:
         raise StrictModeError(
             f"--strict: {len(problems)} article problem(s), nothing was written:\n"
@@ -141,14 +148,20 @@ def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> s
     return f" (article {source})"
 
 
-def _invalid_message(failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Article]) -> str:
-    lines = ["a rendered feed did not validate, so nothing was written (the published feeds stay as they were):"]
+def _invalid_message(
+    failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Article]
+) -> str:
+    lines = [
+        "a rendered feed did not validate, so nothing was written "
+        "(the published feeds stay as they were):"
+    ]
     for feed, report in failed:
         for issue in report.errors:
-            lines.append(
-                f"  {feed.rel_path}:{issue.line}: {issue.code}: {issue.message}{_culprit(issue, feed, articles)}"
-            )
-    lines.append("this is a bug in feeds if the articles are valid: please report it with the feed file")
+            culprit = _culprit(issue, feed, articles)
+            lines.append(f"  {feed.rel_path}:{issue.line}: {issue.code}: {issue.message}{culprit}")
+    lines.append(
+        "this is a bug in feeds if the articles are valid: please report it with the feed file"
+    )
     return "\n".join(lines)
 
 

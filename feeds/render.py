@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
+from lxml.etree import _Element as Element
 
 from feeds import __version__
 from feeds.markup import strip_forbidden_chars
@@ -40,16 +40,18 @@ _RSS_ORDER = {
     "enclosure": 9,
     f"{{{MEDIA_NS}}}content": 10,
 }
+# feedgen writes Atom elements without a namespace and sets xmlns on the root as a plain
+# attribute, so inside an entry the Atom names are bare.
 _ATOM_ORDER = {
-    f"{{{ATOM_NS}}}title": 0,
-    f"{{{ATOM_NS}}}link": 1,
-    f"{{{ATOM_NS}}}id": 2,
-    f"{{{ATOM_NS}}}published": 3,
-    f"{{{ATOM_NS}}}updated": 3,
-    f"{{{ATOM_NS}}}author": 4,
-    f"{{{ATOM_NS}}}category": 5,
-    f"{{{ATOM_NS}}}summary": 7,
-    f"{{{ATOM_NS}}}content": 8,
+    "title": 0,
+    "link": 1,
+    "id": 2,
+    "published": 3,
+    "updated": 3,
+    "author": 4,
+    "category": 5,
+    "summary": 7,
+    "content": 8,
     f"{{{MEDIA_NS}}}content": 10,
 }
 
@@ -58,17 +60,19 @@ def _t(text: str) -> str:
     return strip_forbidden_chars(text)
 
 
-def _sub(parent: Any, tag: str, text: str = "", **attributes: str) -> Any:
+def _sub(parent: Element, tag: str, text: str = "", **attributes: str) -> Element:
     element = etree.SubElement(parent, tag, {k: _t(v) for k, v in attributes.items()})
     if text:
         element.text = _t(text)
     return element
 
 
-def _reorder(parent: Any, order: dict[str, int], rank_of: Callable[[Any], int | None]) -> None:
+def _reorder(
+    parent: Element, order: dict[str, int], rank_of: Callable[[Element], int | None]
+) -> None:
     children = list(parent)
 
-    def rank(child: Any) -> int:
+    def rank(child: Element) -> int:
         special = rank_of(child)
         if special is not None:
             return special
@@ -77,8 +81,13 @@ def _reorder(parent: Any, order: dict[str, int], rank_of: Callable[[Any], int | 
     parent[:] = sorted(children, key=rank)
 
 
-def _media_content(parent: Any, image: Image) -> None:
-    attributes = {"url": image.url, "type": image.media_type, "fileSize": str(image.length), "medium": "image"}
+def _media_content(parent: Element, image: Image) -> None:
+    attributes = {
+        "url": image.url,
+        "type": image.media_type,
+        "fileSize": str(image.length),
+        "medium": "image",
+    }
     if image.width and image.height:
         attributes["width"] = str(image.width)
         attributes["height"] = str(image.height)
@@ -109,7 +118,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         self.entry: Entry | None = None
 
-    def extend_rss(self, item: Any) -> Any:
+    def extend_rss(self, item: Element) -> Element:
         entry = self._require()
         for author in entry.article.authors:
             if not author.email:
@@ -119,22 +128,27 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         _reorder(item, _RSS_ORDER, lambda _child: None)
         return item
 
-    def extend_atom(self, node: Any) -> Any:
+    def extend_atom(self, node: Element) -> Element:
         entry = self._require()
         for image in entry.images:
             attributes = {"rel": "enclosure", "href": image.url, "type": image.media_type}
             attributes["length"] = str(image.length)
             if image.caption:
                 attributes["title"] = image.caption
-            _sub(node, f"{{{ATOM_NS}}}link", **attributes)
+            _sub(node, "link", **attributes)
         for link in entry.article.related:
             if link.url:
-                _sub(node, f"{{{ATOM_NS}}}link", rel="related", href=link.url, title=link.title)
+                _sub(node, "link", rel="related", href=link.url, title=link.title)
         for image in entry.images:
             _media_content(node, image)
 
-        def link_rank(child: Any) -> int | None:
-            if child.tag != f"{{{ATOM_NS}}}link":
+        for link in node.iterfind("link"):
+            if link.get("rel") is None:  # feedgen drops rel (upstream #135): say it explicitly
+                link.set("rel", "alternate")
+                link.set("type", "text/html")
+
+        def link_rank(child: Element) -> int | None:
+            if child.tag != "link":
                 return None
             return {"enclosure": 9, "related": 9}.get(child.get("rel", "alternate"), 1)
 
@@ -181,7 +195,13 @@ def render_feed(
     fg.language(channel.language)
     author = channel.author
     if author is not None:
-        fg.author({k: v for k, v in (("name", author.name), ("email", author.email), ("uri", author.uri)) if v})
+        fg.author(
+            {
+                k: v
+                for k, v in (("name", author.name), ("email", author.email), ("uri", author.uri))
+                if v
+            }
+        )
     else:
         fg.author({"name": channel.title})
     if channel.copyright:

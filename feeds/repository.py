@@ -100,8 +100,12 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
             if folder == root:
-                raise RepositoryError(f"{root}: cannot list the repository: {exc.strerror}") from exc
-            problems.append(ArticleError(_rel(root, Path(folder)), 0, f"cannot list folder: {exc.strerror}"))
+                raise RepositoryError(
+                    f"{root}: cannot list the repository: {exc.strerror}"
+                ) from exc
+            problems.append(
+                ArticleError(_rel(root, Path(folder)), 0, f"cannot list folder: {exc.strerror}")
+            )
             continue
         names = frozenset(e.name for e in entries)
         index = next((name for name in BUNDLE_INDEXES if name in names), None)
@@ -113,7 +117,7 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
         for item in entries:
             if item.name.startswith((".", "_")):
                 continue
-            suffix = os.path.splitext(item.name)[1].lower()
+            suffix = PurePosixPath(item.name).suffix.lower()
             if item.is_symlink():
                 if suffix in READERS or item.is_dir():
                     problems.append(
@@ -211,7 +215,9 @@ class _Fields:
         if isinstance(value, str):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
-            raise self.fail(key, f"expected a list of words, got {_kind(value)}: write [\"one\", \"two\"]")
+            raise self.fail(
+                key, f'expected a list of words, got {_kind(value)}: write ["one", "two"]'
+            )
         return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
 
     def when(self, key: str, zone: ZoneInfo) -> datetime | None:
@@ -286,7 +292,9 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo) -> Article:
             published = datetime(*(int(g) for g in prefix.groups()), tzinfo=zone)
         except ValueError:
             raise ArticleError(
-                rel_path, 0, f"the file name starts with {prefix.group(0)!r}, which is not a real date"
+                rel_path,
+                0,
+                f"the file name starts with {prefix.group(0)!r}, which is not a real date",
             ) from None
     if published is None:
         raise ArticleError(
@@ -320,7 +328,9 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo) -> Article:
 
     key = PurePosixPath(rel_path)
     key_text = (key.parent if candidate.bundle else key.with_suffix("")).as_posix()
-    article_id = fields.text("id") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, site.url + key_text)}"
+    article_id = (
+        fields.text("id") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, site.url + key_text)}"
+    )
 
     authors = _authors(fields)
     related = _related(fields, site.url)
@@ -384,7 +394,12 @@ def _person(fields: _Fields, key: str, value: object) -> Author:
         return Author(name=value.strip())
     if isinstance(value, Mapping):
         name, email, uri = (value.get(k, "") for k in ("name", "email", "uri"))
-        if isinstance(name, str) and name.strip() and isinstance(email, str) and isinstance(uri, str):
+        if (
+            isinstance(name, str)
+            and name.strip()
+            and isinstance(email, str)
+            and isinstance(uri, str)
+        ):
             if email and "@" not in email:
                 raise fields.fail(key, f"{email!r} is not an e-mail address")
             return Author(name=name.strip(), email=email.strip(), uri=uri.strip())
@@ -427,12 +442,15 @@ def _image_path(fields: _Fields, key: str, source: Path, src: object) -> Path:
     src = src.strip()
     if urlsplit(src).scheme:
         raise fields.fail(
-            key, f"{src!r} is a URL: images must be files in the repository (put the file beside the article)"
+            key,
+            f"{src!r} is a URL: images must be files in the repository "
+            "(put the file beside the article)",
         )
     if src.startswith(("/", "\\")) or PurePosixPath(src).is_absolute():
-        raise fields.fail(key, f"{src!r} is an absolute path: write it relative to the article's folder")
-    joined = Path(os.path.normpath(source.parent / src))
-    return joined
+        raise fields.fail(
+            key, f"{src!r} is an absolute path: write it relative to the article's folder"
+        )
+    return Path(os.path.normpath(source.parent / src))
 
 
 def _images(fields: _Fields, source: Path) -> tuple[ImageRef, ...]:
@@ -441,9 +459,8 @@ def _images(fields: _Fields, source: Path) -> tuple[ImageRef, ...]:
         value = fields.matter.data["images"]
         if not isinstance(value, list):
             raise fields.fail("images", "expected a list of {src, alt, caption, credit, title}")
-        for item in value:
-            if isinstance(item, str):
-                item = {"src": item}
+        for entry in value:
+            item = {"src": entry} if isinstance(entry, str) else entry
             if not isinstance(item, Mapping):
                 raise fields.fail("images", "each image is {src, alt, caption, credit, title}")
             texts = {}
@@ -479,12 +496,20 @@ def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
     assert wire.image is not None
     path = candidate.path
     if candidate.bundle:
-        names = sorted(n for n in candidate.siblings if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES)
+        names = sorted(
+            n for n in candidate.siblings if PurePosixPath(n).suffix.lower() in IMAGE_SUFFIXES
+        )
     else:
-        names = sorted(n for n in candidate.siblings if n != path.name and Path(n).stem == path.stem)
-        names = [n for n in names if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES]
+        names = sorted(
+            n for n in candidate.siblings if n != path.name and Path(n).stem == path.stem
+        )
+        names = [n for n in names if PurePosixPath(n).suffix.lower() in IMAGE_SUFFIXES]
     if not names:
-        where = "in the bundle folder" if candidate.bundle else f"named {path.stem}.jpg (or .png, .webp) beside it"
+        where = (
+            "in the bundle folder"
+            if candidate.bundle
+            else f"named {path.stem}.jpg (or .png, .webp) beside it"
+        )
         raise ArticleError(
             candidate.rel_path,
             wire.image.line,
@@ -499,7 +524,9 @@ def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
     )
 
 
-def load_entry(article: Article, *, repository: Path, media_url: str, max_image_bytes: int) -> Entry:
+def load_entry(
+    article: Article, *, repository: Path, media_url: str, max_image_bytes: int
+) -> Entry:
     """Read and render one selected article's body, and read its images.
 
     Raises:
@@ -514,7 +541,13 @@ def load_entry(article: Article, *, repository: Path, media_url: str, max_image_
         body_html = render_markdown(matter.body)
 
     images = tuple(
-        read_image(ref, repository=repository, article=article.rel_path, media_url=media_url, max_bytes=max_image_bytes)
+        read_image(
+            ref,
+            repository=repository,
+            article=article.rel_path,
+            media_url=media_url,
+            max_bytes=max_image_bytes,
+        )
         for ref in article.images
     )
     declared = {image.media_path: image for image in images}
@@ -522,7 +555,11 @@ def load_entry(article: Article, *, repository: Path, media_url: str, max_image_
     failures: list[ArticleError] = []
 
     def resolve(src: str) -> str | None:
-        candidate = Path(os.path.normpath(article.source.parent / src.split("#")[0].split("?")[0]))
+        candidate = Path(
+            os.path.normpath(
+                article.source.parent / src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0]
+            )
+        )
         if candidate.suffix.lower() not in IMAGE_SUFFIXES or not candidate.exists():
             return None
         try:

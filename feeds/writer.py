@@ -34,21 +34,22 @@ def _umask() -> int:
     return mask
 
 
-def _replace_atomically(target: Path, write: object) -> None:
+def _replace_atomically(target: Path, write: bytes | Path) -> None:
     """Write through a temp file in the target's folder, then rename over the target.
 
     Readers of `target` see the old file or the new one, never a mix; on any error the temp
     file is removed and the old file stays.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, temp_name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
     temp = Path(temp_name)
     try:
         with os.fdopen(handle, "wb") as stream:
             if isinstance(write, bytes):
                 stream.write(write)
             else:
-                assert isinstance(write, Path)
                 with write.open("rb") as source:
                     shutil.copyfileobj(source, stream, 1024 * 1024)
             stream.flush()
@@ -70,7 +71,9 @@ def _fail(path: Path, exc: OSError) -> OutputError:
     )
 
 
-def write_output(output: Path, feeds: Sequence[RenderedFeed], media: Mapping[str, Path]) -> WriteResult:
+def write_output(
+    output: Path, feeds: Sequence[RenderedFeed], media: Mapping[str, Path]
+) -> WriteResult:
     """Publish feeds and media into `output`, touching only what changed.
 
     Media are written first, so that a feed never names an image that is not there yet; media
@@ -121,7 +124,10 @@ def _same_file(source: Path, target: Path) -> bool:
     except FileNotFoundError:
         return False
     source_stat = source.stat()
-    return source_stat.st_size == target_stat.st_size and source_stat.st_mtime_ns == target_stat.st_mtime_ns
+    return (
+        source_stat.st_size == target_stat.st_size
+        and source_stat.st_mtime_ns == target_stat.st_mtime_ns
+    )
 
 
 def _remove_stale_media(media_root: Path, keep: set[str]) -> list[str]:
