@@ -1,0 +1,103 @@
+"""Output folder: atomic replacement, unchanged files untouched, media published and pruned."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from feeds.errors import OutputError
+from feeds.models import FeedSpec, RenderedFeed
+from feeds.writer import write_output
+
+SPEC = FeedSpec(name="main", formats=("rss",), limit=5, title="T", description="D", path="")
+
+
+def feed(body: bytes, rel_path: str = "rss.xml") -> RenderedFeed:
+    return RenderedFeed(
+        spec=SPEC, format="rss", rel_path=rel_path, url="https://x.example/" + rel_path, body=body, article_ids=()
+    )
+
+
+def test_writes_files_readable_by_others_and_leaves_no_temp_files(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = write_output(out, [feed(b"<rss/>"), feed(b"<feed/>", "news/atom.xml")], {})
+    assert result.written == ("rss.xml", "news/atom.xml")
+    assert (out / "rss.xml").read_bytes() == b"<rss/>"
+    assert (out / "news/atom.xml").read_bytes() == b"<feed/>"
+    old_umask = os.umask(0o022)
+    os.umask(old_umask)
+    assert (out / "rss.xml").stat().st_mode & 0o777 == 0o666 & ~old_umask
+    assert sorted(p.name for p in out.rglob("*")) == ["atom.xml", "news", "rss.xml"]
+
+
+def test_unchanged_file_is_not_rewritten(tmp_path: Path) -> None:
+    write_output(tmp_path, [feed(b"<rss/>")], {})
+    target = tmp_path / "rss.xml"
+    os.utime(target, ns=(1_000_000_000, 1_000_000_000))
+    inode = target.stat().st_ino
+    result = write_output(tmp_path, [feed(b"<rss/>")], {})
+    assert result.written == ()
+    assert result.unchanged == ("rss.xml",)
+    assert target.stat().st_mtime_ns == 1_000_000_000
+    assert target.stat().st_ino == inode
+
+
+def test_changed_file_is_replaced_by_rename(tmp_path: Path) -> None:
+    write_output(tmp_path, [feed(b"<rss>1</rss>")], {})
+    target = tmp_path / "rss.xml"
+    inode = target.stat().st_ino
+    result = write_output(tmp_path, [feed(b"<rss>2</rss>")], {})
+    assert result.written == ("rss.xml",)
+    assert target.read_bytes() == b"<rss>2</rss>"
+    assert target.stat().st_ino != inode  # a new file was renamed over the old one
+
+
+def test_media_are_copied_kept_and_pruned(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "a.jpg").write_bytes(b"A" * 10)
+    (repo / "b.png").write_bytes(b"B" * 20)
+    out = tmp_path / "out"
+    first = write_output(out, [], {"news/a.jpg": repo / "a.jpg", "b.png": repo / "b.png"})
+    assert first.written == ("media/b.png", "media/news/a.jpg")
+    assert (out / "media/news/a.jpg").read_bytes() == b"A" * 10
+    second = write_output(out, [], {"news/a.jpg": repo / "a.jpg", "b.png": repo / "b.png"})
+    assert second.written == ()
+    third = write_output(out, [], {"b.png": repo / "b.png"})
+    assert third.removed == ("media/news/a.jpg",)
+    assert not (out / "media/news").exists()
+    assert (out / "media/b.png").exists()
+
+
+def test_replaced_image_is_copied_again(tmp_path: Path) -> None:
+    source = tmp_path / "a.jpg"
+    source.write_bytes(b"old")
+    out = tmp_path / "out"
+    write_output(out, [], {"a.jpg": source})
+    source.write_bytes(b"new!")
+    assert write_output(out, [], {"a.jpg": source}).written == ("media/a.jpg",)
+    assert (out / "media/a.jpg").read_bytes() == b"new!"
+
+
+def test_output_that_cannot_be_a_folder_gives_a_located_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "news"
+    blocker.write_bytes(b"a file where a folder must go")
+    with pytest.raises(OutputError) as caught:
+        write_output(tmp_path, [feed(b"<rss/>"), feed(b"<feed/>", "news/atom.xml")], {})
+    assert str(caught.value).startswith(f"{tmp_path / 'news/atom.xml'}: cannot write: ")
+    assert "the previously published files were left in place" in str(caught.value)
+    assert blocker.read_bytes() == b"a file where a folder must go"
+
+
+def test_write_error_mid_file_keeps_old_file_and_cleans_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_output(tmp_path, [feed(b"<rss>old</rss>")], {})
+
+    def disk_full(_fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OutputError) as caught:
+        write_output(tmp_path, [feed(b"<rss>new</rss>")], {})
+    assert "No space left on device" in str(caught.value)
+    assert (tmp_path / "rss.xml").read_bytes() == b"<rss>old</rss>"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rss.xml"]
