@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError, RepositoryError
-from feeds.frontmatter import FrontMatter, read_front_matter, split_front_matter
+from feeds.frontmatter import FrontMatter, decode_utf8, read_front_matter, split_front_matter
 from feeds.images import IMAGE_SUFFIXES, check_inside, read_image
 from feeds.markup import compose_content, derive_summary, render_markdown, render_paragraphs
 from feeds.models import Article, Author, BodyFormat, Entry, Image, ImageRef, Link
@@ -84,6 +84,8 @@ def scan_repository(root: Path, site: Site) -> ScanResult:
             articles.append(_read_article(candidate, site, zone))
         except ArticleError as problem:
             problems.append(problem)
+        except OSError as exc:  # vanished or unreadable between listing and reading
+            problems.append(ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}"))
     unique = _drop_duplicates(articles, problems)
     problems.sort(key=lambda p: (p.path, p.line))
     log.debug("scanned %d articles, %d problems", len(unique), len(problems))
@@ -380,13 +382,7 @@ def _read_text(path: Path, rel_path: str) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise ArticleError(
-            rel_path, line, f"not valid UTF-8 (byte offset {exc.start}): save the file as UTF-8"
-        ) from None
+    return decode_utf8(data, path=rel_path)
 
 
 def _person(fields: _Fields, key: str, value: object) -> Author:
