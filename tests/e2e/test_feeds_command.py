@@ -1,0 +1,143 @@
+"""The installed `feeds` command on a copy of the sample repository, read back as readers would."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import feedparser
+import pytest
+from lxml import etree
+
+PROJECT = Path(__file__).resolve().parents[2]
+NOW = "2026-11-25T12:00:00+00:00"
+NS = {"atom": "http://www.w3.org/2005/Atom", "media": "http://search.yahoo.com/mrss/"}
+# Sample articles that carry images: headline -> (number of images, lead image file in articles/).
+WITH_IMAGES = {
+    "Skerra Point lighthouse shines again after two-year restoration": 2,
+}
+
+
+def feeds_command() -> str:
+    found = shutil.which("feeds", path=str(Path(sys.executable).parent))
+    assert found, "the feeds console script is not installed next to this Python"
+    return found
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([feeds_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    shutil.copytree(PROJECT / "articles", tmp_path / "articles")
+    shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    return tmp_path
+
+
+def test_build_writes_feeds_that_readers_parse_with_images_captions_and_credits(project: Path) -> None:
+    done = run("build", "--now", NOW, cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    out = project / "output"
+
+    rss = feedparser.parse((out / "rss.xml").read_bytes())
+    atom = feedparser.parse((out / "atom.xml").read_bytes())
+    assert (rss.bozo, rss.version) == (0, "rss20")
+    assert (atom.bozo, atom.version) == (0, "atom10")
+    assert len(rss.entries) == len(atom.entries) == 8
+    titles = [e.title for e in rss.entries]
+    assert "Harbour office plans a new visitor pontoon" not in titles  # the draft
+    assert "Maritime museum opens its new herring gallery" not in " ".join(titles)  # embargoed
+
+    rss_tree = etree.parse(str(out / "rss.xml"))
+    atom_tree = etree.parse(str(out / "atom.xml"))
+    for item in rss_tree.iterfind("channel/item"):
+        media = item.findall("media:content", NS)
+        enclosures = item.findall("enclosure")
+        content = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
+        if not media:
+            assert enclosures == []
+            continue
+        # Exactly one RSS enclosure: the lead image, with its true length and sniffed type.
+        (enclosure,) = enclosures
+        assert enclosure.get("url") == media[0].get("url")
+        published = out / "media" / enclosure.get("url").split("/media/", 1)[1]
+        assert int(enclosure.get("length")) == published.stat().st_size
+        assert enclosure.get("type") in {"image/jpeg", "image/png", "image/webp"}
+        for element in media:
+            assert element.findtext("media:description", namespaces=NS)
+            assert element.findtext("media:credit", namespaces=NS)
+        assert content.startswith("<figure><img src=\"" + enclosure.get("url"))
+        caption = media[0].findtext("media:description", namespaces=NS)
+        credit = media[0].findtext("media:credit", namespaces=NS)
+        assert f"<figcaption>{caption} — {credit}</figcaption>" in content
+
+        guid = item.findtext("guid")
+        (entry,) = atom_tree.xpath("//atom:entry[atom:id=$id]", namespaces=NS, id=guid)
+        links = entry.findall("atom:link[@rel='enclosure']", NS)
+        assert [link.get("href") for link in links] == [m.get("url") for m in media]
+        assert [link.get("title") for link in links] == [
+            m.findtext("media:description", namespaces=NS) for m in media
+        ]
+        if item.findtext("title") in WITH_IMAGES:
+            assert len(media) == WITH_IMAGES[item.findtext("title")]
+
+
+def test_wire_article_reaches_readers_without_wire_artefacts(project: Path) -> None:
+    assert run("build", "--now", NOW, cwd=project).returncode == 0
+    parsed = feedparser.parse((project / "output/atom.xml").read_bytes())
+    regatta = next(e for e in parsed.entries if "regatta" in e.link)
+    body = regatta.content[0].value
+    assert regatta.author == "Sofia Rask"
+    for artefact in ("Read Next:", "Story Continues", "can be reached at"):
+        assert artefact not in body
+    assert "<h2>Related</h2>" in body
+
+
+def test_second_build_leaves_every_file_byte_identical_with_unchanged_mtimes(project: Path) -> None:
+    assert run("build", "--now", NOW, cwd=project).returncode == 0
+    out = project / "output"
+    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    again = run("build", "--now", NOW, cwd=project)
+    assert again.returncode == 0
+    assert "0 written" in again.stderr
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()} == before
+
+
+def test_python_dash_m_feeds_and_the_validator_agree_the_build_is_clean(project: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "feeds", "build", "-c", str(project / "config.toml"), "--now", NOW],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT,
+    )
+    assert done.returncode == 0, done.stderr
+    check = run("validate", "--strict", str(project / "output"), cwd=project)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_bad_article_is_named_with_its_line_and_the_rest_publish(project: Path) -> None:
+    (project / "articles/news/broken.md").write_text("---\ntitle: Broken\ndate: soon\n---\nx\n", encoding="utf-8")
+    done = run("build", "--now", NOW, cwd=project)
+    assert done.returncode == 4
+    assert "news/broken.md:3: date: 'soon' is not a date and time" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert len(feedparser.parse((project / "output/rss.xml").read_bytes()).entries) == 8
+
+
+def test_bad_config_exits_3_with_the_key_path_and_no_traceback(project: Path) -> None:
+    config = project / "config.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("limit = 50", 'limit = "fifty"'), encoding="utf-8")
+    done = run("build", cwd=project)
+    assert done.returncode == 3
+    assert "feeds[1].limit" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (project / "output").exists()
+
+
+def test_usage_error_exits_2(project: Path) -> None:
+    done = run("build", "--now", "yesterday", cwd=project)
+    assert done.returncode == 2
+    assert "--now" in done.stderr

@@ -1,0 +1,64 @@
+"""Property: any article a user can write either publishes as a valid feed or is a clear problem."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image as PILImage
+
+from feeds.errors import ArticleError
+from feeds.render import render_feed
+from feeds.repository import Site, load_entry, scan_repository
+from feeds.validate import validate_feed
+from feeds.models import Channel, FeedSpec
+
+SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
+CHANNEL = Channel(
+    title="Harbour Times", url=SITE.url, description="News", language="en", timezone=SITE.timezone
+)
+SPEC = FeedSpec(name="main", formats=("rss", "atom"), limit=5, title="Harbour Times", description="", path="")
+
+text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
+
+
+def yaml_quote(value: str) -> str:
+    escaped = "".join(c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in value)
+    return f'"{escaped}"'
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=text, body=st.text(max_size=300), caption=text, credit=text, alt=text, tag=text)
+def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
+    tmp_path_factory, title: str, body: str, caption: str, credit: str, alt: str, tag: str
+) -> None:
+    root: Path = tmp_path_factory.mktemp("repo")
+    PILImage.new("RGB", (8, 8)).save(root / "a.png")
+    front = "\n".join(
+        [
+            "---",
+            f"title: {yaml_quote(title)}",
+            "date: 2026-03-02T07:30:00+01:00",
+            "image: a.png",
+            f"image_alt: {yaml_quote(alt)}",
+            f"image_caption: {yaml_quote(caption)}",
+            f"image_credit: {yaml_quote(credit)}",
+            f"tags: [{yaml_quote(tag)}]",
+            "---",
+        ]
+    )
+    (root / "a.md").write_text(front + "\n" + body, encoding="utf-8")
+    scan = scan_repository(root, SITE)
+    entries = []
+    for article in scan.articles:
+        try:
+            entries.append(load_entry(article, repository=root, media_url=SITE.url + "media/", max_image_bytes=10**6))
+        except ArticleError as problem:
+            assert str(problem).startswith("a.md")
+    for problem in scan.problems:
+        assert str(problem).startswith("a.md")
+    assert len(scan.articles) + len(scan.problems) == 1
+    for fmt in ("rss", "atom"):
+        feed = render_feed(CHANNEL, SPEC, fmt, entries, output_url=SITE.url)
+        report = validate_feed(feed.body, source=feed.rel_path)
+        assert report.ok, [(i.code, i.message) for i in report.errors]
