@@ -142,10 +142,10 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
         for image in entry.images:
             _media_content(node, image)
 
-        for link in node.iterfind("link"):
-            if link.get("rel") is None:  # feedgen drops rel (upstream #135): say it explicitly
-                link.set("rel", "alternate")
-                link.set("type", "text/html")
+        for element in node.iterfind("link"):
+            if element.get("rel") is None:  # feedgen drops rel (upstream #135): say it explicitly
+                element.set("rel", "alternate")
+                element.set("type", "text/html")
 
         def link_rank(child: Element) -> int | None:
             if child.tag != "link":

@@ -291,7 +291,8 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo) -> Article:
     published = fields.when("date", zone)
     if published is None and prefix:
         try:
-            published = datetime(*(int(g) for g in prefix.groups()), tzinfo=zone)
+            year, month, day = (int(g) for g in prefix.groups())
+            published = datetime(year, month, day, tzinfo=zone)
         except ValueError:
             raise ArticleError(
                 rel_path,
