@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from pathlib import Path
+import codecs
+import difflib
+import json
+import re
+import string
+import tomllib
+import zoneinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
-from feeds.models import Channel, FeedSpec
+from feeds.errors import ConfigError
+from feeds.models import Author, Channel, FeedSpec, Format
+
+_DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,14 +44,600 @@ class Config:
     media_url: str
     permalink: str
     feeds: tuple[FeedSpec, ...]
-    max_image_bytes: int = 20 * 1024 * 1024
+    max_image_bytes: int = _DEFAULT_MAX_IMAGE_BYTES
+
+
+# The known keys of each table, in the order the documentation lists them (also the order of
+# the "known keys" hint when a typo is too far from every key for a suggestion).
+_TOP_KEYS = ("site", "repository", "output", "feeds", "schedule")
+_SITE_KEYS = (
+    "title",
+    "url",
+    "description",
+    "language",
+    "timezone",
+    "permalink",
+    "copyright",
+    "author",
+)
+_AUTHOR_KEYS = ("name", "email", "uri")
+_REPOSITORY_KEYS = ("path", "max_image_bytes")
+_OUTPUT_KEYS = ("path", "url", "media_url")
+_FEED_KEYS = ("name", "formats", "limit", "title", "description", "path")
+
+_PLACEHOLDERS = ("slug", "year", "month", "day", "section")
+_FORMATS: tuple[Format, ...] = ("rss", "atom")
+_DEFAULT_FEED_NAME = "main"
+_DEFAULT_LIMIT = 50
+_MAX_LIMIT = 10_000
+
+# The writer publishes images into this sub-folder of the output folder and deletes whatever
+# else it finds there, so a feed must never be written into it. (Mirrors `writer.MEDIA_DIR`;
+# config may not import the writer.)
+_MEDIA_FOLDER = "media"
+
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+# BCP 47 "-ish": language, optional script, optional region, optional variants. Enough to catch
+# typos such as "en_GB" or "english" without shipping the IANA subtag registry.
+_LANGUAGE = re.compile(
+    r"[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_TOML_POSITION = re.compile(r"(?P<reason>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)", re.S)
+
+_T = TypeVar("_T")
+
+
+class _InvalidValueError(Exception):
+    """A value has the wrong type or form; the message says what was expected (no key path)."""
+
+
+class _Problems:
+    """Every problem found in one configuration file, raised together as one `ConfigError`."""
+
+    def __init__(self) -> None:
+        self._values: list[str] = []
+        # Unknown keys are listed after the value problems: they are usually typos, and a
+        # typo'd key often explains a "missing" problem above it.
+        self._unknown: list[str] = []
+
+    def add(self, key: str, message: str) -> None:
+        """Record a problem with the value at `key` (a key path such as ``feeds[2].limit``)."""
+        self._values.append(f"{key}: {message}")
+
+    def unknown_keys(self, table: Mapping[str, object], where: str, known: Sequence[str]) -> None:
+        """Record every key of `table` that is not in `known`, with a "did you mean" hint."""
+        for key in table:
+            if key in known:
+                continue
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f'did you mean "{close[0]}"?' if close else f"known keys: {', '.join(known)}"
+            self._unknown.append(f"{_join(where, key)}: unknown key ({hint})")
+
+    def raise_if_any(self, source: Path) -> None:
+        """Raise one `ConfigError` listing every recorded problem, if there are any.
+
+        Raises:
+            ConfigError: one problem on one line, or a count followed by one indented line each.
+        """
+        problems = self._values + self._unknown
+        if len(problems) == 1:
+            raise ConfigError(f"{source}: {problems[0]}")
+        if problems:
+            lines = "".join(f"\n  {problem}" for problem in problems)
+            raise ConfigError(f"{source}: {len(problems)} problems:{lines}")
+
+
+@dataclass
+class _Table:
+    """One TOML table being read: its contents, its key path and where problems go.
+
+    Attributes:
+        broken: The table's own value was not a table (already reported), so its keys are not
+            reported missing as well.
+    """
+
+    data: Mapping[str, object]
+    where: str
+    problems: _Problems
+    broken: bool = field(default=False)
+
+    def reject_unknown(self, known: Sequence[str]) -> None:
+        """Report every key of this table that is not in `known`."""
+        self.problems.unknown_keys(self.data, self.where, known)
+
+    def key(self, name: str) -> str:
+        """The key path of `name` in this table, for messages."""
+        return _join(self.where, name)
+
+    def get(self, name: str, convert: Callable[[object], _T]) -> _T | None:
+        """The converted value of an optional key; None when absent or invalid (reported)."""
+        if name not in self.data:
+            return None
+        try:
+            return convert(self.data[name])
+        except _InvalidValueError as exc:
+            self.problems.add(self.key(name), str(exc))
+            return None
+
+    def require(self, name: str, convert: Callable[[object], _T], example: str) -> _T | None:
+        """Like `get`, but a missing key is a problem; `example` shows a valid value."""
+        if name not in self.data and not self.broken:
+            self.problems.add(self.key(name), f"missing: add it, e.g. {name} = {example}")
+        return self.get(name, convert)
+
+    def table(self, name: str) -> _Table:
+        """The sub-table `name` (empty when absent; reported when not a table)."""
+        value = self.data.get(name, {})
+        where = self.key(name)
+        if isinstance(value, dict):
+            return _Table(value, where, self.problems)
+        self.problems.add(where, _expected(f"a table ([{where}])", value))
+        return _Table({}, where, self.problems, broken=True)
+
+
+# --- value converters: the typed (normalised) value, or raise _InvalidValueError ----------
+
+
+def _text(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    # An unquoted date is a TOML date-time, not a string: the usual cause is missing quotes.
+    hint = " (put it in quotes to make it a string)" if isinstance(value, date | time) else ""
+    raise _InvalidValueError(_expected("a string", value) + hint)
+
+
+def _nonempty_text(value: object) -> str:
+    text = _text(value)
+    if not text.strip():
+        raise _InvalidValueError(_expected("a non-empty string", value))
+    return text
+
+
+def _folder(value: object) -> str:
+    text = _text(value)
+    if not text.strip():
+        raise _InvalidValueError(_expected('a folder path such as "articles"', value))
+    return text
+
+
+def _positive_int(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise _InvalidValueError(_expected("a positive whole number of bytes such as 20971520", value))
+
+
+def _limit(value: object) -> int:
+    # bool is a subclass of int, but `limit = true` is never what anybody meant.
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= _MAX_LIMIT:
+        return value
+    raise _InvalidValueError(_expected(f"a whole number from 1 to {_MAX_LIMIT}", value))
+
+
+def _http_url(value: object) -> str:
+    """An absolute http(s) URL that paths can be appended to, normalised to end with "/"."""
+    text = _text(value)
+    if not _is_absolute_url(text, schemes=("http", "https")):
+        raise _InvalidValueError(
+            _expected('an absolute http(s) URL such as "https://news.example.org/"', value)
+        )
+    if "?" in text or "#" in text:
+        # Article and feed paths are appended to this URL; a query or fragment would swallow them.
+        raise _InvalidValueError(_expected('a URL without "?query" or "#fragment"', value))
+    return text if text.endswith("/") else f"{text}/"
+
+
+def _absolute_url(value: object) -> str:
+    text = _text(value)
+    if not _is_absolute_url(text, schemes=None):
+        raise _InvalidValueError(
+            _expected('an absolute URL such as "https://news.example.org/about/"', value)
+        )
+    return text
+
+
+def _email(value: object) -> str:
+    text = _text(value)
+    if not _EMAIL.fullmatch(text):
+        raise _InvalidValueError(
+            _expected('an e-mail address such as "desk@news.example.org"', value)
+        )
+    return text
+
+
+def _language(value: object) -> str:
+    text = _text(value)
+    if _LANGUAGE.fullmatch(text):
+        return text
+    hint = (
+        f' (write "{text.replace("_", "-")}")'
+        if _LANGUAGE.fullmatch(text.replace("_", "-"))
+        else ""
+    )
+    raise _InvalidValueError(
+        _expected('a language tag such as "en", "en-GB" or "pt-BR"', value) + hint
+    )
+
+
+def _timezone(value: object) -> str:
+    name = _text(value)
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        # ValueError: malformed key ("", "/etc/x"); OSError: a folder such as "Europe".
+        close = _closest_zone(name)
+        hint = f' (did you mean "{close}"?)' if close else ""
+        expected = 'an IANA time zone name such as "Europe/Berlin" or "UTC"'
+        raise _InvalidValueError(_expected(expected, value) + hint) from None
+    return name
+
+
+def _closest_zone(name: str) -> str | None:
+    """The zone a user most likely meant: a city name alone, or a near-miss spelling."""
+    zones = sorted(zoneinfo.available_timezones())
+    city = name.strip().replace(" ", "_").lower()
+    for zone in zones:
+        if zone.rsplit("/", 1)[-1].lower() == city:
+            return zone
+    # A high cutoff: "Europe" is not a near miss of "Europe/Rome", just a shared prefix.
+    close = difflib.get_close_matches(name, zones, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _permalink(value: object) -> str:
+    pattern = _text(value)
+    if not pattern.strip():
+        raise _InvalidValueError(
+            _expected('a pattern such as "{slug}/" or "{year}/{month}/{slug}/"', value)
+        )
+    try:
+        # The repository fills the pattern with str.format, so parse it the same way.
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(pattern)]
+    except ValueError:
+        expected = 'a pattern with balanced braces (write "{{" or "}}" for a literal brace)'
+        raise _InvalidValueError(_expected(expected, value)) from None
+    known = ", ".join(f"{{{name}}}" for name in _PLACEHOLDERS[:-1]) + f" or {{{_PLACEHOLDERS[-1]}}}"
+    for name, spec, conv in fields:
+        if name is None:
+            continue
+        if name not in _PLACEHOLDERS:
+            close = difflib.get_close_matches(name, _PLACEHOLDERS, n=1)
+            hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+            raise _InvalidValueError(f"unknown placeholder {{{name}}}{hint}: use {known}")
+        if spec or conv:
+            raise _InvalidValueError(
+                f"placeholder {{{name}}} takes no format or conversion: write {{{name}}}"
+            )
+    return pattern
+
+
+def _formats(value: object) -> tuple[Format, ...]:
+    # Check the items before the set: a list of tables is unhashable.
+    if (
+        isinstance(value, list)
+        and value
+        and all(item in _FORMATS for item in value)
+        and len(set(value)) == len(value)
+    ):
+        return tuple(cast(list[Format], value))
+    raise _InvalidValueError(
+        _expected('a list of "rss" and/or "atom", each once, such as ["rss", "atom"]', value)
+    )
+
+
+def _feed_path(value: object) -> str:
+    """A relative POSIX folder inside the output folder, normalised ("./a/" -> "a")."""
+    text = _text(value)
+    parts = PurePosixPath(text).parts
+    if text.startswith("/") or "\\" in text or ".." in parts:
+        expected = 'a relative folder such as "sport" (no leading "/", no "..")'
+        raise _InvalidValueError(_expected(expected, value))
+    return "/".join(part for part in parts if part != ".")
+
+
+def _slug(value: object) -> str:
+    text = _text(value)
+    if not _SLUG.fullmatch(text):
+        expected = 'a lowercase name of a-z, 0-9 and "-" such as "sport"'
+        raise _InvalidValueError(_expected(expected, value))
+    return text
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _is_absolute_url(text: str, schemes: tuple[str, ...] | None) -> bool:
+    if any(char.isspace() for char in text):
+        return False
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return False
+    scheme_ok = parts.scheme in schemes if schemes else bool(parts.scheme)
+    return scheme_ok and bool(host)
+
+
+def _join(where: str, key: str) -> str:
+    """Key path of `key` inside the table at `where`, quoting keys TOML would quote."""
+    shown = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    return f"{where}.{shown}" if where else shown
+
+
+def _expected(what: str, value: object) -> str:
+    return f"expected {what}, got {_describe(value)}"
+
+
+def _describe(value: object) -> str:
+    """A value as the user wrote it in TOML, as far as that can be told."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime):
+        return f"the TOML date-time {value.isoformat()}"
+    if isinstance(value, date):
+        return f"the TOML date {value.isoformat()}"
+    if isinstance(value, time):
+        return f"the TOML time {value.isoformat()}"
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        if not value:
+            return "an empty array"
+        shown = f"[{', '.join(_describe(item) for item in value)}]"
+        return shown if len(shown) <= 60 else f"an array of {len(value)} items"
+    return str(value)
+
+
+def _position(text: str) -> tuple[int, int]:
+    """1-based line and column just after `text` (as tomllib counts them)."""
+    line = text.count("\n") + 1
+    return line, len(text) - (text.rfind("\n") + 1) + 1
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: configuration file not found: create it (see config.toml in the project"
+            " for an example) or pass -c PATH"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from exc
+    # Editors on Windows like to start the file with a byte-order mark; tomllib rejects it.
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _position(data[: exc.start].decode("utf-8", "replace"))
+        raise ConfigError(
+            f"{path}:{line}:{col}: invalid TOML: not UTF-8 text (byte 0x{data[exc.start]:02x}):"
+            " save the file as UTF-8"
+        ) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POSITION.fullmatch(message)
+        if match:
+            reason = match["reason"]
+            line, col = int(match["line"]), int(match["col"])
+        else:  # "... (at end of document)"
+            reason = message.removesuffix(" (at end of document)")
+            line, col = _position(text)
+        raise ConfigError(f"{path}:{line}:{col}: invalid TOML: {reason}") from exc
+
+
+# --- sections --------------------------------------------------------------------------------
+
+
+def _read_site(site: _Table) -> tuple[Channel, str]:
+    """The `[site]` table: the channel, and the permalink pattern (not part of a channel)."""
+    site.reject_unknown(_SITE_KEYS)
+    # Read in the documented order so that problems are listed in that order too.
+    title = site.require("title", _nonempty_text, '"Harbour Times"') or ""
+    url = site.require("url", _http_url, '"https://news.example.org/"') or ""
+    # RSS requires a channel description; the title is the least surprising stand-in.
+    description = site.get("description", _text) or title
+    language = site.get("language", _language) or "en"
+    timezone = site.get("timezone", _timezone) or "UTC"
+    permalink = site.get("permalink", _permalink) or "{slug}/"
+    copyright_ = site.get("copyright", _text) or ""
+    author = Author(name=title)
+    if "author" in site.data:
+        table = site.table("author")
+        table.reject_unknown(_AUTHOR_KEYS)
+        author = Author(
+            name=table.require("name", _nonempty_text, '"Newsroom"') or "",
+            email=table.get("email", _email) or "",
+            uri=table.get("uri", _absolute_url) or "",
+        )
+    channel = Channel(
+        title=title,
+        url=url,
+        description=description,
+        language=language,
+        timezone=timezone,
+        author=author,
+        copyright=copyright_,
+    )
+    return channel, permalink
+
+
+@dataclass
+class _FeedDraft:
+    """A feed as read, plus what the cross-feed checks need to know about it.
+
+    Attributes:
+        path: The effective output sub-folder, or None when it cannot be known (a problem
+            with the path or, for a defaulted path, with the name was already reported).
+        path_is_default: `path` was derived, not written in the file.
+    """
+
+    index: int
+    spec: FeedSpec
+    path: str | None
+    path_is_default: bool
+
+
+def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
+    problems = root.problems
+    raw = root.data.get("feeds")
+    if raw is None:
+        default_feed = FeedSpec(
+            name=_DEFAULT_FEED_NAME,
+            formats=_FORMATS,
+            limit=_DEFAULT_LIMIT,
+            title=channel.title,
+            description=channel.description,
+            path="",
+        )
+        return (default_feed,)
+    if isinstance(raw, dict):
+        problems.add(
+            "feeds", _expected("an array of tables", raw) + ": write [[feeds]], not [feeds]"
+        )
+        return ()
+    if not isinstance(raw, list) or not raw:
+        hint = ' (remove it to publish the one default feed "main")' if raw == [] else ""
+        problems.add("feeds", _expected("an array of tables ([[feeds]])", raw) + hint)
+        return ()
+
+    drafts: list[_FeedDraft] = []
+    names: dict[str, int] = {}
+    # Indexes are 1-based, the way a user counts the [[feeds]] tables in the file.
+    for index, item in enumerate(raw, start=1):
+        where = f"feeds[{index}]"
+        if not isinstance(item, dict):
+            problems.add(where, _expected("a table ([[feeds]])", item))
+            continue
+        feed = _Table(item, where, problems)
+        feed.reject_unknown(_FEED_KEYS)
+        name = feed.require("name", _slug, '"sport"')
+        unique_name = name
+        if name is not None and name in names:
+            problems.add(
+                feed.key("name"),
+                f'"{name}" is already the name of feeds[{names[name]}]:'
+                " give each feed its own name",
+            )
+            unique_name = None
+        elif name is not None:
+            names[name] = index
+
+        path: str | None
+        if "path" in feed.data:
+            path, path_is_default = feed.get("path", _feed_path), False
+        else:
+            # A duplicate name already has its problem; its derived path would only echo it.
+            path, path_is_default = ("" if index == 1 else unique_name), True
+        formats = feed.get("formats", _formats)
+        if formats is None and "formats" in feed.data:
+            path = None  # which files it writes is unknown, so no clash can be told
+
+        title = feed.get("title", _nonempty_text)
+        if title is None:
+            title = channel.title if index == 1 else f"{channel.title}: {name or ''}"
+        # Like the channel's: RSS needs a description, so an empty one falls back too.
+        description = feed.get("description", _text) or channel.description
+        spec = FeedSpec(
+            name=name or "",
+            formats=formats or _FORMATS,
+            limit=feed.get("limit", _limit) or _DEFAULT_LIMIT,
+            title=title,
+            description=description,
+            path=path or "",
+        )
+        drafts.append(_FeedDraft(index, spec, path, path_is_default))
+
+    _check_feed_paths(drafts, problems)
+    return tuple(draft.spec for draft in drafts)
+
+
+def _check_feed_paths(drafts: Sequence[_FeedDraft], problems: _Problems) -> None:
+    """Report feeds that would write into the media folder or over another feed's files."""
+    writers: dict[str, int] = {}
+    for draft in drafts:
+        if draft.path is None:
+            continue
+        key = f"feeds[{draft.index}].path"
+        shown = f'"{draft.path}"'
+        if not draft.path:
+            shown += " (the top of the output folder)"
+        elif draft.path_is_default:
+            shown += " (the default: the feed's name)"
+        if draft.path.split("/")[0] == _MEDIA_FOLDER:
+            problems.add(
+                key,
+                f'{shown} is inside "{_MEDIA_FOLDER}/", where images are published:'
+                " choose another path",
+            )
+            continue
+        for fmt in draft.spec.formats:
+            file = draft.spec.file_for(fmt)
+            if file in writers:
+                problems.add(
+                    key,
+                    f"{shown} clashes with feeds[{writers[file]}]: both would write {file};"
+                    " give each feed its own path",
+                )
+                break
+        for fmt in draft.spec.formats:
+            writers.setdefault(draft.spec.file_for(fmt), draft.index)
 
 
 def load_config(path: Path) -> Config:
     """Read and validate a configuration file.
 
+    Every problem is collected and reported together, each with its key path. Feed tables are
+    counted from 1 as a user counts them in the file: ``feeds[1]`` is the first ``[[feeds]]``.
+    Relative folders resolve against the folder of the configuration file, not the working
+    directory.
+
+    Args:
+        path: The TOML configuration file.
+
+    Returns:
+        The validated configuration, with every default filled in.
+
     Raises:
         ConfigError: the file is missing or unreadable, is not TOML, or has problems; the
             message lists every problem with its key path.
     """
-    raise NotImplementedError
+    problems = _Problems()
+    root = _Table(_read_toml(path), "", problems)
+    root.reject_unknown(_TOP_KEYS)
+    channel, permalink = _read_site(root.table("site"))
+
+    base = path.absolute().parent
+    repository = root.table("repository")
+    repository.reject_unknown(_REPOSITORY_KEYS)
+    repository_path = base / (repository.get("path", _folder) or "articles")
+    max_image_bytes = repository.get("max_image_bytes", _positive_int) or _DEFAULT_MAX_IMAGE_BYTES
+
+    output = root.table("output")
+    output.reject_unknown(_OUTPUT_KEYS)
+    output_path = base / (output.get("path", _folder) or "output")
+    output_url = output.get("url", _http_url) or channel.url
+    media_url = output.get("media_url", _http_url) or f"{output_url}{_MEDIA_FOLDER}/"
+
+    feeds = _read_feeds(root, channel)
+    # [schedule] belongs to the daemon, which defines and checks its keys itself; here it only
+    # has to be a table, so that a stray `schedule = ...` is still caught.
+    root.table("schedule")
+    problems.raise_if_any(path)
+    return Config(
+        source=path,
+        channel=channel,
+        repository=repository_path.resolve(),
+        output=output_path.resolve(),
+        output_url=output_url,
+        media_url=media_url,
+        permalink=permalink,
+        feeds=feeds,
+        max_image_bytes=max_image_bytes,
+    )

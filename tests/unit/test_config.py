@@ -1,0 +1,652 @@
+"""Tests for `feeds.config.load_config`: the typed result, defaults and every error message."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.config import Config, load_config
+from feeds.errors import ConfigError, ExitStatus
+from feeds.models import Author, Channel, FeedSpec
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "config"
+
+MINIMAL = '[site]\ntitle = "Harbour Times"\nurl = "https://news.example.org/"\n'
+
+
+def load_error(path: Path) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.status is ExitStatus.CONFIG
+    return str(caught.value)
+
+
+def write(folder: Path, text: str, name: str = "config.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+# --- what a good file loads to ----------------------------------------------------------------
+
+
+def test_full_example_loads_to_the_expected_config():
+    path = DATA / "full.toml"
+    assert load_config(path) == Config(
+        source=path,
+        channel=Channel(
+            title="Harbour Times",
+            url="https://news.example.org/",
+            description="News from the harbour",
+            language="en-GB",
+            timezone="Europe/Berlin",
+            author=Author(
+                name="Newsroom",
+                email="desk@news.example.org",
+                uri="https://news.example.org/about/",
+            ),
+            copyright="© 2026 Harbour Times",
+        ),
+        repository=DATA / "stories",
+        output=DATA / "public" / "feeds",
+        output_url="https://feeds.example.org/harbour/",
+        media_url="https://cdn.example.org/media/",
+        permalink="{section}/{year}/{month}/{day}/{slug}/",
+        feeds=(
+            FeedSpec(
+                name="main",
+                formats=("rss", "atom"),
+                limit=50,
+                title="Harbour Times",
+                description="News from the harbour",
+                path="",
+            ),
+            FeedSpec(
+                name="sport",
+                formats=("atom",),
+                limit=20,
+                title="Harbour Times: sport",
+                description="Results and reports",
+                path="sport",
+            ),
+            FeedSpec(
+                name="culture",
+                formats=("rss",),
+                limit=10000,
+                title="Harbour Culture",
+                description="News from the harbour",
+                path="arts/culture",
+            ),
+        ),
+        max_image_bytes=5000000,
+    )
+
+
+def test_minimal_config_gets_every_default():
+    path = DATA / "minimal.toml"
+    assert load_config(path) == Config(
+        source=path,
+        channel=Channel(
+            title="Harbour Times",
+            url="https://news.example.org/",
+            description="Harbour Times",
+            language="en",
+            timezone="UTC",
+            author=Author(name="Harbour Times"),
+            copyright="",
+        ),
+        repository=DATA / "articles",
+        output=DATA / "output",
+        output_url="https://news.example.org/",
+        media_url="https://news.example.org/media/",
+        permalink="{slug}/",
+        feeds=(
+            FeedSpec(
+                name="main",
+                formats=("rss", "atom"),
+                limit=50,
+                title="Harbour Times",
+                description="Harbour Times",
+                path="",
+            ),
+        ),
+        max_image_bytes=20 * 1024 * 1024,
+    )
+
+
+def test_relative_paths_resolve_against_the_config_folder_not_the_working_directory(
+    tmp_path, monkeypatch
+):
+    site = tmp_path / "site"
+    site.mkdir()
+    write(site, MINIMAL + '[repository]\npath = "../shared/articles"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+
+    config = load_config(Path("../site/config.toml"))
+
+    assert config.repository == tmp_path.resolve() / "shared" / "articles"
+    assert config.output == tmp_path.resolve() / "site" / "output"
+    assert config.repository.is_absolute()
+    assert config.output.is_absolute()
+
+
+def test_absolute_paths_are_kept(tmp_path):
+    target = tmp_path.resolve() / "srv" / "public"
+    path = write(tmp_path, MINIMAL + f"[output]\npath = {json.dumps(str(target))}\n")
+    assert load_config(path).output == target
+
+
+def test_urls_are_normalised_to_end_with_a_slash():
+    config = load_config(DATA / "url_normalisation.toml")
+    assert config.channel.url == "https://news.example.org/harbour/"
+    assert config.output_url == "https://feeds.example.org/"
+    # The media URL defaults to a folder of the (normalised) output URL, not of the site URL.
+    assert config.media_url == "https://feeds.example.org/media/"
+
+
+def test_feed_defaults_follow_the_site(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL + '[[feeds]]\nname = "main"\n\n[[feeds]]\nname = "sport"\n',
+    )
+    first, second = load_config(path).feeds
+    assert (first.title, first.description, first.path) == ("Harbour Times", "Harbour Times", "")
+    assert (second.title, second.description, second.path) == (
+        "Harbour Times: sport",
+        "Harbour Times",
+        "sport",
+    )
+    assert first.formats == second.formats == ("rss", "atom")
+    assert first.limit == second.limit == 50
+
+
+def test_feeds_sharing_a_path_with_different_formats_are_fine(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL + '[[feeds]]\nname = "main"\nformats = ["rss"]\n\n'
+        '[[feeds]]\nname = "atom-only"\nformats = ["atom"]\npath = ""\n',
+    )
+    assert [spec.file_for(fmt) for spec in load_config(path).feeds for fmt in spec.formats] == [
+        "rss.xml",
+        "atom.xml",
+    ]
+
+
+def test_schedule_table_is_accepted_with_any_contents(tmp_path):
+    path = write(tmp_path, MINIMAL + '[schedule]\nanything = ["goes", 1]\n')
+    assert load_config(path).channel.title == "Harbour Times"
+
+
+def test_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    assert load_config(path).channel.title == "Harbour Times"
+
+
+@pytest.mark.parametrize(
+    "language", ["en", "de", "en-GB", "pt-BR", "zh-Hant", "zh-Hant-TW", "es-419", "haw"]
+)
+def test_common_language_tags_are_accepted(tmp_path, language):
+    path = write(tmp_path, MINIMAL + f'language = "{language}"\n')
+    assert load_config(path).channel.language == language
+
+
+# --- problems: all at once, each with its key path ---------------------------------------------
+
+
+def test_several_problems_are_reported_together_in_one_message():
+    path = DATA / "three_problems.toml"
+    assert load_error(path) == (
+        f"{path}: 3 problems:\n"
+        '  site.url: expected an absolute http(s) URL such as "https://news.example.org/",'
+        ' got "news.example.org"\n'
+        '  feeds[2].limit: expected a whole number from 1 to 10000, got "fifty"\n'
+        '  feeds[1].formt: unknown key (did you mean "formats"?)'
+    )
+
+
+def test_unknown_keys_suggest_the_closest_known_key():
+    path = DATA / "typos.toml"
+    assert load_error(path) == (
+        f"{path}: 4 problems:\n"
+        '  ouput: unknown key (did you mean "output"?)\n'
+        '  site.langauge: unknown key (did you mean "language"?)\n'
+        "  site.colour: unknown key (known keys: title, url, description, language, timezone,"
+        " permalink, copyright, author)\n"
+        '  feeds[1].formt: unknown key (did you mean "formats"?)'
+    )
+
+
+def test_missing_site_reports_the_required_keys():
+    path = DATA / "missing_site.toml"
+    assert load_error(path) == (
+        f"{path}: 2 problems:\n"
+        '  site.title: missing: add it, e.g. title = "Harbour Times"\n'
+        '  site.url: missing: add it, e.g. url = "https://news.example.org/"'
+    )
+
+
+def test_boolean_is_not_accepted_as_an_integer():
+    path = DATA / "bool_limit.toml"
+    assert load_error(path) == (
+        f"{path}: feeds[1].limit: expected a whole number from 1 to 10000, got true"
+    )
+
+
+def test_bad_timezone_suggests_the_closest_zone():
+    path = DATA / "bad_timezone.toml"
+    assert load_error(path) == (
+        f"{path}: site.timezone: expected an IANA time zone name such as"
+        ' "Europe/Berlin" or "UTC", got "Europe/Berln" (did you mean "Europe/Berlin"?)'
+    )
+
+
+@pytest.mark.parametrize(
+    ("timezone", "meant"),
+    [
+        ("new york", "America/New_York"),
+        ("Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+    ],
+)
+def test_timezone_suggestion_finds_city_names_and_case_slips(tmp_path, timezone, meant):
+    path = write(tmp_path, MINIMAL + f'timezone = "{timezone}"\n')
+    assert load_error(path).endswith(f'got "{timezone}" (did you mean "{meant}"?)')
+
+
+def test_bad_language_tag_is_rejected_with_the_fix():
+    path = DATA / "bad_language.toml"
+    assert load_error(path) == (
+        f'{path}: site.language: expected a language tag such as "en", "en-GB" or "pt-BR",'
+        ' got "en_GB" (write "en-GB")'
+    )
+
+
+def test_unknown_permalink_placeholder_is_rejected():
+    path = DATA / "unknown_placeholder.toml"
+    assert load_error(path) == (
+        f"{path}: site.permalink: unknown placeholder {{yaer}} (did you mean {{year}}?):"
+        " use {slug}, {year}, {month}, {day} or {section}"
+    )
+
+
+def test_duplicate_feed_names_are_reported_once():
+    path = DATA / "duplicate_feed_names.toml"
+    # Not also a path clash: the duplicate's default path would only repeat the same mistake.
+    assert load_error(path) == (
+        f'{path}: feeds[3].name: "sport" is already the name of feeds[2]: give each feed its own'
+        " name"
+    )
+
+
+def test_feeds_writing_the_same_file_are_reported():
+    path = DATA / "feed_path_collision.toml"
+    assert load_error(path) == (
+        f'{path}: feeds[2].path: "sport" (the default: the feed\'s name) clashes with feeds[1]:'
+        " both would write sport/rss.xml; give each feed its own path"
+    )
+
+
+# One problem per case: (TOML appended to or replacing the minimal config, expected message).
+SINGLE_PROBLEMS = [
+    (
+        MINIMAL.replace('"Harbour Times"', '""'),
+        'site.title: expected a non-empty string, got ""',
+    ),
+    (
+        MINIMAL.replace('"Harbour Times"', "2026-03-02"),
+        "site.title: expected a string, got the TOML date 2026-03-02"
+        " (put it in quotes to make it a string)",
+    ),
+    (
+        MINIMAL.replace('"Harbour Times"', "2026-03-02T08:00:00Z"),
+        "site.title: expected a string, got the TOML date-time 2026-03-02T08:00:00+00:00"
+        " (put it in quotes to make it a string)",
+    ),
+    (
+        MINIMAL.replace("https://news.example.org/", "https://news.example.org/?page=1"),
+        'site.url: expected a URL without "?query" or "#fragment",'
+        ' got "https://news.example.org/?page=1"',
+    ),
+    (
+        MINIMAL.replace("https://news.example.org/", "ftp://news.example.org/"),
+        'site.url: expected an absolute http(s) URL such as "https://news.example.org/",'
+        ' got "ftp://news.example.org/"',
+    ),
+    (
+        MINIMAL + "description = 42\n",
+        "site.description: expected a string, got 42",
+    ),
+    (
+        MINIMAL + 'timezone = "Europe"\n',
+        'site.timezone: expected an IANA time zone name such as "Europe/Berlin" or "UTC",'
+        ' got "Europe"',
+    ),
+    (
+        MINIMAL + 'permalink = "{slug/"\n',
+        'site.permalink: expected a pattern with balanced braces (write "{{" or "}}" for a'
+        ' literal brace), got "{slug/"',
+    ),
+    (
+        MINIMAL + 'permalink = "{slug!r}/"\n',
+        "site.permalink: placeholder {slug} takes no format or conversion: write {slug}",
+    ),
+    (
+        MINIMAL + 'permalink = ""\n',
+        'site.permalink: expected a pattern such as "{slug}/" or "{year}/{month}/{slug}/", got ""',
+    ),
+    (
+        MINIMAL + '[site.author]\nemail = "desk@news.example.org"\n',
+        'site.author.name: missing: add it, e.g. name = "Newsroom"',
+    ),
+    (
+        MINIMAL + '[site.author]\nname = "Desk"\nemail = "desk"\n',
+        'site.author.email: expected an e-mail address such as "desk@news.example.org", got "desk"',
+    ),
+    (
+        MINIMAL + '[site.author]\nname = "Desk"\nuri = "/about/"\n',
+        'site.author.uri: expected an absolute URL such as "https://news.example.org/about/",'
+        ' got "/about/"',
+    ),
+    (
+        'site = "Harbour Times"\n',
+        'site: expected a table ([site]), got "Harbour Times"',
+    ),
+    (
+        MINIMAL + '"my key" = 1\n',
+        'site."my key": unknown key (known keys: title, url, description, language, timezone,'
+        " permalink, copyright, author)",
+    ),
+    (
+        MINIMAL + '[repository]\npath = ""\n',
+        'repository.path: expected a folder path such as "articles", got ""',
+    ),
+    (
+        MINIMAL + "[repository]\nmax_image_bytes = 0\n",
+        "repository.max_image_bytes: expected a positive whole number of bytes such as"
+        " 20971520, got 0",
+    ),
+    (
+        MINIMAL + '[output]\nmedia_url = "cdn.example.org/media/"\n',
+        'output.media_url: expected an absolute http(s) URL such as "https://news.example.org/",'
+        ' got "cdn.example.org/media/"',
+    ),
+    (
+        "feeds = []\n" + MINIMAL,
+        "feeds: expected an array of tables ([[feeds]]), got an empty array"
+        ' (remove it to publish the one default feed "main")',
+    ),
+    (
+        MINIMAL + '[feeds]\nname = "main"\n',
+        "feeds: expected an array of tables, got a table: write [[feeds]], not [feeds]",
+    ),
+    (
+        'feeds = ["main"]\n' + MINIMAL,
+        'feeds[1]: expected a table ([[feeds]]), got "main"',
+    ),
+    (
+        MINIMAL + "[[feeds]]\nlimit = 5\n",
+        'feeds[1].name: missing: add it, e.g. name = "sport"',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "Sport News"\n',
+        'feeds[1].name: expected a lowercase name of a-z, 0-9 and "-" such as "sport",'
+        ' got "Sport News"',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\nformats = []\n',
+        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
+        ' ["rss", "atom"], got an empty array',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\nformats = ["rss", "json"]\n',
+        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
+        ' ["rss", "atom"], got ["rss", "json"]',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\nformats = ["rss", "rss"]\n',
+        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
+        ' ["rss", "atom"], got ["rss", "rss"]',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\nformats = [["rss"]]\n',
+        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
+        ' ["rss", "atom"], got [["rss"]]',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\nlimit = 0\n',
+        "feeds[1].limit: expected a whole number from 1 to 10000, got 0",
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\nlimit = 10001\n',
+        "feeds[1].limit: expected a whole number from 1 to 10000, got 10001",
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\nlimit = 50.0\n',
+        "feeds[1].limit: expected a whole number from 1 to 10000, got 50.0",
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\ntitle = ""\n',
+        'feeds[1].title: expected a non-empty string, got ""',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\npath = "../sport"\n',
+        'feeds[1].path: expected a relative folder such as "sport" (no leading "/", no ".."),'
+        ' got "../sport"',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\npath = "/sport"\n',
+        'feeds[1].path: expected a relative folder such as "sport" (no leading "/", no ".."),'
+        ' got "/sport"',
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\n\n[[feeds]]\nname = "media"\n',
+        'feeds[2].path: "media" (the default: the feed\'s name) is inside "media/", where'
+        " images are published: choose another path",
+    ),
+    (
+        MINIMAL + '[[feeds]]\nname = "main"\npath = "./media/x/"\n',
+        'feeds[1].path: "media/x" is inside "media/", where images are published:'
+        " choose another path",
+    ),
+    (
+        "schedule = 15\n" + MINIMAL,
+        "schedule: expected a table ([schedule]), got 15",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "problem"), SINGLE_PROBLEMS)
+def test_single_problem_is_reported_on_one_line(tmp_path, text, problem):
+    path = write(tmp_path, text)
+    assert load_error(path) == f"{path}: {problem}"
+
+
+def test_explicit_path_clash_names_the_top_folder(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL + '[[feeds]]\nname = "main"\n\n[[feeds]]\nname = "all"\npath = "."\n',
+    )
+    assert load_error(path) == (
+        f'{path}: feeds[2].path: "" (the top of the output folder) clashes with feeds[1]:'
+        " both would write rss.xml; give each feed its own path"
+    )
+
+
+def test_invalid_formats_do_not_also_report_a_path_clash(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL + '[[feeds]]\nname = "main"\n\n[[feeds]]\nname = "b"\npath = ""\nformats = "rss"\n',
+    )
+    assert load_error(path) == (
+        f'{path}: feeds[2].formats: expected a list of "rss" and/or "atom", each once, such as'
+        ' ["rss", "atom"], got "rss"'
+    )
+
+
+def test_feed_path_is_normalised(tmp_path):
+    path = write(tmp_path, MINIMAL + '[[feeds]]\nname = "main"\npath = "./news//sport/"\n')
+    assert load_config(path).feeds[0].path == "news/sport"
+
+
+# --- files that cannot be read as TOML ----------------------------------------------------------
+
+
+def test_missing_file_says_how_to_fix_it(tmp_path):
+    path = tmp_path / "config.toml"
+    assert load_error(path) == (
+        f"{path}: configuration file not found: create it (see config.toml in the project"
+        " for an example) or pass -c PATH"
+    )
+
+
+def test_folder_instead_of_file_is_reported(tmp_path):
+    assert load_error(tmp_path) == (
+        f"{tmp_path}: cannot read the configuration file: Is a directory"
+    )
+
+
+def test_toml_syntax_error_gives_line_and_column():
+    path = DATA / "syntax_error.toml"
+    assert load_error(path) == f"{path}:3:7: invalid TOML: Invalid value"
+
+
+def test_toml_error_at_end_of_document_gives_the_last_position(tmp_path):
+    path = write(tmp_path, '[site]\nformats = ["rss"')
+    assert load_error(path) == f"{path}:2:17: invalid TOML: Unclosed array"
+
+
+def test_file_that_is_not_utf8_gives_line_and_column():
+    path = DATA / "not_utf8.toml"
+    assert load_error(path) == (
+        f"{path}:2:13: invalid TOML: not UTF-8 text (byte 0xe9): save the file as UTF-8"
+    )
+
+
+def test_position_of_a_bad_byte_ignores_the_byte_order_mark(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_bytes(b'\xef\xbb\xbf[site]\ntitle = "Caf\xe9"\n')
+    assert load_error(path) == (
+        f"{path}:2:13: invalid TOML: not UTF-8 text (byte 0xe9): save the file as UTF-8"
+    )
+
+
+def test_source_is_the_path_as_given(tmp_path):
+    shutil.copy(DATA / "minimal.toml", tmp_path / "config.toml")
+    path = tmp_path / "config.toml"
+    assert load_config(path).source == path
+
+
+# --- robustness: any document gives a Config or a ConfigError, nothing else ---------------------
+
+SCALARS = st.one_of(
+    st.text(st.characters(exclude_categories=("Cs",)), max_size=12),
+    st.sampled_from(["https://news.example.org", "en-GB", "Europe/Berlin", "{slug}/", "rss"]),
+    st.integers(min_value=-(2**63), max_value=2**63 - 1),
+    st.booleans(),
+    st.floats(),
+    st.dates(),
+)
+VALUES = st.one_of(SCALARS, st.lists(SCALARS, max_size=3))
+
+
+# Mostly good values for the known keys, so that some documents load and the defaults and
+# cross-feed checks run too; arbitrary values now and then.
+GOOD: dict[str, st.SearchStrategy[object]] = {
+    "title": st.sampled_from(["Harbour Times", "Hafenblatt"]),
+    "url": st.sampled_from(["https://news.example.org", "http://example.org/harbour/"]),
+    "description": st.text(max_size=5),
+    "language": st.sampled_from(["en", "pt-BR"]),
+    "timezone": st.sampled_from(["UTC", "Europe/Berlin"]),
+    "permalink": st.sampled_from(["{slug}/", "{section}/{year}/{slug}"]),
+    "path": st.sampled_from(["", "a", "b/c"]),
+    "max_image_bytes": st.integers(min_value=1, max_value=10**9),
+    "media_url": st.just("https://cdn.example.org/m"),
+    "name": st.from_regex(r"[a-z0-9][a-z0-9-]{0,3}", fullmatch=True),
+    "formats": st.sampled_from([["rss"], ["atom"], ["rss", "atom"]]),
+    "limit": st.integers(min_value=1, max_value=10000),
+}
+
+
+def value_for(key: str) -> st.SearchStrategy[object]:
+    # About one value in ten is arbitrary: enough to fail often, rare enough to pass often.
+    return st.integers(0, 9).flatmap(lambda roll: VALUES if roll == 0 else GOOD[key])
+
+
+def table_of(required: list[str], optional: list[str]) -> st.SearchStrategy[dict[str, object]]:
+    return st.fixed_dictionaries(
+        {key: value_for(key) for key in required},
+        optional={key: value_for(key) for key in optional},
+    )
+
+
+DOCUMENTS = st.fixed_dictionaries(
+    {"site": table_of(["title", "url"], ["description", "language", "timezone", "permalink"])},
+    optional={
+        "repository": table_of([], ["path", "max_image_bytes"]),
+        "output": table_of([], ["path", "url", "media_url"]),
+        "feeds": st.lists(
+            table_of(["name"], ["formats", "limit", "title", "description", "path"]), max_size=3
+        ),
+    },
+)
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        # JSON string escapes are valid TOML, except that TOML also wants DEL escaped.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else repr(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    return str(value)
+
+
+def toml_document(document: dict[str, object]) -> str:
+    # Top-level values first: after a [table] header they would belong to that table.
+    lines = [
+        f"{key} = {toml_value(value)}"
+        for key, value in document.items()
+        if key not in ("site", "repository", "output", "feeds")
+    ]
+    for name in ("site", "repository", "output"):
+        table = document.get(name)
+        if isinstance(table, dict):
+            lines.append(f"[{name}]")
+            lines.extend(f"{key} = {toml_value(value)}" for key, value in table.items())
+    feeds = document.get("feeds", [])
+    assert isinstance(feeds, list)
+    for feed in feeds:
+        lines.append("[[feeds]]")
+        lines.extend(f"{key} = {toml_value(value)}" for key, value in feed.items())
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(document=DOCUMENTS)
+def test_any_document_loads_or_raises_config_error(tmp_path_factory, document):
+    path = tmp_path_factory.mktemp("config") / "config.toml"
+    path.write_text(toml_document(document), encoding="utf-8")
+    try:
+        config = load_config(path)
+    except ConfigError as exc:
+        assert str(exc).startswith(f"{path}: ")
+    else:
+        assert config.channel.url.endswith("/")
+        assert config.output_url.endswith("/")
+        assert config.media_url.endswith("/")
+        assert config.feeds
