@@ -16,6 +16,7 @@ class ExitStatus(IntEnum):
     FEED_INVALID = 5
     OUTPUT = 6
     REPOSITORY = 7
+    LOCKED = 8
 
 
 class FeedsError(Exception):
@@ -74,6 +75,12 @@ class OutputError(FeedsError):
     """The output folder cannot be written."""
 
     status = ExitStatus.OUTPUT
+
+
+class LockedError(FeedsError):
+    """Another `feeds` process is writing the same output folder."""
+
+    status = ExitStatus.LOCKED
 
 
 class RepositoryError(FeedsError):

@@ -24,13 +24,19 @@ _ITEM_INDEX = re.compile(r"(?:item|entry)\[(\d+)\]")
 
 @dataclass(frozen=True, slots=True)
 class PublishResult:
-    """The outcome of one build: what was read, what validated, what changed on disk."""
+    """The outcome of one build: what was read, what validated, what changed on disk.
+
+    Attributes:
+        next_embargo: The earliest publication time after `now` of a non-draft article: the
+            moment a scheduler must build again for it to appear on time.
+    """
 
     scan: ScanResult
     problems: tuple[ArticleError, ...]
     feeds: tuple[RenderedFeed, ...]
     reports: tuple[ValidationReport, ...]
     written: WriteResult | None
+    next_embargo: datetime | None = None
 
 
 def is_published(article: Article, now: datetime) -> bool:
@@ -133,7 +139,8 @@ def publish(
             for image in (*entry.images, *entry.inline_images)
         }
         written = write_output(config.output, feeds, media)
-    return PublishResult(scan, problems, tuple(feeds), reports, written)
+    pending = [a.published for a in scan.articles if not a.draft and a.published > now]
+    return PublishResult(scan, problems, tuple(feeds), reports, written, min(pending, default=None))
 
 
 def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> str:
