@@ -58,10 +58,10 @@ _DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturda
 _CLOUD_PROTOCOLS: Final = ("xml-rpc", "soap", "http-post")
 _RSS_VERSIONS: Final = ("2.0", "0.91", "0.92", "0.93", "0.94")
 
-# href/src attributes and srcset lists inside HTML carried as text.
-_HTML_URL = re.compile(
-    r"""<[a-zA-Z][^>]*?\s(href|src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""",
-    re.IGNORECASE,
+# Start tags, then their href/src/srcset attributes, inside HTML carried as text.
+_HTML_TAG = re.compile(r"<[a-zA-Z][^>]*>")
+_HTML_URL_ATTR = re.compile(
+    r"""\s(href|src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE
 )
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
@@ -482,7 +482,11 @@ class _Rss:
 
     def relative_urls(self, el: etree._Element) -> None:
         relative: list[str] = []
-        for match in _HTML_URL.finditer(text_of(el)):
+        text = text_of(el)
+        if "<" not in text:
+            return
+        matches = (m for tag in _HTML_TAG.finditer(text) for m in _HTML_URL_ATTR.finditer(tag[0]))
+        for match in matches:
             attr = match.group(1).lower()
             value = next((g for g in match.groups()[1:] if g is not None), "")
             urls = (
