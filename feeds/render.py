@@ -120,8 +120,13 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_rss(self, item: Element) -> Element:
         entry = self._require()
+        # RSS allows one <author> (an e-mail address): the first author with an e-mail gets it,
+        # every other byline goes out as dc:creator.
+        for extra in item.findall("author")[1:]:
+            item.remove(extra)
+        with_email = next((a for a in entry.article.authors if a.email), None)
         for author in entry.article.authors:
-            if not author.email:
+            if author is not with_email:
                 _sub(item, f"{{{DC_NS}}}creator", author.name)
         for image in entry.images:
             _media_content(item, image)

@@ -25,7 +25,9 @@ def feeds_command() -> str:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([feeds_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [feeds_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
 
 
 @pytest.fixture
@@ -35,7 +37,9 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_build_writes_feeds_that_readers_parse_with_images_captions_and_credits(project: Path) -> None:
+def test_build_writes_feeds_that_readers_parse_with_images_captions_and_credits(
+    project: Path,
+) -> None:
     done = run("build", "--now", NOW, cwd=project)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
@@ -68,7 +72,7 @@ def test_build_writes_feeds_that_readers_parse_with_images_captions_and_credits(
         for element in media:
             assert element.findtext("media:description", namespaces=NS)
             assert element.findtext("media:credit", namespaces=NS)
-        assert content.startswith("<figure><img src=\"" + enclosure.get("url"))
+        assert content.startswith('<figure><img src="' + enclosure.get("url"))
         caption = media[0].findtext("media:description", namespaces=NS)
         credit = media[0].findtext("media:credit", namespaces=NS)
         assert f"<figcaption>{caption} — {credit}</figcaption>" in content
@@ -102,7 +106,9 @@ def test_second_build_leaves_every_file_byte_identical_with_unchanged_mtimes(pro
     again = run("build", "--now", NOW, cwd=project)
     assert again.returncode == 0
     assert "0 written" in again.stderr
-    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()} == before
+    assert {
+        p: (p.read_bytes(), p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()
+    } == before
 
 
 def test_python_dash_m_feeds_and_the_validator_agree_the_build_is_clean(project: Path) -> None:
@@ -119,7 +125,9 @@ def test_python_dash_m_feeds_and_the_validator_agree_the_build_is_clean(project:
 
 
 def test_bad_article_is_named_with_its_line_and_the_rest_publish(project: Path) -> None:
-    (project / "articles/news/broken.md").write_text("---\ntitle: Broken\ndate: soon\n---\nx\n", encoding="utf-8")
+    (project / "articles/news/broken.md").write_text(
+        "---\ntitle: Broken\ndate: soon\n---\nx\n", encoding="utf-8"
+    )
     done = run("build", "--now", NOW, cwd=project)
     assert done.returncode == 4
     assert "news/broken.md:3: date: 'soon' is not a date and time" in done.stderr
@@ -129,7 +137,10 @@ def test_bad_article_is_named_with_its_line_and_the_rest_publish(project: Path) 
 
 def test_bad_config_exits_3_with_the_key_path_and_no_traceback(project: Path) -> None:
     config = project / "config.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("limit = 50", 'limit = "fifty"'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("limit = 50", 'limit = "fifty"'),
+        encoding="utf-8",
+    )
     done = run("build", cwd=project)
     assert done.returncode == 3
     assert "feeds[1].limit" in done.stderr

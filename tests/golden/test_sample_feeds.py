@@ -31,11 +31,17 @@ def test_sample_feed_matches_golden_file(built: Path, name: str) -> None:
     if os.environ.get("FEEDS_UPDATE_GOLDEN") == "1":
         golden.parent.mkdir(parents=True, exist_ok=True)
         golden.write_bytes(actual)
-    assert actual == golden.read_bytes(), f"{name} differs from {golden}; rerun with FEEDS_UPDATE_GOLDEN=1 if intended"
+    assert actual == golden.read_bytes(), (
+        f"{name} differs from {golden}; rerun with FEEDS_UPDATE_GOLDEN=1 if intended"
+    )
 
 
 def test_sample_media_are_exactly_the_published_images(built: Path) -> None:
-    media = sorted(p.relative_to(built / "media").as_posix() for p in (built / "media").rglob("*") if p.is_file())
+    media = sorted(
+        p.relative_to(built / "media").as_posix()
+        for p in (built / "media").rglob("*")
+        if p.is_file()
+    )
     assert media == [
         "culture/images/shanty-choir.webp",
         "culture/lighthouse-restored/keeper.png",

@@ -17,17 +17,23 @@ SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
 CHANNEL = Channel(
     title="Harbour Times", url=SITE.url, description="News", language="en", timezone=SITE.timezone
 )
-SPEC = FeedSpec(name="main", formats=("rss", "atom"), limit=5, title="Harbour Times", description="", path="")
+SPEC = FeedSpec(
+    name="main", formats=("rss", "atom"), limit=5, title="Harbour Times", description="", path=""
+)
 
 text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 
 
 def yaml_quote(value: str) -> str:
-    escaped = "".join(c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in value)
+    escaped = "".join(
+        c if c.isprintable() and c not in '"\\' else f"\\U{ord(c):08x}" for c in value
+    )
     return f'"{escaped}"'
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(title=text, body=st.text(max_size=300), caption=text, credit=text, alt=text, tag=text)
 def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
     tmp_path_factory, title: str, body: str, caption: str, credit: str, alt: str, tag: str
@@ -52,7 +58,11 @@ def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
     entries = []
     for article in scan.articles:
         try:
-            entries.append(load_entry(article, repository=root, media_url=SITE.url + "media/", max_image_bytes=10**6))
+            entries.append(
+                load_entry(
+                    article, repository=root, media_url=SITE.url + "media/", max_image_bytes=10**6
+                )
+            )
         except ArticleError as problem:
             assert str(problem).startswith("a.md")
     for problem in scan.problems:

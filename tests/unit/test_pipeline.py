@@ -45,10 +45,17 @@ def article(root: Path, rel: str, title: str, date: str, extra: str = "", image:
     lines = [f"title: {title}", f"date: {date}"]
     if image:
         PILImage.new("RGB", (30, 20), (10, 90, 200)).save(path.parent / image)
-        lines += [f"image: {image}", "image_alt: Alt", "image_caption: Caption.", "image_credit: Credit"]
+        lines += [
+            f"image: {image}",
+            "image_alt: Alt",
+            "image_caption: Caption.",
+            "image_credit: Credit",
+        ]
     if extra:
         lines.append(extra)
-    path.write_text("---\n" + "\n".join(lines) + f"\n---\nThe story of {title}.\n", encoding="utf-8")
+    path.write_text(
+        "---\n" + "\n".join(lines) + f"\n---\nThe story of {title}.\n", encoding="utf-8"
+    )
 
 
 @pytest.fixture
@@ -57,7 +64,9 @@ def site(tmp_path: Path) -> Path:
     article(tmp_path, "news/one.md", "One", "2026-05-01T10:00:00+02:00", image="one.jpg")
     article(tmp_path, "news/two.md", "Two", "2026-05-02T10:00:00+02:00")
     article(tmp_path, "news/three.md", "Three", "2026-05-03T10:00:00+02:00")
-    article(tmp_path, "news/draft.md", "Draft", "2026-05-04T10:00:00+02:00", "draft: true", "draft.jpg")
+    article(
+        tmp_path, "news/draft.md", "Draft", "2026-05-04T10:00:00+02:00", "draft: true", "draft.jpg"
+    )
     article(tmp_path, "news/later.md", "Later", "2026-06-01T14:30:00+02:00", image="later.png")
     return tmp_path
 
@@ -79,11 +88,18 @@ def test_publishes_newest_first_without_drafts_or_embargoed(site: Path) -> None:
     assert titles(out / "atom.xml") == ["Three", "Two", "One"]
     assert titles(out / "latest/atom.xml") == ["Three"]
     assert not (out / "latest/rss.xml").exists()
-    assert sorted(p.relative_to(out).as_posix() for p in (out / "media").rglob("*.*")) == ["news/one.jpg"]
+    assert sorted(p.relative_to(out).as_posix() for p in (out / "media").rglob("*.*")) == [
+        "media/news/one.jpg"
+    ]
     assert result.problems == ()
     assert all(report.ok for report in result.reports)
     assert result.written is not None
-    assert sorted(result.written.written) == ["atom.xml", "latest/atom.xml", "media/news/one.jpg", "rss.xml"]
+    assert sorted(result.written.written) == [
+        "atom.xml",
+        "latest/atom.xml",
+        "media/news/one.jpg",
+        "rss.xml",
+    ]
 
 
 def test_embargoed_article_appears_at_its_minute_with_its_image(site: Path) -> None:
@@ -96,11 +112,19 @@ def test_embargoed_article_appears_at_its_minute_with_its_image(site: Path) -> N
 
 def test_second_build_rewrites_nothing(site: Path) -> None:
     build(site)
-    before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (site / "output").rglob("*") if p.is_file()}
+    before = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in (site / "output").rglob("*")
+        if p.is_file()
+    }
     result = build(site)
     assert result.written is not None
     assert result.written.written == ()
-    after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in (site / "output").rglob("*") if p.is_file()}
+    after = {
+        p: (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in (site / "output").rglob("*")
+        if p.is_file()
+    }
     assert after == before
 
 
@@ -144,7 +168,9 @@ def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
         feed = real_render(*args, **kwargs)  # type: ignore[arg-type]
         if feed.format != "rss":
             return feed
-        body = feed.body.replace(b"<link>https://news.example.org/one/</link>", b"<link>not a url</link>")
+        body = feed.body.replace(
+            b"<link>https://news.example.org/one/</link>", b"<link>not a url</link>"
+        )
         body = body.replace(b"<title>Harbour Times</title>", b"")
         return RenderedFeed(feed.spec, feed.format, feed.rel_path, feed.url, body, feed.article_ids)
 

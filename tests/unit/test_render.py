@@ -25,7 +25,12 @@ CHANNEL = Channel(
     author=Author("Newsroom", "newsroom@news.example.org"),
 )
 SPEC = FeedSpec(
-    name="main", formats=("rss", "atom"), limit=50, title="Harbour Times", description="News", path=""
+    name="main",
+    formats=("rss", "atom"),
+    limit=50,
+    title="Harbour Times",
+    description="News",
+    path="",
 )
 
 
@@ -73,11 +78,15 @@ def make_entry(
         body_format="markdown",
         body_line=4,
     )
-    return Entry(article=article, content_html=f"<p>Body {n}</p>", summary=f"Summary {n}", images=images)
+    return Entry(
+        article=article, content_html=f"<p>Body {n}</p>", summary=f"Summary {n}", images=images
+    )
 
 
 TWO_IMAGES = (
-    make_image("lighthouse.jpg", "The lamp room after restoration.", "Mara Lind/Harbour Times", 5000),
+    make_image(
+        "lighthouse.jpg", "The lamp room after restoration.", "Mara Lind/Harbour Times", 5000
+    ),
     make_image("keeper.png", "The last keeper in 1961.", "Harbour Times archive", 777),
 )
 
@@ -123,12 +132,16 @@ def test_rss_item_element_order_puts_description_and_content_before_media() -> N
 
 
 def test_rss_guid_is_not_a_permalink_and_names_go_to_dc_creator() -> None:
-    authors = (Author("Tomas Berg"), Author("Ann Lee", "ann@news.example.org"))
+    authors = (
+        Author("Tomas Berg"),
+        Author("Ann Lee", "ann@news.example.org"),
+        Author("Ole Dam", "ole@news.example.org"),
+    )
     item = etree.fromstring(rss([make_entry(1, authors=authors)])).find("channel/item")
     guid = item.find("guid")
     assert guid.get("isPermaLink") == "false"
     assert guid.text == "urn:uuid:00000000-0000-0000-0000-000000000001"
-    assert [e.text for e in item.findall("dc:creator", NS)] == ["Tomas Berg"]
+    assert [e.text for e in item.findall("dc:creator", NS)] == ["Tomas Berg", "Ole Dam"]
     assert [e.text for e in item.findall("author")] == ["ann@news.example.org (Ann Lee)"]
 
 
@@ -152,14 +165,21 @@ def test_atom_has_an_enclosure_link_per_image_with_caption_title() -> None:
     tree = etree.fromstring(atom([make_entry(1, images=TWO_IMAGES)]))
     entry = tree.find("atom:entry", NS)
     enclosures = entry.findall("atom:link[@rel='enclosure']", NS)
-    assert [(e.get("href"), e.get("type"), e.get("length"), e.get("title")) for e in enclosures] == [
+    assert [
+        (e.get("href"), e.get("type"), e.get("length"), e.get("title")) for e in enclosures
+    ] == [
         (
             "https://news.example.org/media/lighthouse.jpg",
             "image/jpeg",
             "5000",
             "The lamp room after restoration.",
         ),
-        ("https://news.example.org/media/keeper.png", "image/png", "777", "The last keeper in 1961."),
+        (
+            "https://news.example.org/media/keeper.png",
+            "image/png",
+            "777",
+            "The last keeper in 1961.",
+        ),
     ]
     alternates = entry.findall("atom:link[@rel='alternate']", NS)
     assert [a.get("href") for a in alternates] == ["https://news.example.org/story-1/"]
@@ -183,13 +203,18 @@ def test_atom_dates_content_and_order() -> None:
 
 def test_feedparser_reads_items_in_the_given_order_with_enclosures() -> None:
     entries = [make_entry(2, images=TWO_IMAGES), make_entry(1)]
-    for body, version, enclosure_count in ((rss(entries), "rss20", 1), (atom(entries), "atom10", 2)):
+    for body, version, enclosure_count in (
+        (rss(entries), "rss20", 1),
+        (atom(entries), "atom10", 2),
+    ):
         parsed = feedparser.parse(body)
         assert parsed.bozo == 0, parsed.get("bozo_exception")
         assert parsed.version == version
         assert [e.title for e in parsed.entries] == ["Story 2", "Story 1"]
         assert len(parsed.entries[0].enclosures) == enclosure_count
-        assert parsed.entries[0].enclosures[0].href == "https://news.example.org/media/lighthouse.jpg"
+        assert (
+            parsed.entries[0].enclosures[0].href == "https://news.example.org/media/lighthouse.jpg"
+        )
         # The caption must not be mistaken for the body.
         assert parsed.entries[0].summary == "Summary 2"
 
