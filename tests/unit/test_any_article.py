@@ -1,6 +1,5 @@
 """Property: any article a user can write either publishes as a valid feed or is a clear problem."""
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -8,10 +7,10 @@ from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from feeds.errors import ArticleError
+from feeds.models import Channel, FeedSpec
 from feeds.render import render_feed
 from feeds.repository import Site, load_entry, scan_repository
 from feeds.validate import validate_feed
-from feeds.models import Channel, FeedSpec
 
 SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
 CHANNEL = Channel(
