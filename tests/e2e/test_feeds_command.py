@@ -26,7 +26,7 @@ def feeds_command() -> str:
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [feeds_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=120
+        [feeds_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
     )
 
 

@@ -30,7 +30,11 @@ def read(path: Path, repo: Path, max_bytes: int = 10_000_000):
 
 @pytest.mark.parametrize(
     ("name", "fmt", "media_type"),
-    [("a.jpg", "JPEG", "image/jpeg"), ("b.png", "PNG", "image/png"), ("c.webp", "WEBP", "image/webp")],
+    [
+        ("a.jpg", "JPEG", "image/jpeg"),
+        ("b.png", "PNG", "image/png"),
+        ("c.webp", "WEBP", "image/webp"),
+    ],
 )
 def test_reads_type_length_and_size(tmp_path: Path, name: str, fmt: str, media_type: str) -> None:
     path = save(tmp_path / "news" / name, fmt)
@@ -92,7 +96,9 @@ def test_symlink_out_of_the_repository_is_refused(tmp_path: Path) -> None:
     (repo / "link.png").symlink_to(outside)
     with pytest.raises(ArticleError) as caught:
         read(repo / "link.png", repo)
-    assert str(caught.value).startswith("news/story.md:7: image 'link.png' leads outside the repository")
+    assert str(caught.value).startswith(
+        "news/story.md:7: image 'link.png' leads outside the repository"
+    )
 
 
 def test_folder_is_not_an_image(tmp_path: Path) -> None:

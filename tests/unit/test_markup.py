@@ -25,7 +25,11 @@ def no_local(_src: str) -> str | None:
 
 
 def image(url: str = "https://news.example.org/media/a.jpg", **kw: str) -> Image:
-    fields = {"alt": "Boats in the harbour", "caption": "Boats at dawn.", "credit": "Mara Lind/Harbour Times"}
+    fields = {
+        "alt": "Boats in the harbour",
+        "caption": "Boats at dawn.",
+        "credit": "Mara Lind/Harbour Times",
+    }
     fields.update(kw)
     return Image(
         url=url,
@@ -47,7 +51,10 @@ def test_markdown_renders_commonmark_with_tables() -> None:
 
 
 def test_paragraphs_are_escaped() -> None:
-    assert render_paragraphs(["Fish & chips <b>", "Two"]) == "<p>Fish &amp; chips &lt;b&gt;</p>\n<p>Two</p>\n"
+    assert (
+        render_paragraphs(["Fish & chips <b>", "Two"])
+        == "<p>Fish &amp; chips &lt;b&gt;</p>\n<p>Two</p>\n"
+    )
 
 
 def test_sanitise_removes_scripts_events_and_unsafe_urls() -> None:

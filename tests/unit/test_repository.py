@@ -106,7 +106,9 @@ def test_markdown_with_yaml_front_matter(tmp_path: Path) -> None:
     assert not article.draft
 
 
-def test_loading_renders_the_body_with_the_lead_figure_and_a_derived_summary(tmp_path: Path) -> None:
+def test_loading_renders_the_body_with_the_lead_figure_and_a_derived_summary(
+    tmp_path: Path,
+) -> None:
     write(tmp_path, "news/2026-03-02-ferry.md", YAML_ARTICLE)
     image_path = picture(tmp_path, "news/images/ferry.jpg")
     entry = load(only(tmp_path), tmp_path)
@@ -163,7 +165,10 @@ def test_page_bundle_with_two_images_and_an_inline_one(tmp_path: Path) -> None:
         "culture/2026-09-12-lighthouse/keeper.png",
     ]
     assert [i.media_path for i in entry.inline_images] == ["culture/2026-09-12-lighthouse/map.webp"]
-    assert 'src="https://news.example.org/media/culture/2026-09-12-lighthouse/map.webp"' in entry.content_html
+    assert (
+        'src="https://news.example.org/media/culture/2026-09-12-lighthouse/map.webp"'
+        in entry.content_html
+    )
     assert entry.content_html.count("keeper.png") == 1  # appended once as a figure
 
 
@@ -235,8 +240,16 @@ def test_id_is_stable_and_derived_from_the_path_not_the_content(tmp_path: Path) 
 
 
 def test_explicit_id_url_and_permalink_pattern(tmp_path: Path) -> None:
-    write(tmp_path, "news/x.md", "---\ntitle: X\ndate: 2026-05-06T10:00:00Z\nid: tag:x,2026:1\n---\nx\n")
-    site = Site(url="https://news.example.org/", timezone="UTC", permalink="{section}/{year}/{month}/{slug}/")
+    write(
+        tmp_path,
+        "news/x.md",
+        "---\ntitle: X\ndate: 2026-05-06T10:00:00Z\nid: tag:x,2026:1\n---\nx\n",
+    )
+    site = Site(
+        url="https://news.example.org/",
+        timezone="UTC",
+        permalink="{section}/{year}/{month}/{slug}/",
+    )
     article = only(tmp_path, site)
     assert article.id == "tag:x,2026:1"
     assert article.url == "https://news.example.org/news/2026/05/x/"
@@ -245,7 +258,10 @@ def test_explicit_id_url_and_permalink_pattern(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("---\ndate: 2026-01-01\n---\nBody\n", "bad.md:1: no title: add `title` to the front matter"),
+        (
+            "---\ndate: 2026-01-01\n---\nBody\n",
+            "bad.md:1: no title: add `title` to the front matter",
+        ),
         (
             "---\ntitle: T\n---\nBody\n",
             "bad.md:1: no date: add `date` to the front matter (e.g. date: 2026-03-02T07:30:00+01:00) "
@@ -308,7 +324,10 @@ def test_invalid_utf8_in_the_body_is_reported_with_its_line(tmp_path: Path) -> N
     article = only(tmp_path)  # the cheap scan never reads the body
     with pytest.raises(ArticleError) as caught:
         load(article, tmp_path)
-    assert str(caught.value) == "a.md:6: not valid UTF-8 at line 6, byte offset 46: save the file as UTF-8"
+    assert (
+        str(caught.value)
+        == "a.md:6: not valid UTF-8 at line 6, byte offset 46: save the file as UTF-8"
+    )
 
 
 def test_symlinks_are_not_followed_and_hidden_files_are_ignored(tmp_path: Path) -> None:
@@ -350,7 +369,11 @@ def test_missing_repository(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "slug"),
-    [("Ferry Timetable!", "ferry-timetable"), ("Fähre über Øresund", "fahre-uber-resund"), ("--a--b--", "a-b")],
+    [
+        ("Ferry Timetable!", "ferry-timetable"),
+        ("Fähre über Øresund", "fahre-uber-resund"),
+        ("--a--b--", "a-b"),
+    ],
 )
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug

@@ -14,7 +14,12 @@ SPEC = FeedSpec(name="main", formats=("rss",), limit=5, title="T", description="
 
 def feed(body: bytes, rel_path: str = "rss.xml") -> RenderedFeed:
     return RenderedFeed(
-        spec=SPEC, format="rss", rel_path=rel_path, url="https://x.example/" + rel_path, body=body, article_ids=()
+        spec=SPEC,
+        format="rss",
+        rel_path=rel_path,
+        url="https://x.example/" + rel_path,
+        body=body,
+        article_ids=(),
     )
 
 
@@ -89,7 +94,9 @@ def test_output_that_cannot_be_a_folder_gives_a_located_error(tmp_path: Path) ->
     assert blocker.read_bytes() == b"a file where a folder must go"
 
 
-def test_write_error_mid_file_keeps_old_file_and_cleans_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_error_mid_file_keeps_old_file_and_cleans_temp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_output(tmp_path, [feed(b"<rss>old</rss>")], {})
 
     def disk_full(_fd: int) -> None:
