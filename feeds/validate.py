@@ -159,19 +159,16 @@ def _validate(data: bytes, limits: Limits, out: Collector) -> str:
         out.document("input-empty", "the document is empty: a feed needs an rss or feed element")
         return "unknown"
     codec = _check_encoding_header(data, out)
+    if _declares_entities(data):
+        out.document("xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE, line=1, column=1)
+        return "unknown"
     root = _parse(data, codec, out)
     if root is None:
         return "unknown"
     dtd = root.getroottree().docinfo.internalDTD
     entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[attr-defined]
-    if entities:
-        out.document(
-            "xml-doctype-entity",
-            "the DOCTYPE declares entities; feeds must not (readers refuse or mis-expand "
-            "them): remove the DOCTYPE and write the characters or numeric references directly",
-            line=1,
-            column=1,
-        )
+    if entities:  # declared in an encoding the byte scan cannot see (UTF-16/32)
+        out.document("xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE, line=1, column=1)
         return "unknown"
     if not _check_depth(root, limits.max_depth, out):
         return "unknown"
@@ -184,6 +181,23 @@ def _validate(data: bytes, limits: Limits, out: Collector) -> str:
     if kind != "unknown":
         check_media(root, out)
     return kind
+
+
+_DOCTYPE_ENTITY_MESSAGE: Final = (
+    "the DOCTYPE declares entities; feeds must not (readers refuse or mis-expand them, and "
+    "they enable entity-expansion attacks): remove the DOCTYPE and write the characters or "
+    "numeric references directly"
+)
+
+
+def _declares_entities(data: bytes) -> bool:
+    """Whether an (ASCII-compatible) internal DTD subset declares entities; nothing expanded."""
+    start = data.find(b"<!DOCTYPE")
+    if start < 0:
+        return False
+    end = data.find(b"]>", start)
+    entity = data.find(b"<!ENTITY", start)
+    return entity >= 0 and (end < 0 or entity < end)
 
 
 def _check_encoding_header(data: bytes, out: Collector) -> str:
@@ -206,8 +220,10 @@ def _check_encoding_header(data: bytes, out: Collector) -> str:
     if not declared:
         return family
     try:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9._\-]*", declared):
+            raise LookupError(declared)
         declared_codec = codecs.lookup(declared).name
-    except LookupError:
+    except (LookupError, ValueError):
         out.document(
             "xml-encoding-unknown",
             f'the XML declaration names the encoding "{declared}", which is unknown: '
@@ -310,6 +326,8 @@ def _explain_parse_error(message: str) -> tuple[str, str]:
             f"&{name}; is not an XML entity: write the character itself or a numeric "
             f"reference{hint}, or escape the whole HTML as text",
         )
+    if "amplification" in message or ("entity" in message.lower() and "loop" in message):
+        return "xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE
     if "Excessive depth" in message:
         return "xml-too-deep", "elements are nested too deeply: flatten the document"
     if "Unsupported encoding" in message:
