@@ -20,6 +20,7 @@ from feeds.errors import ConfigError
 from feeds.models import Author, Channel, FeedSpec, Format
 
 _DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+_DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +35,7 @@ class Config:
         media_url: Public URL of the published media folder (ends with "/").
         permalink: Pattern for article URLs relative to the site URL, e.g. "{slug}/".
         max_image_bytes: Images larger than this are an article error.
+        max_article_bytes: Article files larger than this are an article error.
     """
 
     source: Path
@@ -45,6 +47,7 @@ class Config:
     permalink: str
     feeds: tuple[FeedSpec, ...]
     max_image_bytes: int = _DEFAULT_MAX_IMAGE_BYTES
+    max_article_bytes: int = _DEFAULT_MAX_ARTICLE_BYTES
 
 
 # The known keys of each table, in the order the documentation lists them (also the order of
@@ -61,7 +64,7 @@ _SITE_KEYS = (
     "author",
 )
 _AUTHOR_KEYS = ("name", "email", "uri")
-_REPOSITORY_KEYS = ("path", "max_image_bytes")
+_REPOSITORY_KEYS = ("path", "max_image_bytes", "max_article_bytes")
 _OUTPUT_KEYS = ("path", "url", "media_url")
 _FEED_KEYS = ("name", "formats", "limit", "title", "description", "path")
 
@@ -618,6 +621,9 @@ def load_config(path: Path) -> Config:
     repository.reject_unknown(_REPOSITORY_KEYS)
     repository_path = base / (repository.get("path", _folder) or "articles")
     max_image_bytes = repository.get("max_image_bytes", _positive_int) or _DEFAULT_MAX_IMAGE_BYTES
+    max_article_bytes = (
+        repository.get("max_article_bytes", _positive_int) or _DEFAULT_MAX_ARTICLE_BYTES
+    )
 
     output = root.table("output")
     output.reject_unknown(_OUTPUT_KEYS)
@@ -640,4 +646,5 @@ def load_config(path: Path) -> Config:
         permalink=permalink,
         feeds=feeds,
         max_image_bytes=max_image_bytes,
+        max_article_bytes=max_article_bytes,
     )

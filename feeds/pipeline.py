@@ -65,6 +65,7 @@ class _EntryLoader:
                     repository=self._config.repository,
                     media_url=self._config.media_url,
                     max_image_bytes=self._config.max_image_bytes,
+                    max_article_bytes=self._config.max_article_bytes,
                 )
             except ArticleError as problem:
                 self._done[article.id] = problem
@@ -108,7 +109,7 @@ def publish(
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
-    scan = scan_repository(config.repository, site)
+    scan = scan_repository(config.repository, site, max_article_bytes=config.max_article_bytes)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
     load = _EntryLoader(config)
     feeds: list[RenderedFeed] = []

@@ -62,12 +62,15 @@ class _Candidate:
     bundle: bool
 
 
-def scan_repository(root: Path, site: Site) -> ScanResult:
+def scan_repository(
+    root: Path, site: Site, *, max_article_bytes: int = 5 * 1024 * 1024
+) -> ScanResult:
     """Read the metadata of every article; bodies are not read for Markdown files.
 
     Args:
         root: The repository folder.
         site: Site facts for URLs, ids and dates.
+        max_article_bytes: Larger wire files are a problem (Markdown bodies are not read here).
 
     Raises:
         RepositoryError: the folder does not exist or cannot be listed.
@@ -81,7 +84,7 @@ def scan_repository(root: Path, site: Site) -> ScanResult:
     zone = ZoneInfo(site.timezone)
     for candidate in _walk(root, problems):
         try:
-            articles.append(_read_article(candidate, site, zone))
+            articles.append(_read_article(candidate, site, zone, max_article_bytes))
         except ArticleError as problem:
             problems.append(problem)
         except OSError as exc:  # vanished or unreadable between listing and reading
@@ -274,7 +277,7 @@ def slugify(text: str) -> str:
     return _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
 
 
-def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo) -> Article:
+def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: int) -> Article:
     path = candidate.path
     rel_path = candidate.rel_path
     body_format = READERS[path.suffix.lower()]
@@ -282,7 +285,7 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo) -> Article:
     if body_format == "markdown":
         matter = read_front_matter(path, path=rel_path)
     else:
-        matter = split_front_matter(_read_text(path, rel_path), path=rel_path)
+        matter = split_front_matter(_read_text(path, rel_path, max_bytes), path=rel_path)
         wire = parse_wire(matter.body, path=rel_path, first_line=matter.body_line)
     fields = _Fields(matter, rel_path)
 
@@ -378,11 +381,24 @@ def _permalink(pattern: str, slug: str, published: datetime, section: str) -> st
     return re.sub(r"/{2,}", "/", relative).lstrip("/")
 
 
-def _read_text(path: Path, rel_path: str) -> str:
+def _read_text(path: Path, rel_path: str, max_bytes: int) -> str:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as stream:
+            data = stream.read(max_bytes + 1)
     except OSError as exc:
         raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
+    if len(data) > max_bytes:
+        raise ArticleError(
+            rel_path,
+            0,
+            f"is larger than {max_bytes} bytes: split the article, or raise "
+            "repository.max_article_bytes if it really is this long",
+        )
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ArticleError(
+            rel_path, line, "contains a NUL byte, so it is binary, not text: save it as UTF-8 text"
+        )
     return decode_utf8(data, path=rel_path)
 
 
@@ -522,14 +538,19 @@ def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
 
 
 def load_entry(
-    article: Article, *, repository: Path, media_url: str, max_image_bytes: int
+    article: Article,
+    *,
+    repository: Path,
+    media_url: str,
+    max_image_bytes: int,
+    max_article_bytes: int = 5 * 1024 * 1024,
 ) -> Entry:
     """Read and render one selected article's body, and read its images.
 
     Raises:
         ArticleError: the body or an image cannot be read.
     """
-    text = _read_text(article.source, article.rel_path)
+    text = _read_text(article.source, article.rel_path, max_article_bytes)
     matter = split_front_matter(text, path=article.rel_path)
     if article.body_format == "wire":
         wire = parse_wire(matter.body, path=article.rel_path, first_line=matter.body_line)

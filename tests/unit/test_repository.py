@@ -377,3 +377,64 @@ def test_missing_repository(tmp_path: Path) -> None:
 )
 def test_slugify(text: str, slug: str) -> None:
     assert slugify(text) == slug
+
+
+def test_gigantic_article_is_refused_without_reading_it_all(tmp_path: Path) -> None:
+    write(tmp_path, "big.md", "---\ntitle: Big\ndate: 2026-01-01\n---\n" + "word " * 400)
+    write(tmp_path, "big.txt", "Headline\n\n" + "word " * 400)
+    result = scan_repository(tmp_path, SITE, max_article_bytes=1000)
+    assert [str(p) for p in result.problems] == [
+        "big.txt: is larger than 1000 bytes: split the article, or raise "
+        "repository.max_article_bytes if it really is this long"
+    ]
+    (article,) = result.articles  # the Markdown scan reads only the front matter
+    with pytest.raises(ArticleError, match=r"^big\.md: is larger than 1000 bytes"):
+        load_entry(
+            article,
+            repository=tmp_path,
+            media_url=MEDIA,
+            max_image_bytes=10,
+            max_article_bytes=1000,
+        )
+
+
+def test_binary_file_with_nul_bytes_is_a_located_problem(tmp_path: Path) -> None:
+    write(tmp_path, "photo.txt", b"Headline\n\nsome text\x00\x01\x02binary")
+    result = scan(tmp_path)
+    assert [str(p) for p in result.problems] == [
+        "photo.txt:3: contains a NUL byte, so it is binary, not text: save it as UTF-8 text"
+    ]
+
+
+def test_article_vanishing_between_listing_and_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2026-01-01\n---\nx\n")
+    write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\n---\nx\n")
+    import feeds.repository as repository
+
+    real = repository.read_front_matter
+
+    def vanish(file: Path, *, path: str):
+        if path == "a.md":
+            file.unlink()
+        return real(file, path=path)
+
+    monkeypatch.setattr(repository, "read_front_matter", vanish)
+    result = scan(tmp_path)
+    assert [a.title for a in result.articles] == ["B"]
+    assert [str(p) for p in result.problems] == ["a.md: cannot be read: No such file or directory"]
+
+
+def test_hostile_html_in_markdown_is_sanitised_not_rejected(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.md",
+        "---\ntitle: 'Tide <script>alert(1)</script> ]]>'\ndate: 2026-01-01\n---\n"
+        '<p onmouseover="x()">Hi <a href="javascript:alert(1)">link</a></p>\n\n'
+        '<iframe src="https://evil.example/"></iframe>\n\n<img src="data:image/png;base64,AA" alt="d">\n',
+    )
+    entry = load(only(tmp_path), tmp_path)
+    for bad in ("<script", "onmouseover", "javascript:", "<iframe", "data:"):
+        assert bad not in entry.content_html
+    assert entry.article.title == "Tide <script>alert(1)</script> ]]>"  # escaped by the XML writer
