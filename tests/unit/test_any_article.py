@@ -30,9 +30,7 @@ def yaml_quote(value: str) -> str:
     return f'"{escaped}"'
 
 
-@settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(title=text, body=st.text(max_size=300), caption=text, credit=text, alt=text, tag=text)
 def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
     tmp_path_factory, title: str, body: str, caption: str, credit: str, alt: str, tag: str

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
+from feeds import repository
 from feeds.errors import ArticleError, RepositoryError
 from feeds.repository import Site, load_entry, scan_repository, slugify
 
@@ -411,8 +412,6 @@ def test_article_vanishing_between_listing_and_reading(
 ) -> None:
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2026-01-01\n---\nx\n")
     write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\n---\nx\n")
-    import feeds.repository as repository
-
     real = repository.read_front_matter
 
     def vanish(file: Path, *, path: str):
