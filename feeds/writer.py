@@ -6,6 +6,7 @@ import logging
 import os
 import shutil
 import tempfile
+from glob import escape as glob_escape
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,7 @@ def write_output(
         written.append(rel)
     for feed in feeds:
         target = output / feed.rel_path
+        _remove_leftover_temp_files(target)
         try:
             if target.is_file() and target.read_bytes() == feed.body:
                 unchanged.append(feed.rel_path)
@@ -115,6 +117,19 @@ def write_output(
     for rel in written:
         log.info("wrote %s", rel)
     return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
+
+
+def _remove_leftover_temp_files(target: Path) -> None:
+    """Delete temp files that a killed build left beside `target` (they are never published)."""
+    if not target.parent.is_dir():
+        return
+    for leftover in target.parent.glob(f".{glob_escape(target.name)}.*.tmp"):
+        try:
+            leftover.unlink()
+        except OSError as exc:
+            log.warning("%s: cannot remove a leftover temp file: %s", leftover, exc.strerror)
+        else:
+            log.info("removed %s left by an interrupted build", leftover.name)
 
 
 def _same_file(source: Path, target: Path) -> bool:

@@ -108,3 +108,15 @@ def test_write_error_mid_file_keeps_old_file_and_cleans_temp(
     assert "No space left on device" in str(caught.value)
     assert (tmp_path / "rss.xml").read_bytes() == b"<rss>old</rss>"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rss.xml"]
+
+
+def test_temp_files_left_by_a_killed_build_are_removed_by_the_next(tmp_path: Path) -> None:
+    write_output(tmp_path, [feed(b"<rss>1</rss>")], {})
+    leftover = tmp_path / ".rss.xml.k3j2h1.tmp"
+    leftover.write_bytes(b"<rss>half")
+    unrelated = tmp_path / ".other.tmp"
+    unrelated.write_bytes(b"not ours")
+    write_output(tmp_path, [feed(b"<rss>1</rss>")], {})
+    assert not leftover.exists()
+    assert unrelated.exists()
+    assert (tmp_path / "rss.xml").read_bytes() == b"<rss>1</rss>"
