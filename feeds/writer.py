@@ -6,9 +6,9 @@ import logging
 import os
 import shutil
 import tempfile
-from glob import escape as glob_escape
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from glob import escape as glob_escape
 from pathlib import Path
 
 from feeds.errors import OutputError
