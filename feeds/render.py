@@ -244,8 +244,9 @@ def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
         if author.uri:
             fields["uri"] = author.uri
         fe.author(fields)
-    for term in dict.fromkeys(article.categories + article.tags):
-        fe.category(term=_t(term))
+    for term in dict.fromkeys(_t(term).strip() for term in article.categories + article.tags):
+        if term:
+            fe.category(term=term)
     fe.content(_t(entry.content_html), type="html")
     if entry.summary:
         fe.summary(_t(entry.summary))

@@ -17,7 +17,13 @@ from zoneinfo import ZoneInfo
 from feeds.errors import ArticleError, RepositoryError
 from feeds.frontmatter import FrontMatter, decode_utf8, read_front_matter, split_front_matter
 from feeds.images import IMAGE_SUFFIXES, check_inside, read_image
-from feeds.markup import compose_content, derive_summary, render_markdown, render_paragraphs
+from feeds.markup import (
+    compose_content,
+    derive_summary,
+    render_markdown,
+    render_paragraphs,
+    strip_forbidden_chars,
+)
 from feeds.models import Article, Author, BodyFormat, Entry, Image, ImageRef, Link
 from feeds.wire import WireDocument, parse_wire
 
@@ -203,7 +209,7 @@ class _Fields:
         value = self.matter.data[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise self.fail(key, f"expected text, got {_kind(value)}: write it as a quoted string")
-        return str(value).strip()
+        return _clean(str(value))
 
     def flag(self, key: str) -> bool:
         if not self.has(key):
@@ -218,12 +224,14 @@ class _Fields:
             return ()
         value = self.matter.data[key]
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
+            parts = (_clean(part) for part in value.split(","))
+            return tuple(part for part in parts if part)
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
             raise self.fail(
                 key, f'expected a list of words, got {_kind(value)}: write ["one", "two"]'
             )
-        return tuple(dict.fromkeys(str(v).strip() for v in value if str(v).strip()))
+        words = (_clean(str(v)) for v in value)
+        return tuple(dict.fromkeys(word for word in words if word))
 
     def when(self, key: str, zone: ZoneInfo) -> datetime | None:
         if not self.has(key):
@@ -402,20 +410,25 @@ def _read_text(path: Path, rel_path: str, max_bytes: int) -> str:
     return decode_utf8(data, path=rel_path)
 
 
+def _clean(text: str) -> str:
+    """Text without the characters XML forbids and without surrounding white space."""
+    return strip_forbidden_chars(text).strip()
+
+
 def _person(fields: _Fields, key: str, value: object) -> Author:
-    if isinstance(value, str) and value.strip():
-        return Author(name=value.strip())
+    if isinstance(value, str) and _clean(value):
+        return Author(name=_clean(value))
     if isinstance(value, Mapping):
         name, email, uri = (value.get(k, "") for k in ("name", "email", "uri"))
         if (
             isinstance(name, str)
-            and name.strip()
+            and _clean(name)
             and isinstance(email, str)
             and isinstance(uri, str)
         ):
             if email and "@" not in email:
                 raise fields.fail(key, f"{email!r} is not an e-mail address")
-            return Author(name=name.strip(), email=email.strip(), uri=uri.strip())
+            return Author(name=_clean(name), email=_clean(email), uri=_clean(uri))
     raise fields.fail(key, "expected a name, or {name, email, uri} with a non-empty name")
 
 
@@ -445,7 +458,7 @@ def _related(fields: _Fields, site_url: str) -> tuple[Link, ...]:
             raise fields.fail("related", f"url of {item['title']!r} must be text")
         if url and not urlsplit(url).scheme:
             url = site_url + url.lstrip("/")
-        links.append(Link(title=item["title"].strip(), url=url.strip()))
+        links.append(Link(title=_clean(item["title"]), url=_clean(url)))
     return tuple(links)
 
 
@@ -481,7 +494,7 @@ def _images(fields: _Fields, source: Path) -> tuple[ImageRef, ...]:
                 text = item.get(name, "")
                 if not isinstance(text, str):
                     raise fields.fail("images", f"{name} of image {item.get('src')!r} must be text")
-                texts[name] = text.strip()
+                texts[name] = _clean(text)
             refs.append(
                 ImageRef(
                     path=_image_path(fields, "images", source, item.get("src")),
