@@ -129,18 +129,7 @@ def _build(args: argparse.Namespace) -> ExitStatus:
     result = publish(config, now=now, strict=args.strict, write=not args.dry_run)
     for problem in result.problems:
         log.warning("%s", problem)
-    written = result.written
-    summary = f"{len(result.feeds)} feed file(s) from {len(result.scan.articles)} article(s)"
-    if written is None:
-        summary += ": dry run, nothing written"
-    else:
-        summary += (
-            f": {len(written.written)} written, {len(written.unchanged)} unchanged,"
-            f" {len(written.removed)} removed"
-        )
-    if result.problems:
-        summary += f"; {len(result.problems)} article(s) skipped with problems"
-    log.info("%s", summary)
+    log.info("%s", result.summary())
     return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
 
 

@@ -37,6 +37,30 @@ class PublishResult:
     reports: tuple[ValidationReport, ...]
     written: WriteResult | None
     next_embargo: datetime | None = None
+    published: int = 0
+
+    def summary(self) -> str:
+        """One line for a person: what was published, what waits, what changed on disk."""
+        articles = self.scan.articles
+        drafts = sum(1 for a in articles if a.draft)
+        waiting = len(articles) - drafts - self.published
+        line = f"{self.published} of {len(articles)} article(s) published"
+        held = [f"{drafts} draft(s)"] if drafts else []
+        if waiting and self.next_embargo is not None:
+            held.append(f"{waiting} embargoed, the next until {self.next_embargo.isoformat()}")
+        if held:
+            line += f" ({', '.join(held)})"
+        line += f"; {len(self.feeds)} feed file(s)"
+        if self.written is None:
+            line += ": dry run, nothing written"
+        else:
+            line += (
+                f": {len(self.written.written)} written, {len(self.written.unchanged)} unchanged,"
+                f" {len(self.written.removed)} removed"
+            )
+        if self.problems:
+            line += f"; {len(self.problems)} article(s) skipped with problems"
+        return line
 
 
 def is_published(article: Article, now: datetime) -> bool:
@@ -141,7 +165,15 @@ def publish(
         }
         written = write_output(config.output, feeds, media)
     pending = [a.published for a in scan.articles if not a.draft and a.published > now]
-    return PublishResult(scan, problems, tuple(feeds), reports, written, min(pending, default=None))
+    return PublishResult(
+        scan,
+        problems,
+        tuple(feeds),
+        reports,
+        written,
+        next_embargo=min(pending, default=None),
+        published=len(candidates),
+    )
 
 
 def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> str:

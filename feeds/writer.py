@@ -115,7 +115,7 @@ def write_output(
         written.append(feed.rel_path)
     removed = _remove_stale_media(media_root, set(media))
     for rel in written:
-        log.info("wrote %s", rel)
+        log.debug("wrote %s", rel)
     return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
 
 

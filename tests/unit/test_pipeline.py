@@ -190,3 +190,10 @@ def test_dry_run_writes_nothing(site: Path) -> None:
     assert result.written is None
     assert len(result.feeds) == 3
     assert not (site / "output").exists()
+
+
+def test_summary_tells_what_was_published_and_what_waits(site: Path) -> None:
+    assert build(site).summary() == (
+        "3 of 5 article(s) published (1 draft(s), 1 embargoed, the next until "
+        "2026-06-01T14:30:00+02:00); 3 feed file(s): 4 written, 0 unchanged, 0 removed"
+    )
