@@ -58,11 +58,15 @@ _DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturda
 _CLOUD_PROTOCOLS: Final = ("xml-rpc", "soap", "http-post")
 _RSS_VERSIONS: Final = ("2.0", "0.91", "0.92", "0.93", "0.94")
 
-# Start tags, then their href/src/srcset attributes, inside HTML carried as text.
-_HTML_TAG = re.compile(r"<[a-zA-Z][^>]*>")
-_HTML_URL_ATTR = re.compile(
-    r"""\s(href|src|srcset)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>"']+))""", re.IGNORECASE
+# href/src attributes whose value does not start with a scheme or "#" (so: relative), and
+# srcset lists (checked entry by entry), inside HTML carried as text.
+_NOT_ABSOLUTE = r"(?![A-Za-z][A-Za-z0-9+.\-]*:|#)"
+_RELATIVE_ATTR = re.compile(
+    rf"""\s(?:href|src)\s*=\s*(?:"{_NOT_ABSOLUTE}([^"]+)"|'{_NOT_ABSOLUTE}([^']+)'"""
+    rf"""|{_NOT_ABSOLUTE}([^\s>"']+))""",
+    re.IGNORECASE,
 )
+_SRCSET_ATTR = re.compile(r"""\ssrcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 
 _MISPLACED_HINTS: Final = {
@@ -84,11 +88,20 @@ class _Rss:
         self.root = root
         self.out = out
         self.ns = etree.QName(root).namespace or ""
+        self.prefix = f"{{{self.ns}}}" if self.ns else ""
 
     def local(self, el: etree._Element) -> str | None:
         """The element's RSS name, or None when it belongs to another namespace."""
-        qname = etree.QName(el)
-        return qname.localname if (qname.namespace or "") == self.ns else None
+        tag = el.tag
+        if not isinstance(tag, str):
+            return None
+        if not self.prefix:
+            return None if tag.startswith("{") else tag
+        return tag[len(self.prefix) :] if tag.startswith(self.prefix) else None
+
+    def named(self, el: etree._Element) -> list[tuple[etree._Element, str | None]]:
+        """The child elements of `el` with their RSS names (None for other namespaces)."""
+        return [(child, self.local(child)) for child in children(el)]
 
     def run(self) -> None:
         version = self.root.get("version")
@@ -134,11 +147,17 @@ class _Rss:
                 )
         self.out.add("rss-unknown-element", el, hint)
 
-    def once(self, el: etree._Element, allowed_once: frozenset[str], where: str) -> None:
-        counts = Counter(n for c in children(el) if (n := self.local(c)) in allowed_once)
+    def once(
+        self,
+        named: list[tuple[etree._Element, str | None]],
+        allowed_once: frozenset[str],
+        where: str,
+    ) -> None:
+        counts = Counter(name for _, name in named if name in allowed_once)
+        if all(count == 1 for count in counts.values()):
+            return
         seen: set[str] = set()
-        for child in children(el):
-            name = self.local(child)
+        for child, name in named:
             if name in allowed_once and counts[name] > 1:
                 if name in seen:
                     self.out.add(
@@ -148,18 +167,24 @@ class _Rss:
                     )
                 seen.add(name)
 
-    def require(self, el: etree._Element, names: tuple[str, ...], where: str) -> None:
-        present = {self.local(c) for c in children(el)}
+    def require(
+        self,
+        el: etree._Element,
+        named: list[tuple[etree._Element, str | None]],
+        names: tuple[str, ...],
+        where: str,
+    ) -> None:
+        present = {name for _, name in named}
         for name in names:
             if name not in present:
                 self.out.add("rss-missing-element", el, f"{where} must contain <{name}>: add it")
 
     def channel(self, channel: etree._Element) -> None:
-        self.once(channel, _CHANNEL_ONCE, "a channel")
-        self.require(channel, ("title", "link", "description"), "the channel")
+        named = self.named(channel)
+        self.once(named, _CHANNEL_ONCE, "a channel")
+        self.require(channel, named, ("title", "link", "description"), "the channel")
         has_self = False
-        for child in children(channel):
-            name = self.local(child)
+        for child, name in named:
             if name is None:
                 if child.tag == f"{{{ATOM_NS}}}link":
                     has_self = self.atom_link(child) or has_self
@@ -210,8 +235,9 @@ class _Rss:
         return link.get("rel") == "self"
 
     def item(self, item: etree._Element) -> None:
-        self.once(item, _ITEM_ONCE, "an item")
-        present = {self.local(c) for c in children(item)}
+        named = self.named(item)
+        self.once(named, _ITEM_ONCE, "an item")
+        present = {name for _, name in named}
         if "title" not in present and "description" not in present:
             self.out.add(
                 "rss-item-missing-title-or-description",
@@ -225,8 +251,7 @@ class _Rss:
                 "add a <guid> that never changes so readers do not show the item twice",
             )
         enclosures = 0
-        for child in children(item):
-            name = self.local(child)
+        for child, name in named:
             if name is None:
                 if child.tag == f"{{{CONTENT_NS}}}encoded":
                     self.relative_urls(child)
@@ -389,11 +414,11 @@ class _Rss:
         self.url_attr(el, "url")
 
     def image(self, image: etree._Element) -> None:
-        self.once(image, _IMAGE_KNOWN, "the image")
-        self.require(image, ("url", "title", "link"), "the channel image")
+        named = self.named(image)
+        self.once(named, _IMAGE_KNOWN, "the image")
+        self.require(image, named, ("url", "title", "link"), "the channel image")
         limits = {"width": 144, "height": 400}
-        for child in children(image):
-            name = self.local(child)
+        for child, name in named:
             if name is None:
                 continue
             if name not in _IMAGE_KNOWN:
@@ -411,10 +436,10 @@ class _Rss:
                     )
 
     def text_input(self, box: etree._Element) -> None:
-        self.once(box, _TEXTINPUT_KNOWN, "textInput")
-        self.require(box, ("title", "description", "name", "link"), "textInput")
-        for child in children(box):
-            name = self.local(child)
+        named = self.named(box)
+        self.once(named, _TEXTINPUT_KNOWN, "textInput")
+        self.require(box, named, ("title", "description", "name", "link"), "textInput")
+        for child, name in named:
             if name is not None and name not in _TEXTINPUT_KNOWN:
                 self.unknown(child, "textInput")
             elif name == "link":
@@ -481,22 +506,20 @@ class _Rss:
                 seen.add(value)
 
     def relative_urls(self, el: etree._Element) -> None:
-        relative: list[str] = []
         text = text_of(el)
         if "<" not in text:
             return
-        matches = (m for tag in _HTML_TAG.finditer(text) for m in _HTML_URL_ATTR.finditer(tag[0]))
-        for match in matches:
-            attr = match.group(1).lower()
-            value = next((g for g in match.groups()[1:] if g is not None), "")
-            urls = (
-                [part.strip().split(" ")[0] for part in value.split(",") if part.strip()]
-                if attr == "srcset"
-                else [value.strip()]
-            )
-            relative += [
-                u for u in urls if u and not u.startswith("#") and not _HAS_SCHEME.match(u)
-            ]
+        relative = [
+            next(g for g in m.groups() if g is not None).strip()
+            for m in _RELATIVE_ATTR.finditer(text)
+        ]
+        for match in _SRCSET_ATTR.finditer(text):
+            value = match.group(1) if match.group(1) is not None else match.group(2)
+            for candidate in value.split(","):
+                url = candidate.strip().split(" ")[0]
+                if url and not url.startswith("#") and not _HAS_SCHEME.match(url):
+                    relative.append(url)
+        relative = [url for url in relative if url]
         if relative:
             more = f" and {len(relative) - 1} more" if len(relative) > 1 else ""
             self.out.add(

@@ -327,7 +327,8 @@ def test_truncation_never_raises_and_is_an_error(doc, cut):
     cut = cut % len(doc)
     report = validate_feed(doc[:cut])
     assert_sane(report)
-    assert not report.ok
+    if doc[cut:].strip(b" \r\n\x00"):  # something more than trailing whitespace was cut
+        assert not report.ok
 
 
 @given(st.sampled_from(CORPUS), st.lists(st.integers(min_value=0), min_size=1, max_size=4))

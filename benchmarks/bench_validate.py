@@ -1,0 +1,112 @@
+"""Time `validate_feed` on generated valid RSS and Atom feeds of about 1, 2 and 4 MB.
+
+Run: .venv/bin/python benchmarks/bench_validate.py [--repeat N]
+Prints the median milliseconds per size and the time per MB (should stay roughly flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+from feeds.validate import validate_feed
+
+PARAGRAPH = (
+    "<p>The harbour master reported calm water and a light westerly breeze; the ferry "
+    'left on time. <a href="https://bench.example/notes/{n}">Read the log</a> '
+    '<img src="https://bench.example/media/{n}.jpg" alt="Quay at dawn"></p>'
+)
+
+
+def _rss_item(n: int, when: datetime) -> str:
+    body = "".join(PARAGRAPH.format(n=n) for _ in range(6))
+    return (
+        f"<item><title>Log entry {n}</title><link>https://bench.example/notes/{n}</link>"
+        f"<description>Entry {n} of the harbour log.</description>"
+        f"<content:encoded><![CDATA[{body}]]></content:encoded>"
+        f"<dc:creator>Ada Quay</dc:creator>"
+        f"<pubDate>{when.strftime('%a, %d %b %Y %H:%M:%S +0000')}</pubDate>"
+        f'<guid isPermaLink="false">bench-{n}</guid>'
+        f'<enclosure url="https://bench.example/media/{n}.jpg" length="12345" type="image/jpeg"/>'
+        f'<media:content url="https://bench.example/media/{n}.jpg" type="image/jpeg" '
+        f'fileSize="12345" medium="image" width="1200" height="800">'
+        f'<media:description type="plain">Quay at dawn</media:description>'
+        f'<media:credit role="photographer" scheme="urn:ebu">A. Quay</media:credit>'
+        f"</media:content></item>"
+    )
+
+
+def _atom_entry(n: int, when: datetime) -> str:
+    body = "".join(PARAGRAPH.format(n=n) for _ in range(6))
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return (
+        f"<entry><title>Log entry {n}</title><id>tag:bench.example,2024:{n}</id>"
+        f"<updated>{stamp}</updated><published>{stamp}</published>"
+        f'<link rel="alternate" type="text/html" href="https://bench.example/notes/{n}"/>'
+        f'<link rel="enclosure" type="image/jpeg" length="12345" '
+        f'href="https://bench.example/media/{n}.jpg"/>'
+        f"<summary>Entry {n} of the harbour log.</summary>"
+        f'<content type="html"><![CDATA[{body}]]></content></entry>'
+    )
+
+
+def make_feed(kind: str, target_bytes: int) -> bytes:
+    """A valid feed of about `target_bytes`."""
+    start = datetime(2024, 3, 1, tzinfo=UTC)
+    parts: list[str] = []
+    size = 0
+    n = 0
+    while size < target_bytes:
+        when = start - timedelta(hours=n)
+        part = _rss_item(n, when) if kind == "rss" else _atom_entry(n, when)
+        parts.append(part)
+        size += len(part)
+        n += 1
+    if kind == "rss":
+        head = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+            'xmlns:atom="http://www.w3.org/2005/Atom" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+            'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'xmlns:media="http://search.yahoo.com/mrss/"><channel>'
+            "<title>Bench</title><link>https://bench.example/</link>"
+            "<description>Benchmark feed</description>"
+            '<atom:link rel="self" href="https://bench.example/rss.xml" '
+            'type="application/rss+xml"/>'
+        )
+        return (head + "".join(parts) + "</channel></rss>").encode()
+    head = (
+        '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Bench</title><id>tag:bench.example,2024:feed</id>"
+        "<updated>2024-03-01T00:00:00Z</updated><author><name>Ada Quay</name></author>"
+        '<link rel="self" href="https://bench.example/atom.xml"/>'
+    )
+    return (head + "".join(parts) + "</feed>").encode()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    print(f"{'feed':<6}{'size':>10}{'items':>8}{'median ms':>12}{'ms/MB':>9}")
+    for kind in ("rss", "atom"):
+        for megabytes in (1, 2, 4):
+            data = make_feed(kind, megabytes * 1024 * 1024)
+            report = validate_feed(data)
+            if report.issues:
+                raise SystemExit(f"generated {kind} feed is not clean: {report.issues[:3]}")
+            timings = []
+            for _ in range(args.repeat):
+                began = time.perf_counter()
+                validate_feed(data)
+                timings.append((time.perf_counter() - began) * 1000)
+            median = statistics.median(timings)
+            items = data.count(b"<item>") + data.count(b"<entry>")
+            size_mb = len(data) / 1024 / 1024
+            print(f"{kind:<6}{size_mb:>8.2f}MB{items:>8}{median:>12.1f}{median / size_mb:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()
