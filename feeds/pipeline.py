@@ -19,7 +19,8 @@ from feeds.writer import WriteResult, write_output
 
 log = logging.getLogger(__name__)
 
-_ITEM_INDEX = re.compile(r"(?:item|entry)\[(\d+)\]")
+# An issue's element path names the item as "item[3]", or just "item" when it is the only one.
+_ITEM_INDEX = re.compile(r"(?:^|/)(?:item|entry)(?:\[(\d+)\])?(?:/|$)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +181,7 @@ def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> s
     match = _ITEM_INDEX.search(issue.path)
     if match is None:
         return ""
-    index = int(match.group(1)) - 1
+    index = int(match.group(1) or 1) - 1
     if not 0 <= index < len(feed.article_ids):
         return ""
     article_id = feed.article_ids[index]

@@ -169,7 +169,7 @@ def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
         if feed.format != "rss":
             return feed
         body = feed.body.replace(
-            b"<link>https://news.example.org/one/</link>", b"<link>not a url</link>"
+            b"<link>https://news.example.org/three/</link>", b"<link>not a url</link>"
         )
         body = body.replace(b"<title>Harbour Times</title>", b"")
         return RenderedFeed(feed.spec, feed.format, feed.rel_path, feed.url, body, feed.article_ids)
@@ -181,6 +181,9 @@ def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
     message = str(caught.value)
     assert message.startswith("a rendered feed did not validate, so nothing was written")
     assert "rss.xml:" in message
+    assert "rss-missing-element" in message  # the channel title
+    assert "rss-url-invalid" in message
+    assert "(article news/three.md)" in message  # the item's link names its article
     assert (site / "output/rss.xml").read_bytes() == good
     assert "Four" not in titles(site / "output/atom.xml")
 
