@@ -108,6 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--max-bytes", type=int, default=Limits().max_bytes, help="refuse larger inputs"
     )
     check.add_argument(
+        "--max-depth", type=int, default=Limits().max_depth, help="refuse deeper element nesting"
+    )
+    check.add_argument(
         "--timeout", type=float, default=Limits().fetch_timeout, help="seconds to wait for a URL"
     )
     return parser
@@ -134,7 +137,7 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
-    limits = Limits(max_bytes=args.max_bytes, fetch_timeout=args.timeout)
+    limits = Limits(max_bytes=args.max_bytes, max_depth=args.max_depth, fetch_timeout=args.timeout)
     targets: list[str] = list(args.targets)
     if not targets:
         config = load_config(args.config)

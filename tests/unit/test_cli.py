@@ -1,0 +1,129 @@
+"""The command line in-process: exit statuses, messages, report formats, the error boundary."""
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from feeds import cli
+from feeds.cli import main
+
+PROJECT = Path(__file__).resolve().parents[2]
+VALID = PROJECT / "tests/data/validate/valid"
+INVALID = PROJECT / "tests/data/validate/invalid"
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_validate_valid_feeds_exits_0() -> None:
+    status, out, _ = run("validate", str(VALID))
+    assert status == 0
+    assert out.endswith("9 feeds checked: 0 errors, 0 warnings\n")
+
+
+def test_validate_invalid_feed_exits_5_with_located_message() -> None:
+    status, out, _ = run("validate", str(INVALID / "atom-id-relative.xml"))
+    assert status == 5
+    assert f"{INVALID / 'atom-id-relative.xml'}:12: error atom-id-not-absolute:" in out
+
+
+def test_ignore_silences_a_rule() -> None:
+    status, _, _ = run(
+        "validate", "--ignore", "atom-id-not-absolute", str(INVALID / "atom-id-relative.xml")
+    )
+    assert status == 0
+
+
+def test_strict_makes_warnings_fail(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>'
+        "<link>https://x.example/</link><description>D</description>"
+        "<item><title>A</title></item></channel></rss>",
+        encoding="utf-8",
+    )
+    assert run("validate", str(feed))[0] == 0
+    status, out, _ = run("validate", "--strict", str(feed))
+    assert status == 5
+    assert "warning rss-guid-missing" in out
+
+
+def test_junit_report_is_well_formed(tmp_path: Path) -> None:
+    status, out, _ = run(
+        "validate",
+        "--format",
+        "junit",
+        str(VALID / "hugo-rss.xml"),
+        str(INVALID / "atom-id-relative.xml"),
+    )
+    assert status == 5
+    suite = etree.fromstring(out.encode())
+    testcases = suite.findall(".//testcase")
+    assert len(testcases) == 2
+    assert len(suite.findall(".//testcase/failure")) == 1
+
+
+def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
+    status, out, err = run("validate", str(tmp_path / "nope.xml"))
+    assert status == 2
+    assert out == ""
+    assert str(tmp_path / "nope.xml") in err
+    assert "Traceback" not in err
+
+
+def test_validate_without_arguments_needs_a_build_first(tmp_path: Path) -> None:
+    shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    status, _, err = run("validate", "-c", str(tmp_path / "config.toml"))
+    assert status == 2
+    assert "not built yet: run `feeds build -c" in err
+
+
+def test_build_then_validate_the_configured_feeds(tmp_path: Path) -> None:
+    shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "articles", tmp_path / "articles")
+    config = str(tmp_path / "config.toml")
+    status, _, err = run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")
+    assert status == 0, err
+    assert "8 of 10 article(s) published" in err
+    assert run("validate", "--strict", "-c", config)[0] == 0
+
+
+def test_quiet_build_prints_nothing_when_all_is_well(tmp_path: Path) -> None:
+    shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "articles", tmp_path / "articles")
+    status, out, err = run("-q", "build", "-c", str(tmp_path / "config.toml"))
+    assert (status, out, err) == (0, "", "")
+
+
+def test_missing_config_exits_3(tmp_path: Path) -> None:
+    status, _, err = run("build", "-c", str(tmp_path / "config.toml"))
+    assert status == 3
+    assert err.startswith(f"feeds: error: {tmp_path / 'config.toml'}: configuration file not found")
+
+
+def test_unknown_command_is_a_usage_error() -> None:
+    status, _, err = run("publish")
+    assert status == 2
+    assert "invalid choice: 'publish'" in err
+
+
+def test_internal_error_is_short_and_points_at_traceback(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    def explode(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "load_config", explode)
+    status, _, err = run("build", "-c", str(tmp_path / "config.toml"))
+    assert status == 1
+    assert (
+        err == "feeds: internal error: RuntimeError: boom\n(rerun with --traceback and report it)\n"
+    )
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["--traceback", "build", "-c", str(tmp_path / "config.toml")])
