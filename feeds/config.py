@@ -17,7 +17,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from feeds.errors import ConfigError
-from feeds.models import Author, Channel, FeedSpec, Format
+from feeds.models import Author, Channel, FeedSpec, Format, SliceKey
 
 _DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
@@ -66,10 +66,28 @@ _SITE_KEYS = (
 _AUTHOR_KEYS = ("name", "email", "uri")
 _REPOSITORY_KEYS = ("path", "max_image_bytes", "max_article_bytes")
 _OUTPUT_KEYS = ("path", "url", "media_url")
-_FEED_KEYS = ("name", "formats", "limit", "title", "description", "path")
+_FEED_KEYS = (
+    "name",
+    "formats",
+    "limit",
+    "title",
+    "description",
+    "path",
+    "sections",
+    "categories",
+    "tags",
+    "authors",
+    "per",
+)
 
 _PLACEHOLDERS = ("slug", "year", "month", "day", "section")
-_FORMATS: tuple[Format, ...] = ("rss", "atom")
+_FORMATS: tuple[Format, ...] = ("rss", "atom", "json")
+_DEFAULT_FORMATS: tuple[Format, ...] = ("rss", "atom")
+_SLICE_KEYS: tuple[SliceKey, ...] = ("category", "tag", "author", "section")
+_FILTER_KEYS = ("sections", "categories", "tags", "authors")
+_DEFAULT_SLICE_PATH = "{per}/{slug}"
+# Placeholders of the `path` pattern of a feed with `per`.
+_SLICE_PATH_FIELD = re.compile(r"\{([^{}]*)\}")
 _DEFAULT_FEED_NAME = "main"
 _DEFAULT_LIMIT = 50
 _MAX_LIMIT = 10_000
@@ -326,7 +344,10 @@ def _formats(value: object) -> tuple[Format, ...]:
     ):
         return tuple(cast(list[Format], value))
     raise _InvalidValueError(
-        _expected('a list of "rss" and/or "atom", each once, such as ["rss", "atom"]', value)
+        _expected(
+            'a list of "rss", "atom" and/or "json", each once, such as ["rss", "atom", "json"]',
+            value,
+        )
     )
 
 
@@ -338,6 +359,54 @@ def _feed_path(value: object) -> str:
         expected = 'a relative folder such as "sport" (no leading "/", no "..")'
         raise _InvalidValueError(_expected(expected, value))
     return "/".join(part for part in parts if part != ".")
+
+
+def _filter_values(value: object) -> tuple[str, ...]:
+    if (
+        isinstance(value, list)
+        and value
+        and all(isinstance(item, str) and item.strip() for item in value)
+    ):
+        return tuple(dict.fromkeys(item.strip() for item in value))
+    raise _InvalidValueError(
+        _expected('a non-empty list of names such as ["Harbour", "Council"]', value)
+    )
+
+
+def _per(value: object) -> tuple[SliceKey, ...]:
+    # A single string is the common case ("one feed per tag"); a list makes several sets.
+    items = [value] if isinstance(value, str) else value
+    if (
+        isinstance(items, list)
+        and items
+        and all(item in _SLICE_KEYS for item in items)
+        and len(set(items)) == len(items)
+    ):
+        return tuple(cast(list[SliceKey], items))
+    raise _InvalidValueError(
+        _expected(
+            'one or more of "category", "tag", "author" and "section", each once, such as'
+            ' ["category", "tag"]',
+            value,
+        )
+    )
+
+
+def _slice_path(pattern: str, per: Sequence[SliceKey]) -> str:
+    """Check the `path` pattern of a feed with `per`; returns "" when fine, else the problem."""
+    fields = _SLICE_PATH_FIELD.findall(pattern)
+    unknown = [name for name in fields if name not in ("slug", "per")]
+    if unknown:
+        name = unknown[0]
+        return f'unknown placeholder {{{name}}}: use {{slug}} and {{per}}, e.g. "{{per}}/{{slug}}"'
+    if "slug" not in fields:
+        return 'needs {slug}, or every value would write the same files: e.g. "tag/{slug}"'
+    if len(per) > 1 and "per" not in fields:
+        return (
+            f"needs {{per}} as well, as the feed makes one set for each of {', '.join(per)}:"
+            ' e.g. path = "{per}/{slug}"'
+        )
+    return ""
 
 
 def _slug(value: object) -> str:
@@ -493,7 +562,7 @@ def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
     if raw is None:
         default_feed = FeedSpec(
             name=_DEFAULT_FEED_NAME,
-            formats=_FORMATS,
+            formats=_DEFAULT_FORMATS,
             limit=_DEFAULT_LIMIT,
             title=channel.title,
             description=channel.description,
@@ -532,9 +601,17 @@ def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
         elif name is not None:
             names[name] = index
 
+        filters = {key: feed.get(key, _filter_values) or () for key in _FILTER_KEYS}
+        per = feed.get("per", _per) or ()
         path: str | None
         if "path" in feed.data:
             path, path_is_default = feed.get("path", _feed_path), False
+            problem = _slice_path(path, per) if per and path is not None else ""
+            if problem:
+                problems.add(feed.key("path"), problem)
+                path = None
+        elif per:
+            path, path_is_default = _DEFAULT_SLICE_PATH, True
         else:
             # A duplicate name already has its problem; its derived path would only echo it.
             path, path_is_default = ("" if index == 1 else unique_name), True
@@ -543,17 +620,24 @@ def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
             path = None  # which files it writes is unknown, so no clash can be told
 
         title = feed.get("title", _nonempty_text)
-        if title is None:
+        if title is None and per:
+            title = f"{channel.title}: {{value}}"
+        elif title is None:
             title = channel.title if index == 1 else f"{channel.title}: {name or ''}"
         # Like the channel's: RSS needs a description, so an empty one falls back too.
         description = feed.get("description", _text) or channel.description
         spec = FeedSpec(
             name=name or "",
-            formats=formats or _FORMATS,
+            formats=formats or _DEFAULT_FORMATS,
             limit=feed.get("limit", _limit) or _DEFAULT_LIMIT,
             title=title,
             description=description,
             path=path or "",
+            sections=filters["sections"],
+            categories=filters["categories"],
+            tags=filters["tags"],
+            authors=filters["authors"],
+            per=per,
         )
         drafts.append(_FeedDraft(index, spec, path, path_is_default))
 
@@ -571,6 +655,8 @@ def _check_feed_paths(drafts: Sequence[_FeedDraft], problems: _Problems) -> None
         shown = f'"{draft.path}"'
         if not draft.path:
             shown += " (the top of the output folder)"
+        elif draft.path_is_default and draft.spec.per:
+            shown += ' (the default with "per")'
         elif draft.path_is_default:
             shown += " (the default: the feed's name)"
         if draft.path.split("/")[0] == _MEDIA_FOLDER:
@@ -580,8 +666,8 @@ def _check_feed_paths(drafts: Sequence[_FeedDraft], problems: _Problems) -> None
                 " choose another path",
             )
             continue
-        for fmt in draft.spec.formats:
-            file = draft.spec.file_for(fmt)
+        files = _files_of(draft.spec)
+        for file in files:
             if file in writers:
                 problems.add(
                     key,
@@ -589,8 +675,16 @@ def _check_feed_paths(drafts: Sequence[_FeedDraft], problems: _Problems) -> None
                     " give each feed its own path",
                 )
                 break
-        for fmt in draft.spec.formats:
-            writers.setdefault(draft.spec.file_for(fmt), draft.index)
+        for file in files:
+            writers.setdefault(file, draft.index)
+
+
+def _files_of(spec: FeedSpec) -> list[str]:
+    """The files a feed writes; for a `per` template, its pattern for each field."""
+    files = [spec.file_for(fmt) for fmt in spec.formats]
+    if not spec.per:
+        return files
+    return list(dict.fromkeys(file.replace("{per}", key) for key in spec.per for file in files))
 
 
 def load_config(path: Path) -> Config:

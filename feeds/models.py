@@ -7,7 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
-Format = Literal["rss", "atom"]
+Format = Literal["rss", "atom", "json"]
+#: What an automatic slice (`per`) makes one feed for: each distinct value of this field.
+SliceKey = Literal["category", "tag", "author", "section"]
 BodyFormat = Literal["markdown", "wire"]
 
 
@@ -137,10 +139,22 @@ class Channel:
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:
-    """One configured feed: which formats, how many items, where its files go.
+    """One configured feed: which articles, which formats, how many items, where its files go.
+
+    The filters select from the published articles: an article is in the feed when, for every
+    non-empty filter, one of its values matches one of the filter's values (AND across filters,
+    OR within one). Values match when their slugs are equal (``Sea Shanties`` = ``sea-shanties``).
 
     Attributes:
-        path: Sub-folder of the output folder for this feed's files ("" for the top).
+        path: Sub-folder of the output folder for this feed's files ("" for the top). When
+            `per` is set, a pattern with ``{slug}`` (and ``{per}``) filled per value.
+        categories: Keep articles with one of these categories (empty: no filter).
+        tags: Keep articles with one of these tags.
+        authors: Keep articles by one of these authors (names).
+        sections: Keep articles in one of these sections (top folder or front matter).
+        per: Not a feed itself but a template: one feed per distinct value of each of these
+            fields among the selected articles (expanded by the pipeline after the scan).
+        group: For a feed expanded from a `per` template: that template's name ("" otherwise).
     """
 
     name: str
@@ -149,6 +163,12 @@ class FeedSpec:
     title: str
     description: str
     path: str
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    per: tuple[SliceKey, ...] = ()
+    group: str = ""
 
     def file_for(self, fmt: Format) -> str:
         """The feed file of one format, relative to the output folder (POSIX)."""
@@ -157,7 +177,7 @@ class FeedSpec:
 
 
 #: File name of each format inside a feed's folder.
-FEED_FILE_NAMES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml"}
+FEED_FILE_NAMES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
 
 
 @dataclass(frozen=True, slots=True)

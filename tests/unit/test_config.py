@@ -404,23 +404,23 @@ SINGLE_PROBLEMS = [
     ),
     (
         MINIMAL + '[[feeds]]\nname = "main"\nformats = []\n',
-        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
-        ' ["rss", "atom"], got an empty array',
+        'feeds[1].formats: expected a list of "rss", "atom" and/or "json", each once, such as'
+        ' ["rss", "atom", "json"], got an empty array',
     ),
     (
-        MINIMAL + '[[feeds]]\nname = "main"\nformats = ["rss", "json"]\n',
-        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
-        ' ["rss", "atom"], got ["rss", "json"]',
+        MINIMAL + '[[feeds]]\nname = "main"\nformats = ["rss", "jsonfeed"]\n',
+        'feeds[1].formats: expected a list of "rss", "atom" and/or "json", each once, such as'
+        ' ["rss", "atom", "json"], got ["rss", "jsonfeed"]',
     ),
     (
         MINIMAL + '[[feeds]]\nname = "main"\nformats = ["rss", "rss"]\n',
-        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
-        ' ["rss", "atom"], got ["rss", "rss"]',
+        'feeds[1].formats: expected a list of "rss", "atom" and/or "json", each once, such as'
+        ' ["rss", "atom", "json"], got ["rss", "rss"]',
     ),
     (
         MINIMAL + '[[feeds]]\nname = "main"\nformats = [["rss"]]\n',
-        'feeds[1].formats: expected a list of "rss" and/or "atom", each once, such as'
-        ' ["rss", "atom"], got [["rss"]]',
+        'feeds[1].formats: expected a list of "rss", "atom" and/or "json", each once, such as'
+        ' ["rss", "atom", "json"], got [["rss"]]',
     ),
     (
         MINIMAL + '[[feeds]]\nname = "main"\nlimit = 0\n',
@@ -488,8 +488,8 @@ def test_invalid_formats_do_not_also_report_a_path_clash(tmp_path):
         MINIMAL + '[[feeds]]\nname = "main"\n\n[[feeds]]\nname = "b"\npath = ""\nformats = "rss"\n',
     )
     assert load_error(path) == (
-        f'{path}: feeds[2].formats: expected a list of "rss" and/or "atom", each once, such as'
-        ' ["rss", "atom"], got "rss"'
+        f'{path}: feeds[2].formats: expected a list of "rss", "atom" and/or "json", each once, such as'
+        ' ["rss", "atom", "json"], got "rss"'
     )
 
 
