@@ -32,6 +32,7 @@ from feeds.validate_base import (
     is_language_tag,
     line_of,
 )
+from feeds.validate_json import check_json_feed, looks_like_json
 from feeds.validate_media import check_media
 from feeds.validate_rss import check_rss
 
@@ -76,7 +77,7 @@ class ValidationReport:
 
     Attributes:
         source: The file path, URL or ``<name>`` the document came from.
-        kind: ``rss``, ``atom`` or ``unknown``.
+        kind: ``rss``, ``atom``, ``json`` (JSON Feed) or ``unknown``.
         issues: In document order within each rule family.
     """
 
@@ -158,6 +159,9 @@ def _validate(data: bytes, limits: Limits, out: Collector) -> str:
     if not data.strip():
         out.document("input-empty", "the document is empty: a feed needs an rss or feed element")
         return "unknown"
+    if looks_like_json(data):
+        out.issues.extend(check_json_feed(data))
+        return "json"
     codec = _check_encoding_header(data, out)
     if _declares_entities(data):
         out.document("xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE, line=1, column=1)
