@@ -19,6 +19,7 @@ import re
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -338,7 +339,7 @@ def _parse_yaml(content: str, *, path: str) -> tuple[dict[str, object], dict[str
         raise ArticleError(
             path,
             2,
-            f"front matter is {_describe(data)}, not a set of fields: "
+            f"front matter is {describe_value(data)}, not a set of fields: "
             "write one 'key: value' per line",
         )
     for key in data:
@@ -431,13 +432,18 @@ def _check_aliases(content: str, *, path: str) -> None:
             )
 
 
-def _describe(value: object) -> str:
+def describe_value(value: object) -> str:
+    """How a front matter value reads to a person ("a list", "plain text", "a date", ...)."""
     if isinstance(value, list):
         return "a list"
+    if isinstance(value, dict):
+        return "a table"
     if isinstance(value, str):
         return "plain text"
     if isinstance(value, bool):
         return "a true/false value"
     if isinstance(value, int | float):
         return "a number"
+    if isinstance(value, datetime | date):
+        return "a date"
     return f"a {type(value).__name__}"

@@ -15,7 +15,13 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError, RepositoryError
-from feeds.frontmatter import FrontMatter, decode_utf8, read_front_matter, split_front_matter
+from feeds.frontmatter import (
+    FrontMatter,
+    decode_utf8,
+    describe_value,
+    read_front_matter,
+    split_front_matter,
+)
 from feeds.images import IMAGE_SUFFIXES, check_inside, read_image
 from feeds.markup import (
     compose_content,
@@ -208,7 +214,9 @@ class _Fields:
             return default
         value = self.matter.data[key]
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise self.fail(key, f"expected text, got {_kind(value)}: write it as a quoted string")
+            raise self.fail(
+                key, f"expected text, got {describe_value(value)}: write it as a quoted string"
+            )
         return _clean(str(value))
 
     def flag(self, key: str) -> bool:
@@ -216,7 +224,7 @@ class _Fields:
             return False
         value = self.matter.data[key]
         if not isinstance(value, bool):
-            raise self.fail(key, f"expected true or false, got {_kind(value)}")
+            raise self.fail(key, f"expected true or false, got {describe_value(value)}")
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
@@ -228,7 +236,7 @@ class _Fields:
             return tuple(part for part in parts if part)
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
             raise self.fail(
-                key, f'expected a list of words, got {_kind(value)}: write ["one", "two"]'
+                key, f'expected a list of words, got {describe_value(value)}: write ["one", "two"]'
             )
         words = (_clean(str(v)) for v in value)
         return tuple(dict.fromkeys(word for word in words if word))
@@ -245,18 +253,6 @@ class _Fields:
                 f"{value!r} is not a date and time: write it like 2026-03-02T07:30:00+01:00 "
                 "(or 2026-03-02 07:30 in the site's time zone)",
             ) from None
-
-
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, datetime | date):
-        return "a date"
-    return type(value).__name__
 
 
 def _to_datetime(value: object, zone: ZoneInfo) -> datetime:

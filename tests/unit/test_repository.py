@@ -284,7 +284,7 @@ def test_explicit_id_url_and_permalink_pattern(tmp_path: Path) -> None:
         ),
         (
             "---\ntitle: T\ndate: 2026-03-02\ndraft: perhaps\n---\nBody\n",
-            "bad.md:4: draft: expected true or false, got str",
+            "bad.md:4: draft: expected true or false, got plain text",
         ),
         (
             "---\ntitle: T\ndate: 2026-03-02\nimage: https://cdn.example.org/x.jpg\n---\nBody\n",
