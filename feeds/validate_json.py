@@ -239,7 +239,7 @@ def _check_item(
     item: dict[str, Json], where: str, out: _Out, ids: dict[str, int], number: int
 ) -> None:
     item_id = item.get("id")
-    if item_id is None:
+    if "id" not in item:
         out.add(
             "json-missing-member",
             _at(where, "id"),
