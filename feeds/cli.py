@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -11,16 +13,19 @@ from pathlib import Path
 from typing import TextIO
 
 from feeds import __version__
-from feeds.config import load_config
+from feeds.config import load_config, load_schedule
+from feeds.daemon import Control, format_time, publish_recorded, run_daemon
 from feeds.errors import ExitStatus, FeedsError, UsageError
 from feeds.pipeline import feed_paths, publish
 from feeds.report import format_reports
 from feeds.sources import read_targets
+from feeds.state import Status, daemon_running, read_status
 from feeds.validate import Limits, validate_feed
 
 log = logging.getLogger("feeds")
 
 DEFAULT_CONFIG = Path("config.toml")
+DEFAULT_LOCK_WAIT = 30.0
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     verbosity.add_argument(
         "-v", "--verbose", action="store_true", help="also print every file written"
     )
+    parser.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines as text (timestamped under `run`) or one JSON object per line",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
 
@@ -79,6 +90,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DATETIME",
         help="publish as of this moment (ISO 8601 with offset; default: the current time)",
     )
+    build.add_argument(
+        "--wait",
+        type=float,
+        default=DEFAULT_LOCK_WAIT,
+        metavar="SECONDS",
+        help="wait this long for another feeds process writing the same output folder"
+        f" (default: {DEFAULT_LOCK_WAIT:g})",
+    )
+
+    run = commands.add_parser(
+        "run", help="keep the feeds current: build on a schedule, on embargoes and on change"
+    )
+    run.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="configuration file (default: ./config.toml); SIGHUP reloads it",
+    )
+
+    status = commands.add_parser("status", help="show what the last runs did and what comes next")
+    status.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="configuration file (default: ./config.toml)",
+    )
+    status.add_argument("--json", action="store_true", help="print one JSON object (monitoring)")
 
     check = commands.add_parser("validate", help="validate RSS / Atom feed files, folders or URLs")
     check.add_argument(
@@ -116,10 +156,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _TextFormatter(logging.Formatter):
+    """``2026-11-25T12:00:01Z INFO message``: one line per event, journald-friendly."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        when = format_time(datetime.fromtimestamp(record.created, UTC))
+        message = record.getMessage().replace("\n", " | ")
+        return f"{when} {record.levelname} {message}"
+
+
+class _JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message (and a traceback if any)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event = {
+            "time": format_time(datetime.fromtimestamp(record.created, UTC)),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            event["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(event, ensure_ascii=False)
+
+
 def _configure_logging(args: argparse.Namespace, stream: TextIO) -> None:
     level = logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(message)s"))
+    if args.log_format == "json":
+        handler.setFormatter(_JsonFormatter())
+    elif args.command == "run":
+        handler.setFormatter(_TextFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(message)s"))
     root = logging.getLogger("feeds")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -129,7 +198,11 @@ def _configure_logging(args: argparse.Namespace, stream: TextIO) -> None:
 def _build(args: argparse.Namespace) -> ExitStatus:
     config = load_config(args.config)
     now = args.now or datetime.now(UTC)
-    result = publish(config, now=now, strict=args.strict, write=not args.dry_run)
+    if args.dry_run:
+        result = publish(config, now=now, strict=args.strict, write=False)
+    else:
+        # Under the output folder's lock, so that a running daemon and cron never both write.
+        result = publish_recorded(config, now=now, strict=args.strict, wait=args.wait)
     for problem in result.problems:
         log.warning("%s", problem)
     log.info("%s", result.summary())
@@ -157,6 +230,66 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     return ExitStatus.OK if passed else ExitStatus.FEED_INVALID
 
 
+def _run(args: argparse.Namespace) -> ExitStatus:
+    # Every configuration problem is reported before anything starts.
+    config = load_config(args.config)
+    spec = load_schedule(args.config)
+    control = Control()
+    handlers = {
+        signal.SIGTERM: lambda *_: control.request_stop(),
+        signal.SIGINT: lambda *_: control.request_stop(),
+        signal.SIGHUP: lambda *_: control.request_reload(),
+    }
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
+    try:
+        run_daemon(config, spec, control)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return ExitStatus.OK
+
+
+def _status(args: argparse.Namespace, out: TextIO) -> ExitStatus:
+    config = load_config(args.config)
+    status = read_status(config.state_dir)
+    pid = daemon_running(config.output)
+    if args.json:
+        data: dict[str, object] = status.to_json() if status else {"version": 1, "runs": 0}
+        data["daemon_running"] = pid is not None
+        out.write(json.dumps(data, ensure_ascii=False) + "\n")
+        return ExitStatus.OK
+    out.write(_format_status(status, pid, config.state_dir))
+    return ExitStatus.OK
+
+
+def _format_status(status: Status | None, pid: int | None, state_dir: Path) -> str:
+    daemon = "not running" if pid is None else f"running (pid {pid})" if pid else "running"
+    lines = [f"daemon:       {daemon}"]
+    if status is None:
+        lines.append(f"no run recorded yet in {state_dir}")
+        return "\n".join(lines) + "\n"
+    outcome = {"ok": "ok", "problems": "published with article problems", "failed": "FAILED"}
+    lines += [
+        f"last run:     {status.last_start or '-'}"
+        f" ({outcome.get(status.last_outcome or '', 'running')})",
+        f"last success: {status.last_success or 'never'}",
+    ]
+    if status.last_error:
+        lines.append(f"last error:   {status.last_error_at}: {status.last_error}")
+    if pid is not None and status.next_run:
+        lines.append(f"next run:     {status.next_run} ({status.next_reason})")
+    if status.next_embargo:
+        lines.append(f"next embargo: {status.next_embargo}")
+    lines.append(
+        f"feeds:        {len(status.written)} written, {len(status.unchanged)} unchanged,"
+        f" {len(status.removed)} removed; {status.articles} articles"
+    )
+    lines.append(f"runs:         {status.runs} ({status.failures} failed)")
+    lines.append(f"problems:     {len(status.problems)}")
+    lines += [f"  {problem}" for problem in status.problems]
+    return "\n".join(lines) + "\n"
+
+
 def main(
     argv: Sequence[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
@@ -169,6 +302,10 @@ def main(
         _configure_logging(args, err)
         if args.command == "build":
             return int(_build(args))
+        if args.command == "run":
+            return int(_run(args))
+        if args.command == "status":
+            return int(_status(args, out))
         return int(_validate(args, out))
     except FeedsError as exc:
         err.write(f"feeds: error: {exc}\n")

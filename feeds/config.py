@@ -21,6 +21,7 @@ from feeds.models import Author, Channel, FeedSpec, Format, SliceKey
 
 _DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+_DEFAULT_STATE_DIR = ".feeds-state"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,8 @@ class Config:
         permalink: Pattern for article URLs relative to the site URL, e.g. "{slug}/".
         max_image_bytes: Images larger than this are an article error.
         max_article_bytes: Article files larger than this are an article error.
+        state_dir: The state folder (status file, locks' records); a relative path resolves
+            against the configuration file's folder.
     """
 
     source: Path
@@ -48,11 +51,17 @@ class Config:
     feeds: tuple[FeedSpec, ...]
     max_image_bytes: int = _DEFAULT_MAX_IMAGE_BYTES
     max_article_bytes: int = _DEFAULT_MAX_ARTICLE_BYTES
+    state_dir: Path = Path(_DEFAULT_STATE_DIR)
+
+    def __post_init__(self) -> None:
+        if not self.state_dir.is_absolute():
+            state_dir = (self.source.absolute().parent / self.state_dir).resolve()
+            object.__setattr__(self, "state_dir", state_dir)
 
 
 # The known keys of each table, in the order the documentation lists them (also the order of
 # the "known keys" hint when a typo is too far from every key for a suggestion).
-_TOP_KEYS = ("site", "repository", "output", "feeds", "schedule")
+_TOP_KEYS = ("site", "repository", "output", "feeds", "schedule", "state")
 _SITE_KEYS = (
     "title",
     "url",
@@ -66,6 +75,8 @@ _SITE_KEYS = (
 _AUTHOR_KEYS = ("name", "email", "uri")
 _REPOSITORY_KEYS = ("path", "max_image_bytes", "max_article_bytes")
 _OUTPUT_KEYS = ("path", "url", "media_url")
+_STATE_KEYS = ("path",)
+_SCHEDULE_KEYS = ("every", "at", "watch")
 _FEED_KEYS = (
     "name",
     "formats",
@@ -726,9 +737,12 @@ def load_config(path: Path) -> Config:
     media_url = output.get("media_url", _http_url) or f"{output_url}{_MEDIA_FOLDER}/"
 
     feeds = _read_feeds(root, channel)
-    # [schedule] belongs to the daemon, which defines and checks its keys itself; here it only
-    # has to be a table, so that a stray `schedule = ...` is still caught.
+    # [schedule] belongs to the daemon, which checks its keys at start (`load_schedule`); here
+    # it only has to be a table, so that a stray `schedule = ...` is still caught.
     root.table("schedule")
+    state = root.table("state")
+    state.reject_unknown(_STATE_KEYS)
+    state_dir = base / (state.get("path", _folder) or _DEFAULT_STATE_DIR)
     problems.raise_if_any(path)
     return Config(
         source=path,
@@ -741,4 +755,105 @@ def load_config(path: Path) -> Config:
         feeds=feeds,
         max_image_bytes=max_image_bytes,
         max_article_bytes=max_article_bytes,
+        state_dir=state_dir.resolve(),
     )
+
+
+# --- [schedule]: read only by `feeds run` --------------------------------------------------
+
+_DEFAULT_EVERY_SECONDS = 5 * 60
+_MAX_EVERY_SECONDS = 24 * 60 * 60
+_EVERY = re.compile(r"\s*(\d+)\s*([a-z]*)\s*")
+_EVERY_UNITS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+}
+_AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When `feeds run` builds: every `every_seconds`, or daily at the `at` times.
+
+    Attributes:
+        every_seconds: Interval between regular runs (None when `at` is used).
+        at: Daily times, wall-clock time in ``site.timezone``, sorted.
+        watch: Also build soon after the repository changes.
+    """
+
+    every_seconds: int | None = _DEFAULT_EVERY_SECONDS
+    at: tuple[time, ...] = ()
+    watch: bool = False
+
+
+def _every(value: object) -> int:
+    text = _text(value)
+    match = _EVERY.fullmatch(text.lower())
+    unit = _EVERY_UNITS.get(match.group(2)) if match else None
+    if match is None or unit is None:
+        raise _InvalidValueError(
+            _expected('an interval such as "30s", "5m" or "1h" (s, m or h)', value)
+        )
+    seconds = int(match.group(1)) * unit
+    if not 1 <= seconds <= _MAX_EVERY_SECONDS:
+        raise _InvalidValueError(
+            _expected("an interval from 1s to 24h (use `at` for daily runs)", value)
+        )
+    return seconds
+
+
+def _at_times(value: object) -> tuple[time, ...]:
+    items = [value] if isinstance(value, str | time) else value
+    expected = 'a list of daily times such as ["06:00", "18:30"]'
+    if not isinstance(items, list) or not items:
+        raise _InvalidValueError(_expected(expected, value))
+    times: list[time] = []
+    for item in items:
+        if isinstance(item, time) and item.tzinfo is None:
+            times.append(item.replace(microsecond=0))
+            continue
+        match = _AT.fullmatch(item) if isinstance(item, str) else None
+        if match is None:
+            raise _InvalidValueError(_expected(expected + ' ("HH:MM", 24-hour clock)', value))
+        hour, minute, second = match.groups()
+        times.append(time(int(hour), int(minute), int(second or 0)))
+    if len(set(times)) != len(times):
+        raise _InvalidValueError(_expected(expected + ", each time once", value))
+    return tuple(sorted(times))
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _InvalidValueError(_expected("true or false", value))
+
+
+def load_schedule(path: Path) -> Schedule:
+    """Read and validate the ``[schedule]`` table of a configuration file (for `feeds run`).
+
+    Without the table, or with neither `every` nor `at`, the daemon builds every 5 minutes.
+
+    Args:
+        path: The TOML configuration file.
+
+    Raises:
+        ConfigError: the file cannot be read, or the table has problems (each with its key
+            path, all at once).
+    """
+    problems = _Problems()
+    root = _Table(_read_toml(path), "", problems)
+    table = root.table("schedule")
+    table.reject_unknown(_SCHEDULE_KEYS)
+    every = table.get("every", _every)
+    at = table.get("at", _at_times) or ()
+    watch = table.get("watch", _flag) or False
+    if "every" in table.data and "at" in table.data:
+        problems.add(
+            table.key("at"),
+            "use either `every` (an interval) or `at` (daily times), not both",
+        )
+    problems.raise_if_any(path)
+    if at:
+        return Schedule(every_seconds=None, at=at, watch=watch)
+    return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch)
