@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -10,17 +11,23 @@ from datetime import datetime
 from pathlib import Path
 
 from feeds.config import Config
+from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
-from feeds.models import Article, Entry, FeedSpec, RenderedFeed
+from feeds.jsonfeed import render_json_feed
+from feeds.models import Article, Entry, FeedSpec, Format, RenderedFeed
 from feeds.render import render_feed
 from feeds.repository import ScanResult, Site, load_entry, scan_repository
+from feeds.slices import expand_feeds, select_articles
 from feeds.validate import Issue, ValidationReport, validate_feed
 from feeds.writer import WriteResult, write_output
 
 log = logging.getLogger(__name__)
 
-# An issue's element path names the item as "item[3]", or just "item" when it is the only one.
-_ITEM_INDEX = re.compile(r"(?:^|/)(?:item|entry)(?:\[(\d+)\])?(?:/|$)")
+# An issue's element path names the item as "item[3]", or just "item" when it is the only one;
+# a JSON Feed path as "items[3].title".
+_ITEM_INDEX = re.compile(r"(?:^|/)(?:item|entry)(?:\[(\d+)\])?(?:/|$)|^items\[(\d+)\]")
+#: How many of the newest stories the discovery page shows.
+NEWEST_ON_INDEX = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,16 +144,18 @@ def publish(
     scan = scan_repository(config.repository, site, max_article_bytes=config.max_article_bytes)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
     load = _EntryLoader(config)
+    expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
-    for spec in config.feeds:
-        entries = select_entries(candidates, spec, load)
+    for spec in expansion.feeds:
+        entries = select_entries(select_articles(candidates, spec), spec, load)
         entries_by_feed.append(entries)
-        feeds.extend(
-            render_feed(config.channel, spec, fmt, entries, output_url=config.output_url)
-            for fmt in spec.formats
+        feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
+    problems = tuple(
+        sorted(
+            [*scan.problems, *load.problems, *expansion.problems], key=lambda p: (p.path, p.line)
         )
-    problems = tuple(sorted([*scan.problems, *load.problems], key=lambda p: (p.path, p.line)))
+    )
     reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
     failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
     if failed:
@@ -164,7 +173,15 @@ def publish(
             for entry in entries
             for image in (*entry.images, *entry.inline_images)
         }
-        written = write_output(config.output, feeds, media)
+        newest = _newest(entries_by_feed, candidates, NEWEST_ON_INDEX)
+        documents = [
+            (
+                INDEX_FILE,
+                render_index(config.channel, feeds, newest, output_url=config.output_url),
+            ),
+            (OPML_FILE, render_opml(config.channel, feeds)),
+        ]
+        written = write_output(config.output, feeds, media, documents)
     pending = [a.published for a in scan.articles if not a.draft and a.published > now]
     return PublishResult(
         scan,
@@ -177,11 +194,25 @@ def publish(
     )
 
 
+def _render(config: Config, spec: FeedSpec, fmt: Format, entries: Sequence[Entry]) -> RenderedFeed:
+    if fmt == "json":
+        return render_json_feed(config.channel, spec, entries, output_url=config.output_url)
+    return render_feed(config.channel, spec, fmt, entries, output_url=config.output_url)
+
+
+def _newest(
+    entries_by_feed: Sequence[Sequence[Entry]], candidates: Sequence[Article], count: int
+) -> list[Entry]:
+    """The newest entries any feed carries, in feed order: never a draft or embargoed one."""
+    by_id = {entry.article.id: entry for entries in entries_by_feed for entry in entries}
+    return [by_id[a.id] for a in candidates if a.id in by_id][:count]
+
+
 def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> str:
     match = _ITEM_INDEX.search(issue.path)
     if match is None:
         return ""
-    index = int(match.group(1) or 1) - 1
+    index = int(match.group(1) or match.group(2) or 1) - 1
     if not 0 <= index < len(feed.article_ids):
         return ""
     article_id = feed.article_ids[index]
@@ -207,5 +238,21 @@ def _invalid_message(
 
 
 def feed_paths(config: Config) -> list[Path]:
-    """Every feed file the configuration publishes (for `feeds validate` without arguments)."""
-    return [config.output / spec.file_for(fmt) for spec in config.feeds for fmt in spec.formats]
+    """Every feed file the configuration publishes (for `feeds validate` without arguments).
+
+    The feeds of a `per` template depend on the articles, so those are the ones found in the
+    output folder.
+    """
+    paths: list[Path] = []
+    for spec in config.feeds:
+        for fmt in spec.formats:
+            rel = spec.file_for(fmt)
+            if not spec.per:
+                paths.append(config.output / rel)
+                continue
+            for key in spec.per:
+                pattern = "*".join(
+                    glob.escape(part) for part in rel.replace("{per}", key).split("{slug}")
+                )
+                paths.extend(sorted(config.output.glob(pattern)))
+    return paths

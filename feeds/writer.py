@@ -73,17 +73,23 @@ def _fail(path: Path, exc: OSError) -> OutputError:
 
 
 def write_output(
-    output: Path, feeds: Sequence[RenderedFeed], media: Mapping[str, Path]
+    output: Path,
+    feeds: Sequence[RenderedFeed],
+    media: Mapping[str, Path],
+    documents: Sequence[tuple[str, bytes]] = (),
 ) -> WriteResult:
-    """Publish feeds and media into `output`, touching only what changed.
+    """Publish feeds, other documents and media into `output`, touching only what changed.
 
-    Media are written first, so that a feed never names an image that is not there yet; media
-    that no published feed uses any more are removed last.
+    Media are written first, so that a feed never names an image that is not there yet; then
+    the feeds, then the documents that list them; media that no published feed uses any more
+    are removed last.
 
     Args:
         output: The output folder (created if missing).
         feeds: Validated feed documents.
         media: Published media path (relative to the media folder) -> source file.
+        documents: Other files (path relative to the output folder, POSIX; bytes), such as the
+            discovery page.
 
     Raises:
         OutputError: a file could not be written; files already replaced stay valid.
@@ -102,17 +108,17 @@ def write_output(
         except OSError as exc:
             raise _fail(target, exc) from exc
         written.append(rel)
-    for feed in feeds:
-        target = output / feed.rel_path
+    for rel_path, body in [*((feed.rel_path, feed.body) for feed in feeds), *documents]:
+        target = output / rel_path
         _remove_leftover_temp_files(target)
         try:
-            if target.is_file() and target.read_bytes() == feed.body:
-                unchanged.append(feed.rel_path)
+            if target.is_file() and target.read_bytes() == body:
+                unchanged.append(rel_path)
                 continue
-            _replace_atomically(target, feed.body)
+            _replace_atomically(target, body)
         except OSError as exc:
             raise _fail(target, exc) from exc
-        written.append(feed.rel_path)
+        written.append(rel_path)
     removed = _remove_stale_media(media_root, set(media))
     for rel in written:
         log.debug("wrote %s", rel)

@@ -650,3 +650,91 @@ def test_any_document_loads_or_raises_config_error(tmp_path_factory, document):
         assert config.output_url.endswith("/")
         assert config.media_url.endswith("/")
         assert config.feeds
+
+
+def test_filters_and_per_are_read_with_their_defaults(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL
+        + '[[feeds]]\nname = "main"\nformats = ["rss", "atom", "json"]\n'
+        + '[[feeds]]\nname = "sport"\nsections = ["sport"]\ntags = [" sailing ", "swim"]\n'
+        + '[[feeds]]\nname = "who"\nper = "author"\n'
+        + '[[feeds]]\nname = "topics"\nper = ["category", "tag"]\npath = "t/{per}/{slug}"\n'
+        + 'title = "On {value}"\n',
+    )
+    main, sport, who, topics = load_config(path).feeds
+    assert main.formats == ("rss", "atom", "json")
+    assert (sport.sections, sport.tags, sport.categories, sport.per) == (
+        ("sport",),
+        ("sailing", "swim"),
+        (),
+        (),
+    )
+    assert (who.per, who.path, who.title, who.formats) == (
+        ("author",),
+        "{per}/{slug}",
+        "Harbour Times: {value}",
+        ("rss", "atom"),
+    )
+    assert (topics.per, topics.path, topics.title) == (
+        ("category", "tag"),
+        "t/{per}/{slug}",
+        "On {value}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("feed", "problem"),
+    [
+        (
+            'per = "tag"\npath = "tags"\n',
+            'feeds[1].path: needs {slug}, or every value would write the same files: e.g. "tag/{slug}"',
+        ),
+        (
+            'per = ["tag", "author"]\npath = "x/{slug}"\n',
+            "feeds[1].path: needs {per} as well, as the feed makes one set for each of tag, author:"
+            ' e.g. path = "{per}/{slug}"',
+        ),
+        (
+            'per = "tag"\npath = "{section}/{slug}"\n',
+            'feeds[1].path: unknown placeholder {section}: use {slug} and {per}, e.g. "{per}/{slug}"',
+        ),
+        (
+            'per = "tags"\n',
+            'feeds[1].per: expected one or more of "category", "tag", "author" and "section", each'
+            ' once, such as ["category", "tag"], got "tags"',
+        ),
+        (
+            "tags = []\n",
+            'feeds[1].tags: expected a non-empty list of names such as ["Harbour", "Council"],'
+            " got an empty array",
+        ),
+        (
+            'authors = "Mara Lind"\n',
+            'feeds[1].authors: expected a non-empty list of names such as ["Harbour", "Council"],'
+            ' got "Mara Lind"',
+        ),
+        (
+            'per = "tag"\npath = "media/{slug}"\n',
+            'feeds[1].path: "media/{slug}" is inside "media/", where images are published:'
+            " choose another path",
+        ),
+    ],
+)
+def test_slice_problems_are_reported_with_their_key(tmp_path, feed, problem):
+    path = write(tmp_path, MINIMAL + '[[feeds]]\nname = "x"\n' + feed)
+    assert load_error(path) == f"{path}: {problem}"
+
+
+def test_two_per_feeds_for_the_same_field_and_path_clash(tmp_path):
+    path = write(
+        tmp_path,
+        MINIMAL
+        + '[[feeds]]\nname = "main"\n'
+        + '[[feeds]]\nname = "a"\nper = "tag"\n'
+        + '[[feeds]]\nname = "b"\nper = ["author", "tag"]\n',
+    )
+    assert load_error(path) == (
+        f'{path}: feeds[3].path: "{{per}}/{{slug}}" (the default with "per") clashes with'
+        " feeds[2]: both would write tag/{slug}/rss.xml; give each feed its own path"
+    )

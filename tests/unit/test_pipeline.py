@@ -1,10 +1,12 @@
 """The whole build: selection, embargo, drafts, problems, strict mode, validation gate, rewrites."""
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
 import pytest
+from lxml import etree
 from PIL import Image as PILImage
 
 from feeds import pipeline
@@ -96,6 +98,8 @@ def test_publishes_newest_first_without_drafts_or_embargoed(site: Path) -> None:
     assert result.written is not None
     assert sorted(result.written.written) == [
         "atom.xml",
+        "feeds.opml",
+        "index.html",
         "latest/atom.xml",
         "media/news/one.jpg",
         "rss.xml",
@@ -198,5 +202,125 @@ def test_dry_run_writes_nothing(site: Path) -> None:
 def test_summary_tells_what_was_published_and_what_waits(site: Path) -> None:
     assert build(site).summary() == (
         "3 of 5 article(s) published (1 draft(s), 1 embargoed, the next until "
-        "2026-06-01T14:30:00+02:00); 3 feed file(s): 4 written, 0 unchanged, 0 removed"
+        "2026-06-01T14:30:00+02:00); 3 feed file(s): 6 written, 0 unchanged, 0 removed"
     )
+
+
+SLICES = """\
+[site]
+title = "Harbour Times"
+url = "https://news.example.org/"
+
+[[feeds]]
+name = "main"
+formats = ["rss", "atom", "json"]
+
+[[feeds]]
+name = "sport"
+sections = ["sport"]
+formats = ["rss", "atom", "json"]
+
+[[feeds]]
+name = "topics"
+per = ["tag", "author"]
+formats = ["atom", "json"]
+limit = 2
+"""
+
+
+@pytest.fixture
+def sliced(site: Path) -> Path:
+    (site / "config.toml").write_text(SLICES, encoding="utf-8")
+    tags = "tags: [ferry, Quay]\nauthor: Mara Lind"
+    article(site, "news/one.md", "One", "2026-05-01T10:00:00+02:00", tags, image="one.jpg")
+    article(site, "news/two.md", "Two", "2026-05-02T10:00:00+02:00", "tags: [ferry]")
+    article(site, "news/three.md", "Three", "2026-05-03T10:00:00+02:00", "tags: [quay, ferry]")
+    # The draft and the embargoed article carry a tag nobody else uses: it must not leak.
+    article(
+        site, "news/draft.md", "Draft", "2026-05-04T10:00:00+02:00", "draft: true\ntags: [secret]"
+    )
+    article(site, "news/later.md", "Later", "2026-06-01T14:30:00+02:00", "tags: [secret, ferry]")
+    return site
+
+
+def items(path: Path) -> list[tuple[str, str, str, str]]:
+    """(id, published, updated, content) of each item, the way a reader stores it."""
+    parsed = feedparser.parse(path.read_bytes())
+    assert parsed.bozo == 0
+    return [(e.id, e.published, e.updated, e.content[0].value) for e in parsed.entries]
+
+
+def test_every_slice_is_the_main_selection_filtered(sliced: Path) -> None:
+    result = build(sliced)
+    out = sliced / "output"
+    main = items(out / "atom.xml")
+    by_title = dict(zip(titles(out / "atom.xml"), main, strict=True))
+    expected = {
+        "tag/ferry": ["Three", "Two"],  # limit 2: "One" is the third
+        "tag/quay": [],  # "Quay" and "quay" collide: no feed
+        "author/mara-lind": ["One"],
+    }
+    assert not (out / "tag/quay").exists()
+    assert not (out / "tag/secret").exists()
+    for folder, wanted in expected.items():
+        if not wanted:
+            continue
+        assert items(out / folder / "atom.xml") == [by_title[t] for t in wanted]
+        json_items = json.loads((out / folder / "feed.json").read_text())["items"]
+        assert [i["id"] for i in json_items] == [by_title[t][0] for t in wanted]
+    assert [str(p) for p in result.problems] == [
+        'news/one.md: tags "Quay" (news/one.md) and "quay" (news/three.md) both make the URL'
+        ' slug "quay", so feed "topics" makes no feed for them: spell the tag the same way in'
+        " every article"
+    ]
+    assert all(report.ok for report in result.reports)
+    assert {r.kind for r in result.reports} == {"rss", "atom", "json"}
+
+
+def test_an_empty_slice_is_still_a_valid_feed(sliced: Path) -> None:
+    result = build(sliced)
+    out = sliced / "output"
+    rss = feedparser.parse((out / "sport/rss.xml").read_bytes())
+    assert (rss.bozo, rss.entries) == (0, [])
+    assert json.loads((out / "sport/feed.json").read_text())["items"] == []
+    reports = {r.source: r for r in result.reports}
+    assert reports["sport/feed.json"].issues == ()
+    assert reports["sport/rss.xml"].ok
+
+
+def test_discovery_page_and_opml_list_only_published_feeds_and_items(sliced: Path) -> None:
+    build(sliced)
+    out = sliced / "output"
+    page = (out / "index.html").read_text(encoding="utf-8")
+    for folder in ("", "sport/", "tag/ferry/", "author/mara-lind/"):
+        assert f'href="https://news.example.org/{folder}atom.xml"' in page
+    assert "Draft" not in page
+    assert "Later" not in page
+    assert "secret" not in page
+    assert 'href="https://news.example.org/feed.json"' in page
+    opml = etree.fromstring((out / "feeds.opml").read_bytes())
+    urls = [o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")]
+    assert urls == [
+        "https://news.example.org/rss.xml",
+        "https://news.example.org/sport/rss.xml",
+        "https://news.example.org/tag/ferry/atom.xml",
+        "https://news.example.org/author/mara-lind/atom.xml",
+    ]
+
+
+def test_feed_paths_finds_the_slices_that_were_written(sliced: Path) -> None:
+    build(sliced)
+    config = load_config(sliced / "config.toml")
+    found = [p.relative_to(sliced / "output").as_posix() for p in pipeline.feed_paths(config)]
+    assert found == [
+        "rss.xml",
+        "atom.xml",
+        "feed.json",
+        "sport/rss.xml",
+        "sport/atom.xml",
+        "sport/feed.json",
+        "tag/ferry/atom.xml",
+        "author/mara-lind/atom.xml",
+        "tag/ferry/feed.json",
+        "author/mara-lind/feed.json",
+    ]

@@ -120,3 +120,14 @@ def test_temp_files_left_by_a_killed_build_are_removed_by_the_next(tmp_path: Pat
     assert not leftover.exists()
     assert unrelated.exists()
     assert (tmp_path / "rss.xml").read_bytes() == b"<rss>1</rss>"
+
+
+def test_documents_are_written_after_feeds_and_skipped_when_unchanged(tmp_path: Path) -> None:
+    documents = [("index.html", b"<!DOCTYPE html>"), ("feeds.opml", b"<opml/>")]
+    first = write_output(tmp_path, [feed(b"<rss/>")], {}, documents)
+    assert first.written == ("rss.xml", "index.html", "feeds.opml")
+    assert (tmp_path / "index.html").read_bytes() == b"<!DOCTYPE html>"
+    second = write_output(tmp_path, [feed(b"<rss/>")], {}, [("index.html", b"<p>new</p>")])
+    assert second.written == ("index.html",)
+    assert second.unchanged == ("rss.xml",)
+    assert (tmp_path / "feeds.opml").exists()  # documents are never pruned
