@@ -24,7 +24,9 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
-@pytest.mark.parametrize("name", ["rss.xml", "atom.xml"])
+@pytest.mark.parametrize(
+    "name", ["rss.xml", "atom.xml", "feed.json", "sport/rss.xml", "index.html", "feeds.opml"]
+)
 def test_sample_feed_matches_golden_file(built: Path, name: str) -> None:
     actual = (built / name).read_bytes()
     golden = GOLDEN / name
