@@ -205,6 +205,8 @@ def _build(args: argparse.Namespace) -> ExitStatus:
         result = publish_recorded(config, now=now, strict=args.strict, wait=args.wait)
     for problem in result.problems:
         log.warning("%s", problem)
+    for change in result.id_changes:
+        log.warning("%s", change)
     log.info("%s", result.summary())
     return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
 

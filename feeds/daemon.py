@@ -285,7 +285,7 @@ def publish_recorded(
         status.last_outcome = "problems" if result.problems else "ok"
         status.last_error = status.last_error_at = None
         status.articles = len(result.scan.articles)
-        status.problems = [str(problem) for problem in result.problems]
+        status.problems = [str(p) for p in (*result.problems, *result.id_changes)]
         status.next_embargo = format_time(result.next_embargo)
         if result.written is not None:
             status.written = list(result.written.written)
@@ -475,8 +475,8 @@ class Daemon:
             log.debug("traceback of the failed build", exc_info=True)
         else:
             self.next_embargo = result.next_embargo
-            for problem in result.problems:
-                log.warning("%s", problem)
+            for complaint in (*result.problems, *result.id_changes):
+                log.warning("%s", complaint)
             log.info("build (%s): %s", why, result.summary())
 
     def _record_failure(self, exc: BaseException) -> None:

@@ -8,13 +8,22 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from feeds.config import Config
 from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
 from feeds.jsonfeed import render_json_feed
-from feeds.models import Article, Entry, FeedSpec, Format, RenderedFeed
+from feeds.models import FEED_FILE_NAMES, Article, Entry, FeedSpec, Format, RenderedFeed
+from feeds.registry import (
+    FeedRecord,
+    IdChange,
+    find_id_changes,
+    load_feed_records,
+    load_registry,
+    record_feeds,
+    record_published,
+)
 from feeds.render import render_feed
 from feeds.repository import ScanResult, Site, load_entry, scan_repository
 from feeds.slices import expand_feeds, select_articles
@@ -46,6 +55,7 @@ class PublishResult:
     written: WriteResult | None
     next_embargo: datetime | None = None
     published: int = 0
+    id_changes: tuple[IdChange, ...] = ()
 
     def summary(self) -> str:
         """One line for a person: what was published, what waits, what changed on disk."""
@@ -68,6 +78,8 @@ class PublishResult:
             )
         if self.problems:
             line += f"; {len(self.problems)} article(s) skipped with problems"
+        if self.id_changes:
+            line += f"; {len(self.id_changes)} article(s) changed their id"
         return line
 
 
@@ -156,14 +168,23 @@ def publish(
             [*scan.problems, *load.problems, *expansion.problems], key=lambda p: (p.path, p.line)
         )
     )
-    reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
-    failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
+    emptied, retired = _no_longer_produced(config, feeds)
+    reports = tuple(validate_feed(f.body, source=f.rel_path) for f in [*feeds, *emptied])
+    failed = [
+        (feed, report)
+        for feed, report in zip([*feeds, *emptied], reports, strict=True)
+        if not report.ok
+    ]
     if failed:
         raise FeedInvalidError(_invalid_message(failed, scan.articles))
-    if strict and problems:
+    registry = load_registry(config.state_dir)
+    in_feeds = list({e.article.id: e.article for es in entries_by_feed for e in es}.values())
+    id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
+    if strict and (problems or id_changes):
+        complaints = [*problems, *id_changes]
         raise StrictModeError(
-            f"--strict: {len(problems)} article problem(s), nothing was written:\n"
-            + "\n".join(f"  {problem}" for problem in problems)
+            f"--strict: {len(complaints)} problem(s), nothing was written:\n"
+            + "\n".join(f"  {complaint}" for complaint in complaints)
         )
     written = None
     if write:
@@ -181,7 +202,9 @@ def publish(
             ),
             (OPML_FILE, render_opml(config.channel, feeds)),
         ]
-        written = write_output(config.output, feeds, media, documents)
+        written = write_output(config.output, [*feeds, *emptied], media, documents, retired=retired)
+        record_published(config.state_dir, registry, in_feeds)
+        record_feeds(config.state_dir, (_record(feed) for feed in [*feeds, *emptied]))
     pending = [a.published for a in scan.articles if not a.draft and a.published > now]
     return PublishResult(
         scan,
@@ -191,6 +214,66 @@ def publish(
         written,
         next_embargo=min(pending, default=None),
         published=len(candidates),
+        id_changes=id_changes,
+    )
+
+
+def _record(feed: RenderedFeed) -> FeedRecord:
+    spec = feed.spec
+    return FeedRecord(
+        rel_path=feed.rel_path,
+        name=spec.name,
+        group=spec.group,
+        format=feed.format,
+        title=spec.title,
+        description=spec.description,
+        path=spec.path,
+    )
+
+
+def _no_longer_produced(
+    config: Config, feeds: Sequence[RenderedFeed]
+) -> tuple[list[RenderedFeed], list[str]]:
+    """Feed files earlier builds published that this build does not produce.
+
+    A slice whose value no published article carries any more (its last article was deleted,
+    made a draft or re-tagged) is published again empty, so that subscribers keep a valid
+    feed and the old items disappear; a feed whose configuration entry is gone is retired
+    (its file removed), so that nothing it listed lingers.
+    """
+    produced = {feed.rel_path for feed in feeds}
+    groups = {spec.name for spec in config.feeds if spec.per}
+    emptied: list[RenderedFeed] = []
+    retired: list[str] = []
+    for rel_path, record in sorted(load_feed_records(config.state_dir).items()):
+        if rel_path in produced or not _is_feed_path(rel_path):
+            continue
+        if record.group in groups and record.format in FEED_FILE_NAMES:
+            fmt = record.format
+            spec = FeedSpec(
+                name=record.name,
+                formats=(fmt,),
+                limit=1,
+                title=record.title,
+                description=record.description,
+                path=record.path,
+                group=record.group,
+            )
+            if spec.file_for(fmt) == rel_path:
+                emptied.append(_render(config, spec, fmt, []))
+                continue
+        retired.append(rel_path)
+    return emptied, retired
+
+
+def _is_feed_path(rel_path: str) -> bool:
+    """Only files that look like our own feed files are ever retired (the state may be stale)."""
+    parts = PurePosixPath(rel_path).parts
+    return (
+        bool(parts)
+        and not PurePosixPath(rel_path).is_absolute()
+        and ".." not in parts
+        and parts[-1] in FEED_FILE_NAMES.values()
     )
 
 

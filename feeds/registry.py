@@ -7,7 +7,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from feeds.models import Article
@@ -15,6 +15,7 @@ from feeds.models import Article
 log = logging.getLogger(__name__)
 
 REGISTRY_FILE = "published-ids.json"
+FEEDS_FILE = "published-feeds.json"
 _VERSION = 1
 
 
@@ -104,25 +105,62 @@ def record_published(
             published=article.published.isoformat(),
             source=article.rel_path,
         )
-    if merged == dict(registry) and (state_dir / REGISTRY_FILE).is_file():
-        return
-    items = [
-        {
-            "id": r.id,
-            "url": r.url,
-            "title": r.title,
-            "published": r.published,
-            "source": r.source,
-        }
-        for r in sorted(merged.values(), key=lambda r: r.id)
-    ]
-    data = json.dumps({"version": _VERSION, "items": items}, ensure_ascii=False, indent=1)
-    state_dir.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=state_dir, prefix=f".{REGISTRY_FILE}.", suffix=".tmp")
+    items = [asdict(record) for record in sorted(merged.values(), key=lambda r: r.id)]
+    _write_json(state_dir / REGISTRY_FILE, {"version": _VERSION, "items": items})
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRecord:
+    """A feed file published before, with what it takes to publish it again, empty."""
+
+    rel_path: str
+    name: str
+    group: str
+    format: str
+    title: str
+    description: str
+    path: str
+
+
+def load_feed_records(state_dir: Path) -> dict[str, FeedRecord]:
+    """The feed files published by earlier builds; a corrupt record is reported and forgotten."""
+    path = state_dir / FEEDS_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("version") != _VERSION:
+            raise ValueError(f"unknown version {raw.get('version')!r}")
+        return {item["rel_path"]: FeedRecord(**item) for item in raw["feeds"]}
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        log.warning(
+            "%s: the record of published feed files is unreadable (%s); starting a new one "
+            "(feeds that are no longer produced cannot be retired this time)",
+            path,
+            exc,
+        )
+        return {}
+
+
+def record_feeds(state_dir: Path, records: Iterable[FeedRecord]) -> None:
+    """Replace the record of published feed files (rewritten only when it changes)."""
+    items = [asdict(record) for record in sorted(records, key=lambda r: r.rel_path)]
+    _write_json(state_dir / FEEDS_FILE, {"version": _VERSION, "feeds": items})
+
+
+def _write_json(path: Path, data: object) -> None:
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(data + "\n")
-        Path(temp).replace(state_dir / REGISTRY_FILE)
+            stream.write(text)
+        Path(temp).replace(path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise

@@ -77,6 +77,7 @@ def write_output(
     feeds: Sequence[RenderedFeed],
     media: Mapping[str, Path],
     documents: Sequence[tuple[str, bytes]] = (),
+    retired: Sequence[str] = (),
 ) -> WriteResult:
     """Publish feeds, other documents and media into `output`, touching only what changed.
 
@@ -90,6 +91,8 @@ def write_output(
         media: Published media path (relative to the media folder) -> source file.
         documents: Other files (path relative to the output folder, POSIX; bytes), such as the
             discovery page.
+        retired: Files feeds published before that no configured feed produces any more
+            (relative paths); they are removed, so their old items cannot linger.
 
     Raises:
         OutputError: a file could not be written; files already replaced stay valid.
@@ -120,6 +123,13 @@ def write_output(
             raise _fail(target, exc) from exc
         written.append(rel_path)
     removed = _remove_stale_media(media_root, set(media))
+    for rel_path in retired:
+        target = output / rel_path
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise _fail(target, exc) from exc
+        removed.append(rel_path)
     for rel in written:
         log.debug("wrote %s", rel)
     return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
