@@ -387,6 +387,8 @@ def _check_aliases(content: str, *, path: str) -> None:
     PyYAML shares aliased objects, so loading is cheap, but anything that walks the result
     (validation, rendering) would pay for every expansion: a few nested anchors make billions.
     """
+    if "*" not in content:
+        return  # no alias can be written without "*": skip the second parse (most files)
     aliases = 0
     expanded = 0  # values the document would have with every alias written out
     sizes: dict[str, int] = {}

@@ -70,7 +70,7 @@ class ScanResult:
 class _Candidate:
     path: Path
     rel_path: str
-    siblings: frozenset[str]
+    images: Mapping[str, tuple[str, ...]]  # image files of the folder, by stem (shared)
     bundle: bool
 
 
@@ -125,10 +125,11 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
             )
             continue
         names = frozenset(e.name for e in entries)
+        images = _images_by_stem(names)
         index = next((name for name in BUNDLE_INDEXES if name in names), None)
         if index is not None and folder != root:
             path = Path(folder) / index
-            yield _Candidate(path, _rel(root, path), names, bundle=True)
+            yield _Candidate(path, _rel(root, path), images, bundle=True)
             continue
         subfolders = []
         for item in entries:
@@ -150,8 +151,18 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
                 subfolders.append(Path(item.path))
             elif suffix in READERS:
                 path = Path(item.path)
-                yield _Candidate(path, _rel(root, path), names, bundle=False)
+                yield _Candidate(path, _rel(root, path), images, bundle=False)
         stack.extend(reversed(subfolders))
+
+
+def _images_by_stem(names: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """A folder's image files grouped by stem, built once per folder (not once per article)."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        stem, dot, suffix = name.rpartition(".")
+        if dot and f".{suffix.lower()}" in IMAGE_SUFFIXES:
+            groups.setdefault(stem, []).append(name)
+    return {stem: tuple(sorted(group)) for stem, group in groups.items()}
 
 
 def _rel(root: Path, path: Path) -> str:
@@ -518,14 +529,9 @@ def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
     assert wire.image is not None
     path = candidate.path
     if candidate.bundle:
-        names = sorted(
-            n for n in candidate.siblings if PurePosixPath(n).suffix.lower() in IMAGE_SUFFIXES
-        )
+        names = sorted(name for group in candidate.images.values() for name in group)
     else:
-        names = sorted(
-            n for n in candidate.siblings if n != path.name and Path(n).stem == path.stem
-        )
-        names = [n for n in names if PurePosixPath(n).suffix.lower() in IMAGE_SUFFIXES]
+        names = list(candidate.images.get(path.stem, ()))
     if not names:
         where = (
             "in the bundle folder"
