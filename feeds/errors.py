@@ -58,6 +58,10 @@ class ArticleError(FeedsError):
         where = f"{path}:{line}" if line > 0 else path
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[type[ArticleError], tuple[str, int, str]]:
+        # Pickled by the parallel scan and the build cache.
+        return (ArticleError, (self.path, self.line, self.reason))
+
 
 class StrictModeError(FeedsError):
     """`--strict` turned article problems into a failed build."""

@@ -115,6 +115,8 @@ class Entry:
         images: The declared images (lead first): enclosures and media:content.
         inline_images: Repository files the body shows that are not declared images; they are
             published with the feed but travel only inside the content.
+        depends_on: Every file (absolute path) the entry was made from, including local paths
+            the body names that did not exist: a change to any of them invalidates a cached copy.
     """
 
     article: Article
@@ -122,6 +124,7 @@ class Entry:
     summary: str
     images: tuple[Image, ...]
     inline_images: tuple[Image, ...] = ()
+    depends_on: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import glob
 import logging
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from feeds.cache import CACHE_DIR, EntryCache, ScanCache
 from feeds.config import Config
 from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
@@ -97,14 +99,19 @@ def feed_order(articles: Iterable[Article]) -> list[Article]:
 class _EntryLoader:
     """Loads each article's body at most once per build, remembering failures too."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, cache: EntryCache | None) -> None:
         self._config = config
+        self._cache = cache
         self._done: dict[str, Entry | ArticleError] = {}
 
     def __call__(self, article: Article) -> Entry | ArticleError:
         if article.id not in self._done:
+            cached = self._cache.get(article, article.id) if self._cache else None
+            if cached is not None:
+                self._done[article.id] = cached
+                return cached
             try:
-                self._done[article.id] = load_entry(
+                entry = load_entry(
                     article,
                     repository=self._config.repository,
                     media_url=self._config.media_url,
@@ -113,6 +120,10 @@ class _EntryLoader:
                 )
             except ArticleError as problem:
                 self._done[article.id] = problem
+            else:
+                self._done[article.id] = entry
+                if self._cache is not None:
+                    self._cache.remember(entry, entry.depends_on)
         return self._done[article.id]
 
     @property
@@ -135,7 +146,12 @@ def select_entries(
 
 
 def publish(
-    config: Config, *, now: datetime, strict: bool = False, write: bool = True
+    config: Config,
+    *,
+    now: datetime,
+    strict: bool = False,
+    write: bool = True,
+    use_cache: bool = True,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -144,6 +160,8 @@ def publish(
         now: The moment to publish for; articles dated later stay embargoed.
         strict: Any article problem fails the build before anything is written.
         write: False renders and validates only (a dry run).
+        use_cache: Reuse and update the build cache in the state folder (False: read and
+            render everything, touch no cache).
 
     Raises:
         FeedInvalidError: a rendered feed has validation errors; nothing was written.
@@ -153,9 +171,18 @@ def publish(
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
-    scan = scan_repository(config.repository, site, max_article_bytes=config.max_article_bytes)
+    scan_cache, entry_cache = _open_caches(config) if use_cache else (None, None)
+    scan = scan_repository(
+        config.repository,
+        site,
+        max_article_bytes=config.max_article_bytes,
+        cache=scan_cache,
+        workers=len(os.sched_getaffinity(0)),
+    )
+    if scan_cache is not None:
+        scan_cache.save()
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    load = _EntryLoader(config)
+    load = _EntryLoader(config, entry_cache)
     expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
@@ -168,6 +195,9 @@ def publish(
             [*scan.problems, *load.problems, *expansion.problems], key=lambda p: (p.path, p.line)
         )
     )
+    if entry_cache is not None:
+        entry_cache.keep_only(a.id for a in scan.articles)
+        entry_cache.save()
     emptied, retired = _no_longer_produced(config, feeds)
     reports = tuple(validate_feed(f.body, source=f.rel_path) for f in [*feeds, *emptied])
     failed = [
@@ -216,6 +246,24 @@ def publish(
         published=len(candidates),
         id_changes=id_changes,
     )
+
+
+def _open_caches(config: Config) -> tuple[ScanCache, EntryCache]:
+    folder = config.state_dir / CACHE_DIR
+    scan_settings = (
+        str(config.repository),
+        config.channel.url,
+        config.channel.timezone,
+        config.permalink,
+        config.max_article_bytes,
+    )
+    entry_settings = (
+        str(config.repository),
+        config.media_url,
+        config.max_image_bytes,
+        config.max_article_bytes,
+    )
+    return ScanCache(folder, scan_settings), EntryCache(folder, entry_settings)
 
 
 def _record(feed: RenderedFeed) -> FeedRecord:

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
 import re
 import unicodedata
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
+from feeds.cache import ScanCache
 from feeds.errors import ArticleError, RepositoryError
 from feeds.frontmatter import (
     FrontMatter,
@@ -72,10 +75,27 @@ class _Candidate:
     rel_path: str
     images: Mapping[str, tuple[str, ...]]  # image files of the folder, by stem (shared)
     bundle: bool
+    stamp: tuple[int, int, int]  # size, mtime_ns, inode of the article file
+
+    def cache_key(self) -> Hashable:
+        """What the scan result depends on: the file, and for wire articles the images beside."""
+        if READERS[self.path.suffix.lower()] != "wire":
+            return self.stamp
+        nearby = tuple(self.images.values()) if self.bundle else self.images.get(self.path.stem)
+        return (self.stamp, nearby)
+
+
+#: Below this many files to read, a second process costs more than it saves.
+PARALLEL_MIN_FILES = 2000
 
 
 def scan_repository(
-    root: Path, site: Site, *, max_article_bytes: int = 5 * 1024 * 1024
+    root: Path,
+    site: Site,
+    *,
+    max_article_bytes: int = 5 * 1024 * 1024,
+    cache: ScanCache | None = None,
+    workers: int = 1,
 ) -> ScanResult:
     """Read the metadata of every article; bodies are not read for Markdown files.
 
@@ -83,6 +103,10 @@ def scan_repository(
         root: The repository folder.
         site: Site facts for URLs, ids and dates.
         max_article_bytes: Larger wire files are a problem (Markdown bodies are not read here).
+        cache: Results of earlier scans, reused for files whose stamp is unchanged and
+            updated with the rest (the caller saves it).
+        workers: Processes for reading many uncached files (the cold scan of a large
+            repository); 1 reads in this process.
 
     Raises:
         RepositoryError: the folder does not exist or cannot be listed.
@@ -91,56 +115,104 @@ def scan_repository(
         raise RepositoryError(
             f"{root}: article repository not found: create the folder or set repository.path"
         )
-    articles: list[Article] = []
     problems: list[ArticleError] = []
-    zone = ZoneInfo(site.timezone)
-    for candidate in _walk(root, problems):
-        try:
-            articles.append(_read_article(candidate, site, zone, max_article_bytes))
-        except ArticleError as problem:
-            problems.append(problem)
-        except OSError as exc:  # vanished or unreadable between listing and reading
-            problems.append(ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}"))
+    candidates = list(_walk(root, problems))
+    results: dict[str, object] = {}
+    todo: list[_Candidate] = []
+    for candidate in candidates:
+        hit = cache.get(candidate.rel_path, candidate.cache_key()) if cache else None
+        if hit is None:
+            todo.append(candidate)
+        else:
+            results[candidate.rel_path] = hit
+    for candidate, result in zip(
+        todo, _read_all(todo, site, max_article_bytes, workers), strict=True
+    ):
+        results[candidate.rel_path] = result
+        if cache is not None:
+            cache.remember(candidate.rel_path, candidate.cache_key(), result)
+    if cache is not None:
+        cache.keep_only(results)
+    articles = [r for r in results.values() if isinstance(r, Article)]
+    problems.extend(r for r in results.values() if isinstance(r, ArticleError))
     unique = _drop_duplicates(articles, problems)
     problems.sort(key=lambda p: (p.path, p.line))
-    log.debug("scanned %d articles, %d problems", len(unique), len(problems))
+    log.debug(
+        "scanned %d articles (%d read, %d from the cache), %d problems",
+        len(unique),
+        len(todo),
+        len(candidates) - len(todo),
+        len(problems),
+    )
     return ScanResult(tuple(unique), tuple(problems))
+
+
+def _read_all(
+    todo: list[_Candidate], site: Site, max_bytes: int, workers: int
+) -> list[Article | ArticleError]:
+    if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
+        chunks = [todo[i::workers] for i in range(workers)]
+        # fork: the children inherit the imported modules, so they start at once.
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_read_chunk, chunks, [site] * workers, [max_bytes] * workers))
+        merged: list[Article | ArticleError] = [None] * len(todo)  # type: ignore[list-item]
+        for i, part in enumerate(parts):
+            merged[i::workers] = part
+        return merged
+    return _read_chunk(todo, site, max_bytes)
+
+
+def _read_chunk(
+    chunk: list[_Candidate], site: Site, max_bytes: int
+) -> list[Article | ArticleError]:
+    zone = ZoneInfo(site.timezone)
+    results: list[Article | ArticleError] = []
+    for candidate in chunk:
+        try:
+            results.append(_read_article(candidate, site, zone, max_bytes))
+        except ArticleError as problem:
+            results.append(problem)
+        except OSError as exc:  # vanished or unreadable between listing and reading
+            results.append(ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}"))
+    return results
 
 
 def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
     """Article files in path order; never follows a symlink out of (or within) the repository."""
-    stack = [root]
+    top = str(root)
+    cut = len(top) + 1
+    stack = [top]
     while stack:
         folder = stack.pop()
         try:
             with os.scandir(folder) as listing:
                 entries = sorted(listing, key=lambda e: e.name)
         except OSError as exc:
-            if folder == root:
+            if folder == top:
                 raise RepositoryError(
                     f"{root}: cannot list the repository: {exc.strerror}"
                 ) from exc
-            problems.append(
-                ArticleError(_rel(root, Path(folder)), 0, f"cannot list folder: {exc.strerror}")
-            )
+            problems.append(ArticleError(folder[cut:], 0, f"cannot list folder: {exc.strerror}"))
             continue
         names = frozenset(e.name for e in entries)
         images = _images_by_stem(names)
         index = next((name for name in BUNDLE_INDEXES if name in names), None)
-        if index is not None and folder != root:
-            path = Path(folder) / index
-            yield _Candidate(path, _rel(root, path), images, bundle=True)
-            continue
+        if index is not None and folder != top:
+            found = next(e for e in entries if e.name == index)
+            if not found.is_symlink():
+                yield _candidate(found, cut, images, bundle=True)
+                continue
         subfolders = []
         for item in entries:
             if item.name.startswith((".", "_")):
                 continue
-            suffix = PurePosixPath(item.name).suffix.lower()
+            suffix = os.path.splitext(item.name)[1].lower()  # noqa: PTH122 - hot loop, str only
             if item.is_symlink():
                 if suffix in READERS or item.is_dir():
                     problems.append(
                         ArticleError(
-                            _rel(root, Path(item.path)),
+                            item.path[cut:],
                             0,
                             "is a symbolic link, which feeds never follows: "
                             "move the real file into the repository",
@@ -148,11 +220,23 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
                     )
                 continue
             if item.is_dir():
-                subfolders.append(Path(item.path))
+                subfolders.append(item.path)
             elif suffix in READERS:
-                path = Path(item.path)
-                yield _Candidate(path, _rel(root, path), images, bundle=False)
+                yield _candidate(item, cut, images, bundle=False)
         stack.extend(reversed(subfolders))
+
+
+def _candidate(
+    item: os.DirEntry[str], cut: int, images: Mapping[str, tuple[str, ...]], *, bundle: bool
+) -> _Candidate:
+    info = item.stat(follow_symlinks=False)
+    return _Candidate(
+        Path(item.path),
+        item.path[cut:].replace(os.sep, "/"),
+        images,
+        bundle,
+        (info.st_size, info.st_mtime_ns, info.st_ino),
+    )
 
 
 def _images_by_stem(names: frozenset[str]) -> dict[str, tuple[str, ...]]:
@@ -163,10 +247,6 @@ def _images_by_stem(names: frozenset[str]) -> dict[str, tuple[str, ...]]:
         if dot and f".{suffix.lower()}" in IMAGE_SUFFIXES:
             groups.setdefault(stem, []).append(name)
     return {stem: tuple(sorted(group)) for stem, group in groups.items()}
-
-
-def _rel(root: Path, path: Path) -> str:
-    return path.relative_to(root).as_posix()
 
 
 def _drop_duplicates(articles: list[Article], problems: list[ArticleError]) -> list[Article]:
@@ -586,6 +666,7 @@ def load_entry(
     declared = {image.media_path: image for image in images}
     inline: dict[str, Image] = {}
     failures: list[ArticleError] = []
+    looked_at: list[str] = [str(article.source), *(str(ref.path) for ref in article.images)]
 
     def resolve(src: str) -> str | None:
         candidate = Path(
@@ -593,7 +674,10 @@ def load_entry(
                 article.source.parent / src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0]
             )
         )
-        if candidate.suffix.lower() not in IMAGE_SUFFIXES or not candidate.exists():
+        if candidate.suffix.lower() not in IMAGE_SUFFIXES:
+            return None
+        looked_at.append(str(candidate))  # even when missing: it may appear later
+        if not candidate.exists():
             return None
         try:
             check_inside(candidate, repository, article=article.rel_path, line=0, what="image")
@@ -622,4 +706,5 @@ def load_entry(
         summary=article.summary or derive_summary(body_html),
         images=images,
         inline_images=tuple(inline.values()),
+        depends_on=tuple(dict.fromkeys(looked_at)),
     )

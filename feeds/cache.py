@@ -1,0 +1,137 @@
+"""The build cache between runs: scanned articles and rendered entries, keyed on file stamps.
+
+The cache lives in ``<state>/cache/`` and is safe to delete at any time: a missing, corrupt or
+foreign cache file (another program version or settings) is reported once and rebuilt. An
+entry is reused only when every file it was made from still has the same stamp (size,
+modification time and inode), so a cache never serves stale content.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import tempfile
+from collections.abc import Hashable, Iterable
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from feeds import __version__
+from feeds.models import Entry
+
+log = logging.getLogger(__name__)
+
+#: Bump when the cached types or their meaning change.
+CACHE_FORMAT = 1
+
+#: The cache's folder inside the state folder.
+CACHE_DIR = "cache"
+
+#: (size, mtime_ns, inode) of a file, or None when it does not exist.
+Stamp = tuple[int, int, int] | None
+
+V = TypeVar("V")
+
+
+def stamp_of(path: str | Path) -> Stamp:
+    """The stamp of a file now (None when missing or unreadable)."""
+    try:
+        info = os.stat(path)  # noqa: PTH116 - called for str paths in a hot loop
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+class _Store(Generic[V]):
+    """A dict persisted as one pickle, valid only for one program version and settings key."""
+
+    def __init__(self, path: Path, settings: Hashable) -> None:
+        self.path = path
+        self._key = (CACHE_FORMAT, __version__, settings)
+        self.items: dict[str, V] = self._load()
+        self._dirty = False
+
+    def _load(self) -> dict[str, V]:
+        try:
+            with self.path.open("rb") as stream:
+                key, items = pickle.load(stream)  # noqa: S301 - our own file in our state folder
+        except FileNotFoundError:
+            return {}
+        except Exception as exc:  # any corruption: unpickling can raise almost anything
+            log.warning("%s: unreadable build cache (%s); rebuilding it", self.path, exc)
+            return {}
+        if key != self._key or not isinstance(items, dict):
+            log.info("%s: made by another version or settings; rebuilding it", self.path)
+            return {}
+        return items
+
+    def put(self, name: str, value: V) -> None:
+        self.items[name] = value
+        self._dirty = True
+
+    def keep_only(self, names: Iterable[str]) -> None:
+        wanted = set(names)
+        for name in [n for n in self.items if n not in wanted]:
+            del self.items[name]
+            self._dirty = True
+
+    def save(self) -> None:
+        """Write the cache if it changed (atomically; a failure only costs speed next time)."""
+        if not self._dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache.", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as stream:
+                    pickle.dump((self._key, self.items), stream, protocol=pickle.HIGHEST_PROTOCOL)
+                Path(temp).replace(self.path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as exc:
+            log.warning("%s: cannot save the build cache: %s", self.path, exc.strerror)
+            return
+        self._dirty = False
+
+
+class ScanCache(_Store[tuple[Hashable, object]]):
+    """Scan results (an `Article` or the `ArticleError` it gave) by article path and stamp."""
+
+    def __init__(self, folder: Path, settings: Hashable) -> None:
+        super().__init__(folder / "scan.pickle", settings)
+
+    def get(self, rel_path: str, stamp: Hashable) -> object | None:
+        """The cached result for this file if its stamp is unchanged."""
+        found = self.items.get(rel_path)
+        if found is None or found[0] != stamp:
+            return None
+        return found[1]
+
+    def remember(self, rel_path: str, stamp: Hashable, result: object) -> None:
+        """Store a fresh result."""
+        self.put(rel_path, (stamp, result))
+
+
+class EntryCache(_Store[tuple[tuple[tuple[str, Stamp], ...], Entry]]):
+    """Rendered entries by article id, valid while the article and every file it used are."""
+
+    def __init__(self, folder: Path, settings: Hashable) -> None:
+        super().__init__(folder / "entries.pickle", settings)
+
+    def get(self, article: object, article_id: str) -> Entry | None:
+        """The cached entry if the article's metadata and all its files are unchanged."""
+        found = self.items.get(article_id)
+        if found is None:
+            return None
+        stamps, entry = found
+        if entry.article != article:
+            return None
+        if any(stamp_of(path) != stamp for path, stamp in stamps):
+            return None
+        return entry
+
+    def remember(self, entry: Entry, files: Iterable[str]) -> None:
+        """Store an entry with the stamps of the files it was made from."""
+        stamps = tuple((path, stamp_of(path)) for path in sorted(set(files)))
+        self.put(entry.article.id, (stamps, entry))
