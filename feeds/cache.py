@@ -36,7 +36,7 @@ V = TypeVar("V")
 def stamp_of(path: str | Path) -> Stamp:
     """The stamp of a file now (None when missing or unreadable)."""
     try:
-        info = os.stat(path)  # noqa: PTH116 - called for str paths in a hot loop
+        info = os.stat(path)
     except OSError:
         return None
     return (info.st_size, info.st_mtime_ns, info.st_ino)

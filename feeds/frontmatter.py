@@ -110,7 +110,7 @@ def split_front_matter(text: str, *, path: str) -> FrontMatter:
     return FrontMatter(data, fmt, text[pos:], body_line, line_of)
 
 
-def read_front_matter(file: Path, *, path: str) -> FrontMatter:
+def read_front_matter(file: str | Path, *, path: str) -> FrontMatter:
     """Read only the front matter of an article file; the body is never read or decoded.
 
     Gives the same `data`, `format`, `body_line` and `line_of` as `split_front_matter` on the
@@ -124,7 +124,7 @@ def read_front_matter(file: Path, *, path: str) -> FrontMatter:
         ArticleError: the front matter is unclosed, too large, invalid, or not UTF-8.
         OSError: the file cannot be opened or read.
     """
-    with file.open("rb") as stream:
+    with open(file, "rb") as stream:
         raw = _read_line(stream)
         # Decide on the raw bytes: a body that is not UTF-8 must not fail the cheap scan.
         opening = raw.removeprefix(_BOM_BYTES)

@@ -62,8 +62,9 @@ def read_image(
         ArticleError: missing, outside the repository, too large, not an image, or a file
             whose suffix does not match its content.
     """
-    shown = ref.path.name
-    resolved = check_inside(ref.path, repository, article=article, line=ref.line, what="image")
+    path = Path(ref.path)
+    shown = path.name
+    resolved = check_inside(path, repository, article=article, line=ref.line, what="image")
     try:
         size = resolved.stat().st_size
     except FileNotFoundError:

@@ -36,11 +36,12 @@ class ImageRef:
     """An image as an article declares it, before the file is read.
 
     Attributes:
-        path: The image file inside the repository (absolute, already checked to stay inside).
+        path: The image file inside the repository (absolute; a plain string, because a
+            large repository's scan holds and caches hundreds of thousands of these).
         line: 1-based line of the declaration in the article file (0 when implicit).
     """
 
-    path: Path
+    path: str
     alt: str = ""
     caption: str = ""
     credit: str = ""
@@ -79,7 +80,8 @@ class Article:
 
     Attributes:
         id: Stable forever: from front matter, else derived from the repository path.
-        source: The article file.
+        source: The article file (absolute path, a string for the same reason as
+            `ImageRef.path`).
         rel_path: The article's path relative to the repository (POSIX), for messages and ids.
         summary: From front matter; empty means "derive from the body when rendering".
         section: The article's top folder in the repository ("" at the top level).
@@ -88,7 +90,7 @@ class Article:
     """
 
     id: str
-    source: Path
+    source: str
     rel_path: str
     title: str
     slug: str

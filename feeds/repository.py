@@ -71,7 +71,7 @@ class ScanResult:
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
-    path: Path
+    path: str
     rel_path: str
     images: Mapping[str, tuple[str, ...]]  # image files of the folder, by stem (shared)
     bundle: bool
@@ -79,9 +79,9 @@ class _Candidate:
 
     def cache_key(self) -> Hashable:
         """What the scan result depends on: the file, and for wire articles the images beside."""
-        if READERS[self.path.suffix.lower()] != "wire":
+        if READERS[_suffix(self.path)] != "wire":
             return self.stamp
-        nearby = tuple(self.images.values()) if self.bundle else self.images.get(self.path.stem)
+        nearby = tuple(self.images.values()) if self.bundle else self.images.get(_stem(self.path))
         return (self.stamp, nearby)
 
 
@@ -207,7 +207,7 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
         for item in entries:
             if item.name.startswith((".", "_")):
                 continue
-            suffix = os.path.splitext(item.name)[1].lower()  # noqa: PTH122 - hot loop, str only
+            suffix = os.path.splitext(item.name)[1].lower()
             if item.is_symlink():
                 if suffix in READERS or item.is_dir():
                     problems.append(
@@ -231,12 +231,20 @@ def _candidate(
 ) -> _Candidate:
     info = item.stat(follow_symlinks=False)
     return _Candidate(
-        Path(item.path),
+        item.path,
         item.path[cut:].replace(os.sep, "/"),
         images,
         bundle,
         (info.st_size, info.st_mtime_ns, info.st_ino),
     )
+
+
+def _suffix(path: str) -> str:
+    return os.path.splitext(path)[1].lower()
+
+
+def _stem(path: str) -> str:
+    return os.path.splitext(os.path.basename(path))[0]
 
 
 def _images_by_stem(names: frozenset[str]) -> dict[str, tuple[str, ...]]:
@@ -375,7 +383,7 @@ def slugify(text: str) -> str:
 def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: int) -> Article:
     path = candidate.path
     rel_path = candidate.rel_path
-    body_format = READERS[path.suffix.lower()]
+    body_format = READERS[_suffix(path)]
     wire: WireDocument | None = None
     if body_format == "markdown":
         matter = read_front_matter(path, path=rel_path)
@@ -384,7 +392,7 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: 
         wire = parse_wire(matter.body, path=rel_path, first_line=matter.body_line)
     fields = _Fields(matter, rel_path)
 
-    stem_source = path.parent.name if candidate.bundle else path.stem
+    stem_source = os.path.basename(os.path.dirname(path)) if candidate.bundle else _stem(path)
     prefix = _DATE_PREFIX.match(stem_source + "-")
     published = fields.when("date", zone)
     if published is None and prefix:
@@ -476,9 +484,9 @@ def _permalink(pattern: str, slug: str, published: datetime, section: str) -> st
     return re.sub(r"/{2,}", "/", relative).lstrip("/")
 
 
-def _read_text(path: Path, rel_path: str, max_bytes: int) -> str:
+def _read_text(path: str | Path, rel_path: str, max_bytes: int) -> str:
     try:
-        with path.open("rb") as stream:
+        with open(path, "rb") as stream:
             data = stream.read(max_bytes + 1)
     except OSError as exc:
         raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
@@ -549,7 +557,7 @@ def _related(fields: _Fields, site_url: str) -> tuple[Link, ...]:
     return tuple(links)
 
 
-def _image_path(fields: _Fields, key: str, source: Path, src: object) -> Path:
+def _image_path(fields: _Fields, key: str, source: str, src: object) -> str:
     if not isinstance(src, str) or not src.strip():
         raise fields.fail(key, "needs `src`: the image file's path relative to the article")
     src = src.strip()
@@ -563,10 +571,10 @@ def _image_path(fields: _Fields, key: str, source: Path, src: object) -> Path:
         raise fields.fail(
             key, f"{src!r} is an absolute path: write it relative to the article's folder"
         )
-    return Path(os.path.normpath(source.parent / src))
+    return os.path.normpath(os.path.join(os.path.dirname(source), src))
 
 
-def _images(fields: _Fields, source: Path) -> tuple[ImageRef, ...]:
+def _images(fields: _Fields, source: str) -> tuple[ImageRef, ...]:
     refs: list[ImageRef] = []
     if fields.has("images"):
         value = fields.matter.data["images"]
@@ -608,15 +616,16 @@ def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
     """The wire article's image: a same-stem file beside it, or the bundle's only image."""
     assert wire.image is not None
     path = candidate.path
+    stem = _stem(path)
     if candidate.bundle:
         names = sorted(name for group in candidate.images.values() for name in group)
     else:
-        names = list(candidate.images.get(path.stem, ()))
+        names = list(candidate.images.get(stem, ()))
     if not names:
         where = (
             "in the bundle folder"
             if candidate.bundle
-            else f"named {path.stem}.jpg (or .png, .webp) beside it"
+            else f"named {stem}.jpg (or .png, .webp) beside it"
         )
         raise ArticleError(
             candidate.rel_path,
@@ -624,7 +633,7 @@ def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
             f"the image block needs an image file: add one {where}",
         )
     return ImageRef(
-        path=path.parent / names[0],
+        path=os.path.join(os.path.dirname(path), names[0]),
         alt=wire.image.alt,
         caption=wire.image.caption,
         credit=wire.image.credit,
@@ -666,12 +675,13 @@ def load_entry(
     declared = {image.media_path: image for image in images}
     inline: dict[str, Image] = {}
     failures: list[ArticleError] = []
-    looked_at: list[str] = [str(article.source), *(str(ref.path) for ref in article.images)]
+    looked_at: list[str] = [article.source, *(ref.path for ref in article.images)]
 
     def resolve(src: str) -> str | None:
         candidate = Path(
             os.path.normpath(
-                article.source.parent / src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0]
+                Path(article.source).parent
+                / src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0]
             )
         )
         if candidate.suffix.lower() not in IMAGE_SUFFIXES:
@@ -682,7 +692,7 @@ def load_entry(
         try:
             check_inside(candidate, repository, article=article.rel_path, line=0, what="image")
             image = read_image(
-                ImageRef(path=candidate),
+                ImageRef(path=str(candidate)),
                 repository=repository,
                 article=article.rel_path,
                 media_url=media_url,

@@ -20,7 +20,7 @@ def save(path: Path, fmt: str, size: tuple[int, int] = (32, 20)) -> Path:
 
 def read(path: Path, repo: Path, max_bytes: int = 10_000_000):
     return read_image(
-        ImageRef(path=path, alt="Alt", caption="Cap", credit="Cred", line=7),
+        ImageRef(path=str(path), alt="Alt", caption="Cap", credit="Cred", line=7),
         repository=repo,
         article="news/story.md",
         media_url=MEDIA,
