@@ -22,7 +22,7 @@ from feeds.models import Entry
 log = logging.getLogger(__name__)
 
 #: Bump when the cached types or their meaning change.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 #: The cache's folder inside the state folder.
 CACHE_DIR = "cache"

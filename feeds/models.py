@@ -8,13 +8,26 @@ from pathlib import Path
 from typing import Literal
 
 Format = Literal["rss", "atom", "json"]
+
+
+class _FastPickle:
+    """Pickle a slotted dataclass as its constructor call: several times faster to load than
+    dataclasses' generic __setstate__, which matters for a cache of 100,000 articles."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        fields: tuple[str, ...] = type(self).__slots__  # the dataclass's fields, in order
+        return (type(self), tuple(getattr(self, name) for name in fields))
+
+
 #: What an automatic slice (`per`) makes one feed for: each distinct value of this field.
 SliceKey = Literal["category", "tag", "author", "section"]
 BodyFormat = Literal["markdown", "wire"]
 
 
 @dataclass(frozen=True, slots=True)
-class Author:
+class Author(_FastPickle):
     """A byline: a name, and optionally an e-mail address, a web page and a social handle."""
 
     name: str
@@ -24,7 +37,7 @@ class Author:
 
 
 @dataclass(frozen=True, slots=True)
-class Link:
+class Link(_FastPickle):
     """A related link; `url` may be empty when the source names a story without its address."""
 
     title: str
@@ -32,7 +45,7 @@ class Link:
 
 
 @dataclass(frozen=True, slots=True)
-class ImageRef:
+class ImageRef(_FastPickle):
     """An image as an article declares it, before the file is read.
 
     Attributes:
@@ -75,7 +88,7 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
-class Article:
+class Article(_FastPickle):
     """An article's metadata as read by the cheap scan; the body is loaded only when selected.
 
     Attributes:
