@@ -8,6 +8,8 @@ modification time and inode), so a cache never serves stale content.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import pickle
@@ -33,6 +35,17 @@ Stamp = tuple[int, int, int] | None
 V = TypeVar("V")
 
 
+@functools.cache
+def _code_digest() -> str:
+    """A digest of this package's source: any code change invalidates every cached result."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for source in sorted(package.glob("*.py")):
+        digest.update(source.name.encode())
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
 def stamp_of(path: str | Path) -> Stamp:
     """The stamp of a file now (None when missing or unreadable)."""
     try:
@@ -47,7 +60,7 @@ class _Store(Generic[V]):
 
     def __init__(self, path: Path, settings: Hashable) -> None:
         self.path = path
-        self._key = (CACHE_FORMAT, __version__, settings)
+        self._key = (CACHE_FORMAT, __version__, _code_digest(), settings)
         self.items: dict[str, V] = self._load()
         self._dirty = False
 

@@ -215,10 +215,20 @@ class _Table:
 
 def _text(value: object) -> str:
     if isinstance(value, str):
+        bad = _CONTROL.search(value)
+        if bad:
+            raise _InvalidValueError(
+                f"contains the control character {ord(bad.group()):#06x}, which feeds cannot "
+                "publish: remove it"
+            )
         return value
     # An unquoted date is a TOML date-time, not a string: the usual cause is missing quotes.
     hint = " (put it in quotes to make it a string)" if isinstance(value, date | time) else ""
     raise _InvalidValueError(_expected("a string", value) + hint)
+
+
+# XML 1.0 forbids these; a feed title or description cannot carry them.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _nonempty_text(value: object) -> str:

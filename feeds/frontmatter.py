@@ -37,7 +37,33 @@ MAX_YAML_EXPANDED_VALUES = 10_000
 FrontMatterFormat = Literal["yaml", "toml", "none"]
 
 # C loader when libyaml is compiled in: the scan reads every article's front matter.
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _ImpossibleValueError(Exception):
+    """A scalar YAML resolved to a type it then could not build (2026-13-45 is no date)."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
+    """The safe loader, but a date that does not exist is a located error, not a crash."""
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> object:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except (ValueError, OverflowError) as exc:
+            raise _ImpossibleValueError(
+                node.start_mark.line,
+                f"{node.value!r} is not a real date ({exc}): write a date that exists, "
+                "such as 2026-03-02, or put it in quotes to keep it as text",
+            ) from exc
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 
 _OPENERS: dict[str, FrontMatterFormat] = {"---": "yaml", "+++": "toml"}
 _CLOSERS: dict[FrontMatterFormat, frozenset[str]] = {
@@ -309,6 +335,8 @@ def _parse_yaml(content: str, *, path: str) -> tuple[dict[str, object], dict[str
             data: object = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
+    except _ImpossibleValueError as exc:
+        raise ArticleError(path, 2 + exc.line, exc.reason) from exc
     except yaml.reader.ReaderError as exc:
         # Its position is in characters or bytes depending on the loader: find the character.
         index = max(content.find(chr(exc.character)), 0)

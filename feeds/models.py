@@ -212,3 +212,4 @@ class RenderedFeed:
     url: str
     body: bytes
     article_ids: tuple[str, ...]
+    updated: datetime | None = None

@@ -7,7 +7,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +16,7 @@ from feeds.config import Config
 from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
 from feeds.jsonfeed import render_json_feed
-from feeds.models import FEED_FILE_NAMES, Article, Entry, FeedSpec, Format, RenderedFeed
+from feeds.models import FEED_FILE_NAMES, Article, Entry, FeedSpec, Format, Link, RenderedFeed
 from feeds.registry import (
     FeedRecord,
     IdChange,
@@ -94,6 +94,27 @@ def feed_order(articles: Iterable[Article]) -> list[Article]:
     """Newest first; equal dates ordered by id, so that the order is fully specified."""
     by_id = sorted(articles, key=lambda a: a.id)
     return sorted(by_id, key=lambda a: a.published, reverse=True)
+
+
+def _title_key(title: str) -> str:
+    return " ".join(title.casefold().split()).rstrip(".!?")
+
+
+def link_related(published: list[Article]) -> list[Article]:
+    """Give related stories named only by title (wire `Related:` lines) the URL of the
+    published article with that headline; a draft or embargoed story is never linked."""
+    urls = {_title_key(article.title): article.url for article in published}
+    linked = []
+    for article in published:
+        if all(link.url for link in article.related):
+            linked.append(article)
+            continue
+        related = tuple(
+            link if link.url else Link(link.title, urls.get(_title_key(link.title), ""))
+            for link in article.related
+        )
+        linked.append(replace(article, related=related))
+    return linked
 
 
 class _EntryLoader:
@@ -181,7 +202,7 @@ def publish(
     )
     if scan_cache is not None:
         scan_cache.save()
-    candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    candidates = link_related(feed_order(a for a in scan.articles if is_published(a, now)))
     load = _EntryLoader(config, entry_cache)
     expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []
@@ -276,6 +297,7 @@ def _record(feed: RenderedFeed) -> FeedRecord:
         title=spec.title,
         description=spec.description,
         path=spec.path,
+        updated=feed.updated.isoformat() if feed.updated else "",
     )
 
 
@@ -308,7 +330,8 @@ def _no_longer_produced(
                 group=record.group,
             )
             if spec.file_for(fmt) == rel_path:
-                emptied.append(_render(config, spec, fmt, []))
+                last = datetime.fromisoformat(record.updated) if record.updated else None
+                emptied.append(_render(config, spec, fmt, [], updated_when_empty=last))
                 continue
         retired.append(rel_path)
     return emptied, retired
@@ -325,10 +348,24 @@ def _is_feed_path(rel_path: str) -> bool:
     )
 
 
-def _render(config: Config, spec: FeedSpec, fmt: Format, entries: Sequence[Entry]) -> RenderedFeed:
+def _render(
+    config: Config,
+    spec: FeedSpec,
+    fmt: Format,
+    entries: Sequence[Entry],
+    *,
+    updated_when_empty: datetime | None = None,
+) -> RenderedFeed:
     if fmt == "json":
         return render_json_feed(config.channel, spec, entries, output_url=config.output_url)
-    return render_feed(config.channel, spec, fmt, entries, output_url=config.output_url)
+    return render_feed(
+        config.channel,
+        spec,
+        fmt,
+        entries,
+        output_url=config.output_url,
+        updated_when_empty=updated_when_empty,
+    )
 
 
 def _newest(

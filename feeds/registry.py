@@ -120,6 +120,7 @@ class FeedRecord:
     title: str
     description: str
     path: str
+    updated: str = ""
 
 
 def load_feed_records(state_dir: Path) -> dict[str, FeedRecord]:

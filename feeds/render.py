@@ -12,7 +12,7 @@ from lxml.etree import _Element as Element
 
 from feeds import __version__
 from feeds.markup import strip_forbidden_chars
-from feeds.models import Channel, Entry, FeedSpec, Format, Image, RenderedFeed
+from feeds.models import Author, Channel, Entry, FeedSpec, Format, Image, RenderedFeed
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -81,6 +81,12 @@ def _reorder(
     parent[:] = sorted(children, key=rank)
 
 
+def byline(authors: Sequence[Author]) -> str:
+    """Names as a person writes them: "A", "A and B", "A, B and C"."""
+    names = [author.name for author in authors]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 def _media_content(parent: Element, image: Image) -> None:
     attributes = {
         "url": image.url,
@@ -120,14 +126,14 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
 
     def extend_rss(self, item: Element) -> Element:
         entry = self._require()
-        # RSS allows one <author> (an e-mail address): the first author with an e-mail gets it,
-        # every other byline goes out as dc:creator.
-        for extra in item.findall("author")[1:]:
-            item.remove(extra)
-        with_email = next((a for a in entry.article.authors if a.email), None)
-        for author in entry.article.authors:
-            if author is not with_email:
-                _sub(item, f"{{{DC_NS}}}creator", author.name)
+        # RSS allows one <author>, an e-mail address. A single byline with an e-mail keeps it;
+        # otherwise the byline goes out as one dc:creator ("A, B and C"): readers show a
+        # single creator (feedparser the last of several), so one element keeps every name.
+        authors = entry.article.authors
+        if authors and not (len(authors) == 1 and authors[0].email):
+            for element in item.findall("author"):
+                item.remove(element)
+            _sub(item, f"{{{DC_NS}}}creator", byline(authors))
         for image in entry.images:
             _media_content(item, image)
         _reorder(item, _RSS_ORDER, lambda _child: None)
@@ -173,6 +179,7 @@ def render_feed(
     entries: Sequence[Entry],
     *,
     output_url: str,
+    updated_when_empty: datetime | None = None,
 ) -> RenderedFeed:
     """Render one feed document.
 
@@ -182,6 +189,8 @@ def render_feed(
         fmt: "rss" or "atom".
         entries: The items, already in feed order (newest first).
         output_url: Public URL of the output folder (ends with "/").
+        updated_when_empty: The feed's date when it has no items (a slice that lost its last
+            article keeps the date it had); default `EMPTY_FEED_UPDATED`.
 
     Returns:
         The serialised document; dates come only from the entries, so equal input gives equal
@@ -198,21 +207,21 @@ def render_feed(
     fg.link(href=channel.url, rel="alternate", type="text/html")
     fg.description(_t(spec.description or spec.title))
     fg.language(channel.language)
-    author = channel.author
-    if author is not None:
-        fg.author(
-            {
-                k: v
-                for k, v in (("name", author.name), ("email", author.email), ("uri", author.uri))
-                if v
-            }
-        )
-    else:
-        fg.author({"name": channel.title})
+    author = channel.author or Author(channel.title)
+    fg.author(
+        {
+            k: v
+            for k, v in (("name", author.name), ("email", author.email), ("uri", author.uri))
+            if v
+        }
+    )
     if channel.copyright:
         fg.rights(_t(channel.copyright))
     fg.generator("feeds", version=__version__)
-    fg.updated(max((e.article.updated for e in entries), default=EMPTY_FEED_UPDATED))
+    updated = max(
+        (e.article.updated for e in entries), default=updated_when_empty or EMPTY_FEED_UPDATED
+    )
+    fg.updated(updated)
 
     for entry in entries:
         _add_entry(fg, entry)
@@ -225,6 +234,7 @@ def render_feed(
         url=self_url,
         body=body,
         article_ids=tuple(entry.article.id for entry in entries),
+        updated=updated,
     )
 
 

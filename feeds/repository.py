@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import logging
 import multiprocessing
 import os
@@ -10,10 +11,10 @@ import unicodedata
 import uuid
 from collections.abc import Hashable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.cache import ScanCache
@@ -297,7 +298,6 @@ class _Fields:
 
     matter: FrontMatter
     path: str
-    used: set[str] = field(default_factory=set)
 
     def line(self, key: str) -> int:
         return self.matter.line_of.get(key, 1)
@@ -374,6 +374,30 @@ def _to_datetime(value: object, zone: ZoneInfo) -> datetime:
     return moment.replace(microsecond=0)
 
 
+#: Front matter fields feeds reads; other fields (another tool's) are left alone.
+KNOWN_FIELDS = frozenset(
+    {
+        "title", "date", "updated", "id", "slug", "url", "author", "authors", "summary",
+        "categories", "tags", "section", "draft", "images", "image", "image_alt",
+        "image_caption", "image_credit", "image_title", "related",
+    }
+)  # fmt: skip
+
+
+def _refuse_near_misses(fields: _Fields) -> None:
+    """A field that is almost one of ours is a typo, and a silent typo can publish a draft."""
+    for key in fields.matter.data:
+        if key in KNOWN_FIELDS:
+            continue
+        lowered = key.lower()
+        close = [lowered] if lowered in KNOWN_FIELDS else []
+        close = close or difflib.get_close_matches(lowered, KNOWN_FIELDS, n=1, cutoff=0.8)
+        if close:
+            raise fields.fail(
+                key, f"unknown field: did you mean `{close[0]}`? (field names are lower-case)"
+            )
+
+
 def slugify(text: str) -> str:
     """A URL-safe, lowercase ASCII slug ("Ferry Timetable!" -> "ferry-timetable")."""
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
@@ -391,6 +415,7 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: 
         matter = split_front_matter(_read_text(path, rel_path, max_bytes), path=rel_path)
         wire = parse_wire(matter.body, path=rel_path, first_line=matter.body_line)
     fields = _Fields(matter, rel_path)
+    _refuse_near_misses(fields)
 
     stem_source = os.path.basename(os.path.dirname(path)) if candidate.bundle else _stem(path)
     prefix = _DATE_PREFIX.match(stem_source + "-")
@@ -437,9 +462,7 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: 
 
     key = PurePosixPath(rel_path)
     key_text = (key.parent if candidate.bundle else key.with_suffix("")).as_posix()
-    article_id = (
-        fields.text("id") or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, site.url + key_text)}"
-    )
+    article_id = fields.text("id") or derive_id(site.url, key_text)
 
     authors = _authors(fields)
     related = _related(fields, site.url)
@@ -471,6 +494,16 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: 
         body_format=body_format,
         body_line=matter.body_line,
     )
+
+
+def derive_id(site_url: str, key: str) -> str:
+    """The default id: a name-based UUID of the site's host and the article's path.
+
+    Only the host counts (without "www."), so that moving the site from http to https or
+    adding "www." keeps every id; a site moving to another domain should pin its ids.
+    """
+    host = (urlsplit(site_url).hostname or "").removeprefix("www.")
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'feeds:{host}/{key}')}"
 
 
 def _permalink(pattern: str, slug: str, published: datetime, section: str) -> str:
@@ -551,9 +584,17 @@ def _related(fields: _Fields, site_url: str) -> tuple[Link, ...]:
         url = item.get("url", "")
         if not isinstance(url, str):
             raise fields.fail("related", f"url of {item['title']!r} must be text")
+        url = _clean(url)
         if url and not urlsplit(url).scheme:
-            url = site_url + url.lstrip("/")
-        links.append(Link(title=_clean(item["title"]), url=_clean(url)))
+            url = urljoin(site_url, url)
+        parts = urlsplit(url)
+        if url and (parts.scheme not in {"http", "https"} or not parts.netloc or " " in url):
+            raise fields.fail(
+                "related",
+                f"url {url!r} of {item['title']!r} is not a web address: "
+                "write an http(s) URL or a path on the site such as /news/ferry/",
+            )
+        links.append(Link(title=_clean(item["title"]), url=url))
     return tuple(links)
 
 
@@ -688,6 +729,14 @@ def load_entry(
             return None
         looked_at.append(str(candidate))  # even when missing: it may appear later
         if not candidate.exists():
+            failures.append(
+                ArticleError(
+                    article.rel_path,
+                    0,
+                    f"the body shows the image {src!r}, which is not in the repository: add the "
+                    "file beside the article, or write its full https:// address",
+                )
+            )
             return None
         try:
             check_inside(candidate, repository, article=article.rel_path, line=0, what="image")

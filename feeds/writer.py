@@ -58,7 +58,9 @@ def _replace_atomically(target: Path, write: bytes | Path) -> None:
         # mkstemp creates 0600 files; a web server must be able to read what we publish.
         temp.chmod(0o666 & ~_umask())
         if isinstance(write, Path):
-            shutil.copystat(write, temp)
+            # Keep the source's mtime (the unchanged check compares it), not its permissions.
+            info = write.stat()
+            os.utime(temp, ns=(info.st_atime_ns, info.st_mtime_ns))
         temp.replace(target)
     except BaseException:
         temp.unlink(missing_ok=True)

@@ -19,7 +19,8 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = load_config(PROJECT / "config.toml")
     output = tmp_path_factory.mktemp("output")
-    result = publish(dataclasses.replace(config, output=output), now=NOW)
+    state = tmp_path_factory.mktemp("state")
+    result = publish(dataclasses.replace(config, output=output, state_dir=state), now=NOW)
     assert result.problems == ()
     return output
 

@@ -738,3 +738,15 @@ def test_two_per_feeds_for_the_same_field_and_path_clash(tmp_path):
         f'{path}: feeds[3].path: "{{per}}/{{slug}}" (the default with "per") clashes with'
         " feeds[2]: both would write tag/{slug}/rss.xml; give each feed its own path"
     )
+
+
+def test_control_characters_in_text_are_refused_with_the_key_path(tmp_path):
+    path = write(
+        tmp_path, '[site]\ntitle = "Harbour\\u0001 Times"\nurl = "https://news.example.org/"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (
+        f"{path}: site.title: contains the control character 0x0001, which feeds cannot "
+        "publish: remove it"
+    )

@@ -119,6 +119,7 @@ def test_article_turned_draft_disappears_everywhere_and_its_slice_stays_valid_bu
     site: Path,
 ) -> None:
     build(site)
+    updated = feedparser.parse((site / "output/tag/harbour/atom.xml").read_bytes()).feed.updated
     article(site, "news/public.md", "Publicstory", "harbour", extra="draft: true\n")
     result = build(site)
     assert_nowhere(site, "Publicstory", "public.png")
@@ -129,6 +130,9 @@ def test_article_turned_draft_disappears_everywhere_and_its_slice_stays_valid_bu
             assert feedparser.parse(emptied).entries == []
     assert result.written is not None
     assert "media/news/public.png" in result.written.removed
+    # The emptied feed keeps its last date instead of jumping back to 1970.
+    emptied = feedparser.parse((site / "output/tag/harbour/atom.xml").read_bytes())
+    assert emptied.feed.updated == updated
 
 
 def test_deleted_article_disappears_everywhere(site: Path) -> None:

@@ -324,3 +324,18 @@ def test_feed_paths_finds_the_slices_that_were_written(sliced: Path) -> None:
         "tag/ferry/feed.json",
         "author/mara-lind/feed.json",
     ]
+
+
+def test_related_titles_link_to_published_articles_only(site: Path) -> None:
+    wire = site / "articles/news/2026-05-20-gulls.txt"
+    wire.write_text(
+        "Gulls come back\n\nThe gulls came back.\n\nRelated: Two\n\nRelated: Draft\n\n"
+        "Related: Later\n\nRelated: Some older story",
+        encoding="utf-8",
+    )
+    build(site)
+    body = feedparser.parse((site / "output/atom.xml").read_bytes()).entries[0].content[0].value
+    assert '<li><a href="https://news.example.org/two/">Two</a></li>' in body
+    assert "<li>Draft</li>" in body  # a draft's URL never leaks through a related link
+    assert "<li>Later</li>" in body  # nor an embargoed one's
+    assert "<li>Some older story</li>" in body

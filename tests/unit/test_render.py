@@ -141,8 +141,14 @@ def test_rss_guid_is_not_a_permalink_and_names_go_to_dc_creator() -> None:
     guid = item.find("guid")
     assert guid.get("isPermaLink") == "false"
     assert guid.text == "urn:uuid:00000000-0000-0000-0000-000000000001"
-    assert [e.text for e in item.findall("dc:creator", NS)] == ["Tomas Berg", "Ole Dam"]
-    assert [e.text for e in item.findall("author")] == ["ann@news.example.org (Ann Lee)"]
+    assert [e.text for e in item.findall("dc:creator", NS)] == ["Tomas Berg, Ann Lee and Ole Dam"]
+    assert item.findall("author") == []
+    assert feedparser.parse(rss([make_entry(1, authors=authors)])).entries[0].author == (
+        "Tomas Berg, Ann Lee and Ole Dam"
+    )
+    single = etree.fromstring(rss([make_entry(1, authors=(Author("Ann Lee", "ann@x.example"),))]))
+    assert [e.text for e in single.findall("channel/item/author")] == ["ann@x.example (Ann Lee)"]
+    assert single.findall("channel/item/dc:creator", NS) == []
 
 
 def test_rss_dates_are_rfc822_with_numeric_zone() -> None:

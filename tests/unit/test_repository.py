@@ -437,3 +437,81 @@ def test_hostile_html_in_markdown_is_sanitised_not_rejected(tmp_path: Path) -> N
     for bad in ("<script", "onmouseover", "javascript:", "<iframe", "data:"):
         assert bad not in entry.content_html
     assert entry.article.title == "Tide <script>alert(1)</script> ]]>"  # escaped by the XML writer
+
+
+def test_an_image_the_body_shows_must_exist(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\ntitle: T\ndate: 2026-03-02\n---\nSee ![map](maps/harbour.png).\n")
+    with pytest.raises(ArticleError) as caught:
+        load(only(tmp_path), tmp_path)
+    assert str(caught.value) == (
+        "a.md: the body shows the image 'maps/harbour.png', which is not in the repository: "
+        "add the file beside the article, or write its full https:// address"
+    )
+
+
+def test_related_links_must_be_web_addresses(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.md",
+        "---\ntitle: T\ndate: 2026-03-02\nrelated:\n  - {title: Bad, url: 'javascript:alert(1)'}\n---\nx\n",
+    )
+    assert [str(p) for p in scan(tmp_path).problems] == [
+        "a.md:4: related: url 'javascript:alert(1)' of 'Bad' is not a web address: write an "
+        "http(s) URL or a path on the site such as /news/ferry/"
+    ]
+
+
+def test_an_impossible_yaml_date_is_a_located_problem(tmp_path: Path) -> None:
+    write(tmp_path, "a.md", "---\ntitle: T\ndate: 2026-13-45\n---\nx\n")
+    write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\n---\nx\n")
+    result = scan(tmp_path)
+    assert [str(p) for p in result.problems] == [
+        "a.md:3: '2026-13-45' is not a real date (month must be in 1..12): write a date that "
+        "exists, such as 2026-03-02, or put it in quotes to keep it as text"
+    ]
+    assert [a.title for a in result.articles] == ["B"]
+
+
+def test_default_ids_survive_a_move_to_https_and_www(tmp_path: Path) -> None:
+    write(tmp_path, "news/a.md", "---\ntitle: T\ndate: 2026-03-02\n---\nx\n")
+    ids = {
+        only(tmp_path, Site(url=url, timezone="UTC")).id
+        for url in (
+            "http://news.example.org/",
+            "https://news.example.org/",
+            "https://www.news.example.org/",
+        )
+    }
+    assert len(ids) == 1
+    assert only(tmp_path, Site(url="https://other.example/", timezone="UTC")).id not in ids
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "Draft: true",
+            "bad.md:4: Draft: unknown field: did you mean `draft`? (field names are lower-case)",
+        ),
+        (
+            "drafts: true",
+            "bad.md:4: drafts: unknown field: did you mean `draft`? (field names are lower-case)",
+        ),
+        (
+            "tag: ferry",
+            "bad.md:4: tag: unknown field: did you mean `tags`? (field names are lower-case)",
+        ),
+    ],
+)
+def test_near_miss_field_names_are_refused(tmp_path: Path, line: str, message: str) -> None:
+    write(tmp_path, "bad.md", f"---\ntitle: T\ndate: 2026-03-02\n{line}\n---\nx\n")
+    assert [str(p) for p in scan(tmp_path).problems] == [message]
+
+
+def test_other_tools_fields_are_left_alone(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "a.md",
+        "---\ntitle: T\ndate: 2026-03-02\nlayout: post\nweight: 3\nlastmod: 2026-03-03\n---\nx\n",
+    )
+    assert only(tmp_path).title == "T"

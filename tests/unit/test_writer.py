@@ -131,3 +131,16 @@ def test_documents_are_written_after_feeds_and_skipped_when_unchanged(tmp_path: 
     assert second.written == ("index.html",)
     assert second.unchanged == ("rss.xml",)
     assert (tmp_path / "feeds.opml").exists()  # documents are never pruned
+
+
+def test_published_media_are_readable_even_when_the_source_is_private(tmp_path: Path) -> None:
+    source = tmp_path / "private.jpg"
+    source.write_bytes(b"jpeg")
+    source.chmod(0o600)
+    out = tmp_path / "out"
+    write_output(out, [], {"private.jpg": source})
+    mask = os.umask(0o022)
+    os.umask(mask)
+    published = out / "media/private.jpg"
+    assert published.stat().st_mode & 0o777 == 0o666 & ~mask
+    assert published.stat().st_mtime_ns == source.stat().st_mtime_ns
