@@ -30,7 +30,7 @@ from feeds.render import render_feed
 from feeds.repository import ScanResult, Site, load_entry, scan_repository
 from feeds.slices import expand_feeds, select_articles
 from feeds.validate import Issue, ValidationReport, validate_feed
-from feeds.writer import WriteResult, write_output
+from feeds.writer import MEDIA_DIR, WriteResult, write_output
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,25 @@ class PublishResult:
         if self.written is None:
             line += ": dry run, nothing written"
         else:
+            feeds = {feed.rel_path for feed in self.feeds}
+            done = self.written
+
+            def count(paths: Sequence[str], media: bool) -> int:
+                return sum(1 for p in paths if p.startswith(f"{MEDIA_DIR}/") == media)
+
             line += (
-                f": {len(self.written.written)} written, {len(self.written.unchanged)} unchanged,"
-                f" {len(self.written.removed)} removed"
+                f": {sum(1 for p in done.written if p in feeds)} written,"
+                f" {sum(1 for p in done.unchanged if p in feeds)} unchanged"
+                f"; media: {count(done.written, True)} copied, {count(done.removed, True)} removed"
             )
+            pages = [
+                p for p in done.written if p not in feeds and not p.startswith(f"{MEDIA_DIR}/")
+            ]
+            if pages:
+                line += f"; also written: {', '.join(pages)}"
+            retired = [p for p in done.removed if not p.startswith(f"{MEDIA_DIR}/")]
+            if retired:
+                line += f"; retired: {', '.join(retired)}"
         if self.problems:
             line += f"; {len(self.problems)} article(s) skipped with problems"
         if self.id_changes:

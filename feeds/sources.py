@@ -14,7 +14,7 @@ from feeds.validate import Limits
 
 FEED_SUFFIXES: Final = (".xml", ".rss", ".atom")
 _SNIFF_BYTES: Final = 1024
-_FEED_MARKERS: Final = (b"<rss", b"<feed", b"<rdf:RDF")
+_FEED_MARKERS: Final = (b"<rss", b"<feed", b"<rdf:RDF", b'"https://jsonfeed.org/version/')
 _USER_AGENT: Final = "feeds-validate/0.1 (+https://pypi.org/project/feeds/)"
 
 
@@ -55,8 +55,8 @@ def _read_path(path: Path, target: str, limits: Limits) -> list[tuple[str, bytes
         files = sorted(p for p in path.rglob("*") if p.is_file() and _is_feed_file(p))
         if not files:
             raise UsageError(
-                f"{target}: the folder holds no feed files (*.xml, *.rss, *.atom or files "
-                "starting like a feed); name the files to check, or check the path"
+                f"{target}: the folder holds no feed files (*.xml, *.rss, *.atom, JSON Feeds "
+                "or files starting like a feed); name the files to check, or check the path"
             )
         return [(str(p), _read_file(p, str(p), limits)) for p in files]
     if not path.exists():

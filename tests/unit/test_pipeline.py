@@ -202,7 +202,8 @@ def test_dry_run_writes_nothing(site: Path) -> None:
 def test_summary_tells_what_was_published_and_what_waits(site: Path) -> None:
     assert build(site).summary() == (
         "3 of 5 article(s) published (1 draft(s), 1 embargoed, the next until "
-        "2026-06-01T14:30:00+02:00); 3 feed file(s): 6 written, 0 unchanged, 0 removed"
+        "2026-06-01T14:30:00+02:00); 3 feed file(s): 3 written, 0 unchanged; media: 1 copied, "
+        "0 removed; also written: index.html, feeds.opml"
     )
 
 
