@@ -14,12 +14,11 @@ from typing import TextIO
 
 from feeds import __version__
 from feeds.config import load_config, load_schedule
-from feeds.daemon import Control, format_time, publish_recorded, run_daemon
 from feeds.errors import ExitStatus, FeedsError, UsageError
 from feeds.pipeline import feed_paths, publish
 from feeds.report import format_reports
 from feeds.sources import read_targets
-from feeds.state import Status, daemon_running, read_status
+from feeds.state import Status, daemon_running, format_time, publish_recorded, read_status
 from feeds.validate import Limits, validate_feed
 
 log = logging.getLogger("feeds")
@@ -233,6 +232,9 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
 
 
 def _run(args: argparse.Namespace) -> ExitStatus:
+    # Imported here: only the daemon needs the schedule library.
+    from feeds.daemon import Control, run_daemon  # noqa: PLC0415
+
     # Every configuration problem is reported before anything starts.
     config = load_config(args.config)
     spec = load_schedule(args.config)

@@ -13,10 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from feeds.config import Config
 from feeds.errors import FeedsError, LockedError, OutputError, UsageError
+from feeds.pipeline import PublishResult, publish
 
 log = logging.getLogger(__name__)
 
@@ -331,3 +334,83 @@ def daemon_running(output: Path) -> int | None:
         return lock_holder(path) or 0
     finally:
         os.close(fd)
+
+
+Clock = Callable[[], datetime]
+Publisher = Callable[..., PublishResult]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC (the daemon's real clock)."""
+    return datetime.now(UTC)
+
+
+def format_time(moment: datetime | None) -> str | None:
+    """``2026-11-25T12:00:01Z`` (UTC, whole seconds) for logs and the status file."""
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# --- one recorded build (also used by `feeds build`) ----------------------------------------
+
+
+def publish_recorded(
+    config: Config,
+    *,
+    now: datetime,
+    clock: Clock = utc_now,
+    strict: bool = False,
+    wait: float,
+    stop: threading.Event | None = None,
+    publisher: Publisher = publish,
+) -> PublishResult:
+    """Publish under the output folder's build lock and record the outcome in the status file.
+
+    A failed run records its error and leaves the previously published feeds in place.
+
+    Args:
+        config: The configuration to build.
+        now: The moment to publish for (aware).
+        clock: Tells when the run finished.
+        strict: As for `publish`.
+        wait: Seconds to wait for another writer of the same output folder.
+        stop: Give up waiting for the lock when set.
+        publisher: `publish` (replaceable in tests).
+
+    Raises:
+        LockedError: another process kept the output folder locked (nothing recorded).
+        FeedsError: the build failed (recorded).
+    """
+    with build_lock(config.output, wait=wait, stop=stop):
+        status = load_status_or_new(config.state_dir)
+        status.last_start = format_time(clock())  # the real start, even for a --now build
+        status.runs += 1
+        try:
+            result = publisher(config, now=now, strict=strict)
+        except Exception as exc:
+            record_failure(status, exc, clock())
+            write_status(config.state_dir, status)
+            raise
+        finished = clock()
+        status.last_finish = status.last_success = format_time(finished)
+        status.last_outcome = "problems" if result.problems else "ok"
+        status.last_error = status.last_error_at = None
+        status.articles = len(result.scan.articles)
+        status.problems = [str(p) for p in (*result.problems, *result.id_changes)]
+        status.next_embargo = format_time(result.next_embargo)
+        if result.written is not None:
+            status.written = list(result.written.written)
+            status.unchanged = list(result.written.unchanged)
+            status.removed = list(result.written.removed)
+        write_status(config.state_dir, status)
+    return result
+
+
+def record_failure(status: Status, exc: BaseException, when: datetime) -> None:
+    """Note a failed run; the fields of the last success stay as they were."""
+    message = str(exc) if isinstance(exc, FeedsError) else f"internal error: {exc!r}"
+    status.last_finish = status.last_error_at = format_time(when)
+    status.last_outcome = "failed"
+    status.last_error = message
+    status.failures += 1
