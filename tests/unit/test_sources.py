@@ -138,7 +138,8 @@ def test_mixed_targets_keep_order(server, tmp_path):
 
 def test_folders_include_json_feeds_but_not_other_json(tmp_path):
     (tmp_path / "feed.json").write_text(
-        '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": []}', encoding="utf-8"
+        '{"version": "https://jsonfeed.org/version/1.1", "title": "T", "items": []}',
+        encoding="utf-8",
     )
     (tmp_path / "package.json").write_text('{"name": "x"}', encoding="utf-8")
     names = [name for name, _ in read_targets([str(tmp_path)], limits=Limits())]
