@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import logging
 import signal
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -19,7 +21,8 @@ from feeds.pipeline import feed_paths, publish
 from feeds.report import format_reports
 from feeds.sources import read_targets
 from feeds.state import Status, daemon_running, format_time, publish_recorded, read_status
-from feeds.validate import Limits, validate_feed
+from feeds.validate import CODES, Limits, validate_feed
+from feeds.validate_json import JSON_CODES
 
 log = logging.getLogger("feeds")
 
@@ -44,6 +47,38 @@ def _parse_now(text: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{text!r} needs a UTC offset, e.g. {text}+00:00")
     return moment
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):  # also refuses nan
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def _check_codes(codes: list[str]) -> None:
+    known = set(CODES) | set(JSON_CODES)
+    for code in codes:
+        if code not in known:
+            close = difflib.get_close_matches(code, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise UsageError(
+                f"--ignore {code}: no rule has this code{hint}; the codes are the ones "
+                "`feeds validate` prints, such as rss-guid-missing"
+            )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--dry-run", action="store_true", help="render and validate, write nothing")
     build.add_argument(
+        "--output",
+        type=Path,
+        metavar="DIR",
+        help="write into DIR instead of output.path (a preview), with its own state in "
+        "DIR.feeds-state beside it, so the published feeds and their state are not touched",
+    )
+    build.add_argument(
         "--now",
         type=_parse_now,
         metavar="DATETIME",
@@ -91,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument(
         "--wait",
-        type=float,
+        type=_seconds,
         default=DEFAULT_LOCK_WAIT,
         metavar="SECONDS",
         help="wait this long for another feeds process writing the same output folder"
@@ -144,13 +186,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--ignore", action="append", default=[], metavar="CODE", help="silence a rule (repeatable)"
     )
     check.add_argument(
-        "--max-bytes", type=int, default=Limits().max_bytes, help="refuse larger inputs"
+        "--max-bytes", type=_positive, default=Limits().max_bytes, help="refuse larger inputs"
     )
     check.add_argument(
-        "--max-depth", type=int, default=Limits().max_depth, help="refuse deeper element nesting"
+        "--max-depth", type=_positive, default=Limits().max_depth, help="refuse deeper nesting"
     )
     check.add_argument(
-        "--timeout", type=float, default=Limits().fetch_timeout, help="seconds to wait for a URL"
+        "--timeout", type=_seconds, default=Limits().fetch_timeout, help="seconds to wait for a URL"
     )
     return parser
 
@@ -196,6 +238,10 @@ def _configure_logging(args: argparse.Namespace, stream: TextIO) -> None:
 
 def _build(args: argparse.Namespace) -> ExitStatus:
     config = load_config(args.config)
+    if args.output is not None:
+        output = args.output.absolute()
+        state = output.with_name(f"{output.name}.feeds-state")
+        config = replace(config, output=output, state_dir=state)
     now = args.now or datetime.now(UTC)
     if args.dry_run:
         result = publish(config, now=now, strict=args.strict, write=False)
@@ -212,6 +258,8 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     limits = Limits(max_bytes=args.max_bytes, max_depth=args.max_depth, fetch_timeout=args.timeout)
+    ignored = list(args.ignore)
+    _check_codes(ignored)
     targets: list[str] = list(args.targets)
     if not targets:
         config = load_config(args.config)
@@ -223,8 +271,7 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
             )
     documents = read_targets(targets, limits=limits)
     reports = [
-        validate_feed(data, source=name, limits=limits).without(args.ignore)
-        for name, data in documents
+        validate_feed(data, source=name, limits=limits).without(ignored) for name, data in documents
     ]
     out.write(format_reports(reports, args.format, strict=args.strict))
     passed = all(report.passed(strict=args.strict) for report in reports)

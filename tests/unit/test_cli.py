@@ -127,3 +127,46 @@ def test_internal_error_is_short_and_points_at_traceback(
     )
     with pytest.raises(RuntimeError, match="boom"):
         main(["--traceback", "build", "-c", str(tmp_path / "config.toml")])
+
+
+def test_preview_with_output_leaves_the_published_feeds_and_state_alone(tmp_path: Path) -> None:
+    shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "articles", tmp_path / "articles")
+    config = str(tmp_path / "config.toml")
+    assert run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")[0] == 0
+    published = {p: p.read_bytes() for p in (tmp_path / "output").rglob("*") if p.is_file()}
+    state = {p: p.read_bytes() for p in (tmp_path / ".feeds-state").rglob("*") if p.is_file()}
+    preview = tmp_path / "preview"
+    status, _, err = run(
+        "build", "-c", config, "--now", "2027-12-01T00:00:00Z", "--output", str(preview)
+    )
+    assert status == 0, err
+    assert "Maritime museum opens" in (preview / "rss.xml").read_text(encoding="utf-8")
+    assert (tmp_path / "preview.feeds-state").is_dir()
+    assert {p: p.read_bytes() for p in (tmp_path / "output").rglob("*") if p.is_file()} == published
+    assert {
+        p: p.read_bytes() for p in (tmp_path / ".feeds-state").rglob("*") if p.is_file()
+    } == state
+
+
+def test_unknown_ignore_code_is_a_usage_error() -> None:
+    status, _, err = run("validate", "--ignore", "rss-guid-mising", str(VALID))
+    assert status == 2
+    assert (
+        "--ignore rss-guid-mising: no rule has this code (did you mean 'rss-guid-missing'?)" in err
+    )
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["build", "--wait", "-5"],
+        ["build", "--wait", "nan"],
+        ["validate", "--max-bytes", "-1", "x.xml"],
+        ["validate", "--timeout", "inf", "x.xml"],
+    ],
+)
+def test_bad_option_values_are_usage_errors(argv: list[str]) -> None:
+    status, _, err = run(*argv)
+    assert status == 2
+    assert "Traceback" not in err
