@@ -18,11 +18,7 @@ from feeds import __version__
 from feeds.config import load_config, load_schedule
 from feeds.errors import ExitStatus, FeedsError, UsageError
 from feeds.pipeline import feed_paths, publish
-from feeds.report import format_reports
-from feeds.sources import read_targets
 from feeds.state import Status, daemon_running, format_time, publish_recorded, read_status
-from feeds.validate import CODES, Limits, validate_feed
-from feeds.validate_json import JSON_CODES
 
 log = logging.getLogger("feeds")
 
@@ -70,6 +66,9 @@ def _seconds(text: str) -> float:
 
 
 def _check_codes(codes: list[str]) -> None:
+    from feeds.validate import CODES  # noqa: PLC0415
+    from feeds.validate_json import JSON_CODES  # noqa: PLC0415
+
     known = set(CODES) | set(JSON_CODES)
     for code in codes:
         if code not in known:
@@ -185,15 +184,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--ignore", action="append", default=[], metavar="CODE", help="silence a rule (repeatable)"
     )
+    check.add_argument("--max-bytes", type=_positive, help="refuse larger inputs (default: 50 MiB)")
     check.add_argument(
-        "--max-bytes", type=_positive, default=Limits().max_bytes, help="refuse larger inputs"
+        "--max-depth", type=_positive, help="refuse deeper element nesting (default: 256)"
     )
-    check.add_argument(
-        "--max-depth", type=_positive, default=Limits().max_depth, help="refuse deeper nesting"
-    )
-    check.add_argument(
-        "--timeout", type=_seconds, default=Limits().fetch_timeout, help="seconds to wait for a URL"
-    )
+    check.add_argument("--timeout", type=_seconds, help="seconds to wait for a URL (default: 10)")
     return parser
 
 
@@ -257,7 +252,17 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
-    limits = Limits(max_bytes=args.max_bytes, max_depth=args.max_depth, fetch_timeout=args.timeout)
+    # The validator and its inputs are imported only by this command.
+    from feeds.report import format_reports  # noqa: PLC0415
+    from feeds.sources import read_targets  # noqa: PLC0415
+    from feeds.validate import Limits, validate_feed  # noqa: PLC0415
+
+    default = Limits()
+    limits = Limits(
+        max_bytes=args.max_bytes or default.max_bytes,
+        max_depth=args.max_depth or default.max_depth,
+        fetch_timeout=default.fetch_timeout if args.timeout is None else args.timeout,
+    )
     ignored = list(args.ignore)
     _check_codes(ignored)
     targets: list[str] = list(args.targets)

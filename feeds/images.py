@@ -6,8 +6,6 @@ import warnings
 from pathlib import Path
 from urllib.parse import quote
 
-from PIL import Image as PILImage
-
 from feeds.errors import ArticleError
 from feeds.models import Image, ImageRef
 
@@ -106,6 +104,9 @@ def read_image(
 
 
 def _sniff(path: Path, shown: str, article: str, line: int) -> tuple[str, int, int]:
+    # Imported on first use: a build that reads no new image never needs Pillow.
+    from PIL import Image as PILImage  # noqa: PLC0415
+
     try:
         with warnings.catch_warnings():
             # A huge pixel count is refused below by Pillow's own error, not merely warned about.

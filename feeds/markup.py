@@ -7,12 +7,15 @@ import re
 from collections.abc import Callable, Sequence
 from copy import deepcopy
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import nh3
-from markdown_it import MarkdownIt
 
 from feeds.models import Image, Link
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 #: Maps a relative URL found in the body to an absolute URL, or None when it is not a local file.
 LocalResolver = Callable[[str], str | None]
@@ -36,6 +39,9 @@ def strip_forbidden_chars(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    # Imported on first use: a build that renders nothing (nothing changed) never needs it.
+    from markdown_it import MarkdownIt  # noqa: PLC0415
+
     return MarkdownIt("commonmark").enable(["table", "strikethrough"])
 
 

@@ -10,12 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from feeds.cache import CACHE_DIR, EntryCache, ScanCache
 from feeds.config import Config
-from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
-from feeds.jsonfeed import render_json_feed
 from feeds.models import FEED_FILE_NAMES, Article, Entry, FeedSpec, Format, Link, RenderedFeed
 from feeds.registry import (
     FeedRecord,
@@ -26,11 +25,16 @@ from feeds.registry import (
     record_feeds,
     record_published,
 )
-from feeds.render import render_feed
 from feeds.repository import ScanResult, Site, load_entry, scan_repository
 from feeds.slices import expand_feeds, select_articles
-from feeds.validate import Issue, ValidationReport, validate_feed
 from feeds.writer import MEDIA_DIR, WriteResult, write_output
+
+if TYPE_CHECKING:
+    from feeds.validate import Issue, ValidationReport
+
+# The renderers, the validator and the discovery page (feedgen, lxml, ...) are imported when a
+# build renders, not when this module loads: a build that finds nothing changed never needs
+# them, and on a large repository their import time is a good part of such a build.
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +239,8 @@ def publish(
         entry_cache.keep_only(a.id for a in scan.articles)
         entry_cache.save()
     emptied, retired = _no_longer_produced(config, feeds)
+    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
+
     reports = tuple(validate_feed(f.body, source=f.rel_path) for f in [*feeds, *emptied])
     failed = [
         (feed, report)
@@ -261,6 +267,8 @@ def publish(
             for image in (*entry.images, *entry.inline_images)
         }
         newest = _newest(entries_by_feed, candidates, NEWEST_ON_INDEX)
+        from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
+
         documents = [
             (
                 INDEX_FILE,
@@ -372,8 +380,12 @@ def _render(
     updated_when_empty: datetime | None = None,
 ) -> RenderedFeed:
     if fmt == "json":
+        from feeds.jsonfeed import render_json_feed  # noqa: PLC0415 - see the note on imports
+
         return render_json_feed(config.channel, spec, entries, output_url=config.output_url)
-    return render_feed(
+    from feeds import render  # noqa: PLC0415 - see the note on imports
+
+    return render.render_feed(
         config.channel,
         spec,
         fmt,

@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from PIL import Image as PILImage
 
-from feeds import pipeline
+from feeds import pipeline, render
 from feeds.config import load_config
 from feeds.errors import FeedInvalidError, StrictModeError
 from feeds.models import RenderedFeed
@@ -166,7 +166,7 @@ def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
 ) -> None:
     build(site)
     good = (site / "output/rss.xml").read_bytes()
-    real_render = pipeline.render_feed
+    real_render = render.render_feed
 
     def broken_render(*args: object, **kwargs: object) -> RenderedFeed:
         feed = real_render(*args, **kwargs)  # type: ignore[arg-type]
@@ -178,7 +178,7 @@ def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
         body = body.replace(b"<title>Harbour Times</title>", b"")
         return RenderedFeed(feed.spec, feed.format, feed.rel_path, feed.url, body, feed.article_ids)
 
-    monkeypatch.setattr(pipeline, "render_feed", broken_render)
+    monkeypatch.setattr(render, "render_feed", broken_render)
     article(site, "news/four.md", "Four", "2026-05-05T10:00:00+02:00")
     with pytest.raises(FeedInvalidError) as caught:
         build(site)
