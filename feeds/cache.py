@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import logging
 import os
 import pickle
 import tempfile
 from collections.abc import Hashable, Iterable
 from pathlib import Path
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from feeds import __version__
 from feeds.models import Entry
@@ -36,7 +37,7 @@ V = TypeVar("V")
 
 
 @functools.cache
-def _code_digest() -> str:
+def code_digest() -> str:
     """A digest of this package's source: any code change invalidates every cached result."""
     digest = hashlib.sha256()
     package = Path(__file__).parent
@@ -44,6 +45,31 @@ def _code_digest() -> str:
         digest.update(source.name.encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
+
+
+def load_json(path: Path) -> dict[str, Any] | None:
+    """A small JSON record of ours, or None when missing or unreadable (it is then rebuilt)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def save_json(path: Path, data: object) -> None:
+    """Write a small JSON record atomically; a failure only costs speed next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(data, stream, ensure_ascii=False)
+            Path(temp).replace(path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError as exc:
+        log.warning("%s: cannot save: %s", path, exc.strerror)
 
 
 def stamp_of(path: str | Path) -> Stamp:
@@ -60,7 +86,7 @@ class _Store(Generic[V]):
 
     def __init__(self, path: Path, settings: Hashable) -> None:
         self.path = path
-        self._key = (CACHE_FORMAT, __version__, _code_digest(), settings)
+        self._key = (CACHE_FORMAT, __version__, code_digest(), settings)
         self.items: dict[str, V] = self._load()
         self._dirty = False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import glob
+import hashlib
 import logging
 import os
 import re
@@ -12,11 +13,21 @@ from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from feeds.cache import CACHE_DIR, EntryCache, ScanCache
+from feeds.cache import (
+    CACHE_DIR,
+    EntryCache,
+    ScanCache,
+    code_digest,
+    load_json,
+    save_json,
+    stamp_of,
+)
 from feeds.config import Config
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
 from feeds.models import FEED_FILE_NAMES, Article, Entry, FeedSpec, Format, Link, RenderedFeed
 from feeds.registry import (
+    FEEDS_FILE,
+    REGISTRY_FILE,
     FeedRecord,
     IdChange,
     find_id_changes,
@@ -25,7 +36,14 @@ from feeds.registry import (
     record_feeds,
     record_published,
 )
-from feeds.repository import ScanResult, Site, load_entry, scan_repository
+from feeds.repository import (
+    Listing,
+    ScanResult,
+    Site,
+    list_repository,
+    load_entry,
+    scan_repository,
+)
 from feeds.slices import expand_feeds, select_articles
 from feeds.writer import MEDIA_DIR, WriteResult, write_output
 
@@ -52,6 +70,9 @@ class PublishResult:
     Attributes:
         next_embargo: The earliest publication time after `now` of a non-draft article: the
             moment a scheduler must build again for it to appear on time.
+        up_to_date: Set when the build found every input and output as the last build left
+            them and so rendered nothing: what the last build published (its summary).
+        known_articles: With `up_to_date`: how many articles the repository holds.
     """
 
     scan: ScanResult
@@ -62,9 +83,16 @@ class PublishResult:
     next_embargo: datetime | None = None
     published: int = 0
     id_changes: tuple[IdChange, ...] = ()
+    up_to_date: str = ""
+    known_articles: int | None = None
 
-    def summary(self) -> str:
-        """One line for a person: what was published, what waits, what changed on disk."""
+    @property
+    def article_count(self) -> int:
+        """Articles in the repository (as of the last real build when `up_to_date`)."""
+        return len(self.scan.articles) if self.known_articles is None else self.known_articles
+
+    def what_is_published(self) -> str:
+        """The first half of the summary: articles published, held back, feed files."""
         articles = self.scan.articles
         drafts = sum(1 for a in articles if a.draft)
         waiting = len(articles) - drafts - self.published
@@ -74,7 +102,16 @@ class PublishResult:
             held.append(f"{waiting} embargoed, the next until {self.next_embargo.isoformat()}")
         if held:
             line += f" ({', '.join(held)})"
-        line += f"; {len(self.feeds)} feed file(s)"
+        return line + f"; {len(self.feeds)} feed file(s)"
+
+    def summary(self) -> str:
+        """One line for a person: what was published, what waits, what changed on disk."""
+        if self.up_to_date:
+            line = f"{self.up_to_date}: nothing changed since the last build, 0 written"
+            if self.problems:
+                line += f"; {len(self.problems)} article(s) skipped with problems"
+            return line
+        line = self.what_is_published()
         if self.written is None:
             line += ": dry run, nothing written"
         else:
@@ -211,6 +248,12 @@ def publish(
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
+    listing = list_repository(config.repository)
+    inputs = _inputs_digest(config, listing)
+    if use_cache and write:
+        unchanged = _unchanged_since_last_build(config, inputs, now, strict=strict)
+        if unchanged is not None:
+            return unchanged
     scan_cache, entry_cache = _open_caches(config) if use_cache else (None, None)
     scan = scan_repository(
         config.repository,
@@ -218,6 +261,7 @@ def publish(
         max_article_bytes=config.max_article_bytes,
         cache=scan_cache,
         workers=len(os.sched_getaffinity(0)),
+        listing=listing,
     )
     if scan_cache is not None:
         scan_cache.save()
@@ -280,7 +324,7 @@ def publish(
         record_published(config.state_dir, registry, in_feeds)
         record_feeds(config.state_dir, (_record(feed) for feed in [*feeds, *emptied]))
     pending = [a.published for a in scan.articles if not a.draft and a.published > now]
-    return PublishResult(
+    result = PublishResult(
         scan,
         problems,
         tuple(feeds),
@@ -290,6 +334,97 @@ def publish(
         published=len(candidates),
         id_changes=id_changes,
     )
+    if written is not None and use_cache:
+        sources = [path for entries in entries_by_feed for e in entries for path in e.depends_on]
+        _remember_build(
+            config,
+            inputs,
+            now=now,
+            result=result,
+            outputs=[*written.written, *written.unchanged],
+            sources=sources,
+        )
+    return result
+
+
+LAST_BUILD_FILE = "last-build.json"
+
+
+def _inputs_digest(config: Config, listing: Listing) -> str:
+    """Everything a build's output depends on apart from `now` and the files it renders from:
+    the program, the configuration and the repository listing with every file's stamp."""
+    digest = hashlib.sha256()
+    digest.update(f"{code_digest()}\n{config!r}\n{listing.fingerprint()}".encode())
+    return digest.hexdigest()
+
+
+def _remember_build(
+    config: Config,
+    inputs: str,
+    *,
+    now: datetime,
+    result: PublishResult,
+    outputs: Sequence[str],
+    sources: Sequence[str],
+) -> None:
+    """Record what a later build needs to prove nothing changed (an id change is never
+    recorded: its warning must come again)."""
+    if result.id_changes:
+        (config.state_dir / CACHE_DIR / LAST_BUILD_FILE).unlink(missing_ok=True)
+        return
+    # The registry and the feed record too: a damaged one must be noticed and rebuilt.
+    state = [str(config.state_dir / name) for name in (REGISTRY_FILE, FEEDS_FILE)]
+    files = sorted({*(str(config.output / rel) for rel in outputs), *sources, *state})
+    record = {
+        "inputs": inputs,
+        "now": now.isoformat(),
+        "until": result.next_embargo.isoformat() if result.next_embargo else None,
+        "published": result.what_is_published(),
+        "articles": len(result.scan.articles),
+        "problems": [[p.path, p.line, p.reason] for p in result.problems],
+        "outputs": list(outputs),
+        "files": [[path, stamp_of(path)] for path in files],
+    }
+    save_json(config.state_dir / CACHE_DIR / LAST_BUILD_FILE, record)
+
+
+def _unchanged_since_last_build(
+    config: Config, inputs: str, now: datetime, *, strict: bool
+) -> PublishResult | None:
+    """The last build's result if rendering again would give the very same files.
+
+    That holds when the program, the configuration and every article file are as they were,
+    every file the published items were made from and every published file still has its
+    stamp, and no embargo lapsed between the last build's moment and `now`.
+    """
+    record = load_json(config.state_dir / CACHE_DIR / LAST_BUILD_FILE)
+    try:
+        if record is None or record["inputs"] != inputs:
+            return None
+        until = datetime.fromisoformat(record["until"]) if record["until"] else None
+        if now < datetime.fromisoformat(record["now"]) or (until is not None and now >= until):
+            return None
+        problems = tuple(
+            ArticleError(path, line, reason) for path, line, reason in record["problems"]
+        )
+        if strict and problems:
+            return None
+        if any(
+            stamp_of(path) != (tuple(stamp) if stamp else None) for path, stamp in record["files"]
+        ):
+            return None
+        return PublishResult(
+            ScanResult((), problems),
+            problems,
+            (),
+            (),
+            WriteResult((), tuple(record["outputs"]), ()),
+            next_embargo=until,
+            up_to_date=str(record["published"]),
+            known_articles=int(record["articles"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def _open_caches(config: Config) -> tuple[ScanCache, EntryCache]:

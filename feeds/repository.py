@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import hashlib
 import logging
 import multiprocessing
 import os
@@ -90,6 +91,38 @@ class _Candidate:
 PARALLEL_MIN_FILES = 2000
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The article files of a repository with their stamps, before any is read."""
+
+    candidates: tuple[_Candidate, ...]
+    problems: tuple[ArticleError, ...]
+
+    def fingerprint(self) -> str:
+        """Changes whenever an article file, or an image a wire article uses, changes."""
+        digest = hashlib.sha256()
+        for candidate in self.candidates:
+            digest.update(f"{candidate.rel_path}\0{candidate.cache_key()!r}\n".encode())
+        for problem in self.problems:
+            digest.update(f"{problem}\n".encode())
+        return digest.hexdigest()
+
+
+def list_repository(root: Path) -> Listing:
+    """Every article file with its stamp, and a problem for each symlink or unlistable folder.
+
+    Raises:
+        RepositoryError: the folder does not exist or cannot be listed.
+    """
+    if not root.is_dir():
+        raise RepositoryError(
+            f"{root}: article repository not found: create the folder or set repository.path"
+        )
+    problems: list[ArticleError] = []
+    candidates = tuple(_walk(root, problems))
+    return Listing(candidates, tuple(problems))
+
+
 def scan_repository(
     root: Path,
     site: Site,
@@ -97,6 +130,7 @@ def scan_repository(
     max_article_bytes: int = 5 * 1024 * 1024,
     cache: ScanCache | None = None,
     workers: int = 1,
+    listing: Listing | None = None,
 ) -> ScanResult:
     """Read the metadata of every article; bodies are not read for Markdown files.
 
@@ -108,16 +142,14 @@ def scan_repository(
             updated with the rest (the caller saves it).
         workers: Processes for reading many uncached files (the cold scan of a large
             repository); 1 reads in this process.
+        listing: The repository's files if already listed (`list_repository`).
 
     Raises:
         RepositoryError: the folder does not exist or cannot be listed.
     """
-    if not root.is_dir():
-        raise RepositoryError(
-            f"{root}: article repository not found: create the folder or set repository.path"
-        )
-    problems: list[ArticleError] = []
-    candidates = list(_walk(root, problems))
+    listing = listing or list_repository(root)
+    problems = list(listing.problems)
+    candidates = listing.candidates
     results: dict[str, object] = {}
     todo: list[_Candidate] = []
     for candidate in candidates:

@@ -396,7 +396,7 @@ def publish_recorded(
         status.last_finish = status.last_success = format_time(finished)
         status.last_outcome = "problems" if result.problems else "ok"
         status.last_error = status.last_error_at = None
-        status.articles = len(result.scan.articles)
+        status.articles = result.article_count
         status.problems = [str(p) for p in (*result.problems, *result.id_changes)]
         status.next_embargo = format_time(result.next_embargo)
         if result.written is not None:

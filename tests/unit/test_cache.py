@@ -1,0 +1,183 @@
+"""The build cache never serves stale content: after every kind of change, a cached build
+writes exactly what a cold build (no cache, fresh state) writes."""
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from PIL import Image as PILImage
+
+from feeds.cache import CACHE_DIR
+from feeds.config import load_config
+from feeds.pipeline import publish
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+CONFIG = """\
+[site]
+title = "Harbour Times"
+url = "https://news.example.org/"
+timezone = "Europe/Berlin"
+
+[[feeds]]
+name = "main"
+formats = ["rss", "atom", "json"]
+limit = 4
+
+[[feeds]]
+name = "tags"
+per = ["tag"]
+"""
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / "articles" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def picture(path: Path, colour: tuple[int, int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    PILImage.new("RGB", (16, 10), colour).save(path)
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "config.toml").write_text(CONFIG, encoding="utf-8")
+    for n in range(1, 7):
+        write(
+            tmp_path,
+            f"news/story-{n}.md",
+            f"---\ntitle: Story {n}\ndate: 2026-05-0{n}T10:00:00\ntags: [t{n % 2}]\n"
+            f"image: s{n}.png\nimage_caption: Caption {n}\nimage_credit: Credit\n---\n"
+            f"Body {n} with ![inline](inline.png).\n",
+        )
+        picture(tmp_path / f"articles/news/s{n}.png", (n * 30, 10, 10))
+    picture(tmp_path / "articles/news/inline.png", (0, 0, 200))
+    write(
+        tmp_path,
+        "sport/2026-05-09-regatta.txt",
+        "Regatta\n\nBoats.\nBoats at sea. (Ane Moe)\n\nIt was windy.",
+    )
+    picture(tmp_path / "articles/sport/2026-05-09-regatta.png", (0, 200, 0))
+    write(tmp_path, "news/later.md", "---\ntitle: Later\ndate: 2026-06-01T15:00:00Z\n---\nSoon.\n")
+    return tmp_path
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
+
+
+def cached_build(site: Path, now: datetime = NOW):
+    return publish(load_config(site / "config.toml"), now=now)
+
+
+def cold_files(site: Path, now: datetime = NOW) -> dict[str, bytes]:
+    config = load_config(site / "config.toml")
+    cold = site / "cold"
+    shutil.rmtree(cold, ignore_errors=True)
+    config = replace(config, output=cold / "output", state_dir=cold / "state")
+    publish(config, now=now, use_cache=False)
+    return files(cold / "output")
+
+
+def touch_later(path: Path) -> None:
+    info = path.stat()
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns + 1_000_000_000))
+
+
+CHANGES: dict[str, Callable[[Path], None]] = {
+    "nothing": lambda site: None,
+    "body edited": lambda site: write(
+        site,
+        "news/story-6.md",
+        (site / "articles/news/story-6.md").read_text(encoding="utf-8") + "More.\n",
+    ),
+    "title edited, same size": lambda site: write(
+        site,
+        "news/story-5.md",
+        (site / "articles/news/story-5.md")
+        .read_text(encoding="utf-8")
+        .replace("Story 5", "Story V"),
+    ),
+    "article added": lambda site: write(
+        site,
+        "news/story-7.md",
+        "---\ntitle: Story 7\ndate: 2026-05-20T10:00:00\ntags: [t9]\n---\nNew.\n",
+    ),
+    "article deleted": lambda site: (site / "articles/news/story-6.md").unlink(),
+    "file renamed": lambda site: (site / "articles/news/story-6.md").rename(
+        site / "articles/news/story-six.md"
+    ),
+    "made a draft": lambda site: write(
+        site,
+        "news/story-6.md",
+        (site / "articles/news/story-6.md")
+        .read_text(encoding="utf-8")
+        .replace("---\ntitle", "---\ndraft: true\ntitle"),
+    ),
+    "image replaced, same size": lambda site: (
+        picture(site / "articles/news/s6.png", (1, 2, 3)),
+        touch_later(site / "articles/news/s6.png"),
+    ),
+    "inline image replaced": lambda site: (
+        picture(site / "articles/news/inline.png", (9, 9, 9)),
+        touch_later(site / "articles/news/inline.png"),
+    ),
+    "wire image removed": lambda site: (site / "articles/sport/2026-05-09-regatta.png").unlink(),
+    "config changed": lambda site: (site / "config.toml").write_text(
+        CONFIG.replace("limit = 4", "limit = 2"), encoding="utf-8"
+    ),
+    "output file edited by hand": lambda site: (site / "output/rss.xml").write_text(
+        "vandalised", encoding="utf-8"
+    ),
+    "cache corrupted": lambda site: [
+        p.write_bytes(b"\x80garbage") for p in (site / ".feeds-state" / CACHE_DIR).iterdir()
+    ],
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_cached_build_equals_cold_build_after(site: Path, change: str) -> None:
+    cached_build(site)
+    cached_build(site)  # a warm build on top, so that every cache file exists
+    CHANGES[change](site)
+    cached_build(site)
+    assert files(site / "output") == cold_files(site)
+
+
+def test_embargo_lapsing_is_not_hidden_by_the_cache(site: Path) -> None:
+    cached_build(site)
+    assert "Later" not in (site / "output/rss.xml").read_text(encoding="utf-8")
+    later = datetime(2026, 6, 1, 15, 0, tzinfo=UTC)
+    result = cached_build(site, later)
+    assert not result.up_to_date
+    assert "Later" in (site / "output/rss.xml").read_text(encoding="utf-8")
+    assert files(site / "output") == cold_files(site, later)
+
+
+def test_nothing_changed_renders_nothing_and_rewrites_nothing(site: Path) -> None:
+    first = cached_build(site)
+    before = {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()}
+    again = cached_build(site, datetime(2026, 6, 1, 13, 0, tzinfo=UTC))
+    assert again.up_to_date == first.what_is_published()
+    assert again.summary().endswith("nothing changed since the last build, 0 written")
+    assert again.next_embargo == first.next_embargo
+    assert {p: p.stat().st_mtime_ns for p in (site / "output").rglob("*") if p.is_file()} == before
+
+
+def test_problems_are_reported_again_when_nothing_changed(site: Path) -> None:
+    write(site, "news/broken.md", "---\ntitle: Broken\n---\nno date\n")
+    first = cached_build(site)
+    again = cached_build(site)
+    assert again.up_to_date
+    assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
+    assert len(again.problems) == 1
