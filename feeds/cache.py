@@ -82,56 +82,95 @@ def stamp_of(path: str | Path) -> Stamp:
 
 
 class _Store(Generic[V]):
-    """A dict persisted as one pickle, valid only for one program version and settings key."""
+    """A dict persisted as a pickle, valid only for one program version and settings key.
+
+    A build that changes a few entries of a large cache writes only those to a small delta
+    file beside the base file; the base is rewritten (and the delta dropped) once the delta
+    grows past a twentieth of the cache. Every entry is checked against its files' stamps on
+    use, so even a delta left behind by a crash can only cost a re-read, never stale output.
+    """
 
     def __init__(self, path: Path, settings: Hashable) -> None:
         self.path = path
+        self.delta_path = path.with_suffix(".delta" + path.suffix)
         self._key = (CACHE_FORMAT, __version__, code_digest(), settings)
+        self._changed: dict[str, V] = {}
+        self._dropped: set[str] = set()
+        self._has_base = False
         self.items: dict[str, V] = self._load()
         self._dirty = False
 
-    def _load(self) -> dict[str, V]:
+    def _read(self, path: Path) -> object:
         try:
-            with self.path.open("rb") as stream:
-                key, items = pickle.load(stream)  # noqa: S301 - our own file in our state folder
+            with path.open("rb") as stream:
+                key, payload = pickle.load(stream)  # noqa: S301 - our own file in our state folder
         except FileNotFoundError:
-            return {}
+            return None
         except Exception as exc:  # any corruption: unpickling can raise almost anything
-            log.warning("%s: unreadable build cache (%s); rebuilding it", self.path, exc)
+            log.warning("%s: unreadable build cache (%s); rebuilding it", path, exc)
+            return None
+        if key != self._key:
+            log.info("%s: made by another version or settings; rebuilding it", path)
+            return None
+        return payload
+
+    def _load(self) -> dict[str, V]:
+        base = self._read(self.path)
+        if not isinstance(base, dict):
             return {}
-        if key != self._key or not isinstance(items, dict):
-            log.info("%s: made by another version or settings; rebuilding it", self.path)
-            return {}
-        return items
+        self._has_base = True
+        delta = self._read(self.delta_path)
+        if isinstance(delta, tuple) and len(delta) == 2:
+            changed, dropped = delta
+            if isinstance(changed, dict) and isinstance(dropped, set):
+                self._changed, self._dropped = changed, dropped
+                base.update(changed)
+                for name in dropped:
+                    base.pop(name, None)
+        return base
 
     def put(self, name: str, value: V) -> None:
         self.items[name] = value
+        self._changed[name] = value
+        self._dropped.discard(name)
         self._dirty = True
 
     def keep_only(self, names: Iterable[str]) -> None:
         wanted = set(names)
         for name in [n for n in self.items if n not in wanted]:
             del self.items[name]
+            self._changed.pop(name, None)
+            self._dropped.add(name)
             self._dirty = True
 
     def save(self) -> None:
-        """Write the cache if it changed (atomically; a failure only costs speed next time)."""
+        """Write what changed (atomically; a failure only costs speed next time)."""
         if not self._dirty:
             return
+        small = len(self._changed) + len(self._dropped) <= max(256, len(self.items) // 20)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache.", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as stream:
-                    pickle.dump((self._key, self.items), stream, protocol=pickle.HIGHEST_PROTOCOL)
-                Path(temp).replace(self.path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            if self._has_base and small:
+                self._dump(self.delta_path, (self._changed, self._dropped))
+            else:
+                self._dump(self.path, self.items)
+                self.delta_path.unlink(missing_ok=True)
+                self._has_base = True
+                self._changed, self._dropped = {}, set()
         except OSError as exc:
             log.warning("%s: cannot save the build cache: %s", self.path, exc.strerror)
             return
         self._dirty = False
+
+    def _dump(self, path: Path, payload: object) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".cache.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                pickle.dump((self._key, payload), stream, protocol=pickle.HIGHEST_PROTOCOL)
+            Path(temp).replace(path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
 
 
 class ScanCache(_Store[tuple[Hashable, object]]):

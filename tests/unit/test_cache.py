@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image as PILImage
 
-from feeds.cache import CACHE_DIR
+from feeds.cache import CACHE_DIR, ScanCache
 from feeds.config import load_config
 from feeds.pipeline import publish
 
@@ -181,3 +181,28 @@ def test_problems_are_reported_again_when_nothing_changed(site: Path) -> None:
     assert again.up_to_date
     assert [str(p) for p in again.problems] == [str(p) for p in first.problems]
     assert len(again.problems) == 1
+
+
+def test_small_changes_go_to_a_delta_and_large_ones_rewrite_the_base(tmp_path: Path) -> None:
+    cache = ScanCache(tmp_path, "settings")
+    for n in range(1000):
+        cache.remember(f"a{n}.md", (n,), f"article {n}")
+    cache.save()
+    base = tmp_path / "scan.pickle"
+    base_bytes = base.read_bytes()
+    small = ScanCache(tmp_path, "settings")
+    small.remember("a1.md", (1, 1), "article 1, edited")
+    small.keep_only(f"a{n}.md" for n in range(1000) if n != 2)
+    small.save()
+    assert base.read_bytes() == base_bytes  # the large file was not rewritten
+    reread = ScanCache(tmp_path, "settings")
+    assert reread.get("a1.md", (1, 1)) == "article 1, edited"
+    assert reread.get("a2.md", (2,)) is None
+    assert len(reread.items) == 999
+    big = ScanCache(tmp_path, "settings")
+    for n in range(300):
+        big.remember(f"b{n}.md", (n,), "new")
+    big.save()
+    assert not (tmp_path / "scan.delta.pickle").exists()
+    assert len(ScanCache(tmp_path, "settings").items) == 1299
+    assert ScanCache(tmp_path, "other settings").items == {}
