@@ -73,18 +73,19 @@ class ScanResult:
 
 @dataclass(frozen=True, slots=True)
 class _Candidate:
+    """An article file found by the walk.
+
+    Attributes:
+        images: The image files of its folder, by stem (one mapping shared by the folder).
+        cache_key: What its scan result depends on: the file's stamp (size, mtime, inode),
+            and for wire articles the names of the images beside it.
+    """
+
     path: str
     rel_path: str
-    images: Mapping[str, tuple[str, ...]]  # image files of the folder, by stem (shared)
+    images: Mapping[str, tuple[str, ...]]
     bundle: bool
-    stamp: tuple[int, int, int]  # size, mtime_ns, inode of the article file
-
-    def cache_key(self) -> Hashable:
-        """What the scan result depends on: the file, and for wire articles the images beside."""
-        if READERS[_suffix(self.path)] != "wire":
-            return self.stamp
-        nearby = tuple(self.images.values()) if self.bundle else self.images.get(_stem(self.path))
-        return (self.stamp, nearby)
+    cache_key: Hashable
 
 
 #: Below this many files to read, a second process costs more than it saves.
@@ -100,12 +101,9 @@ class Listing:
 
     def fingerprint(self) -> str:
         """Changes whenever an article file, or an image a wire article uses, changes."""
-        digest = hashlib.sha256()
-        for candidate in self.candidates:
-            digest.update(f"{candidate.rel_path}\0{candidate.cache_key()!r}\n".encode())
-        for problem in self.problems:
-            digest.update(f"{problem}\n".encode())
-        return digest.hexdigest()
+        text = "\n".join(f"{c.rel_path}\0{c.cache_key!r}" for c in self.candidates)
+        problems = "\n".join(str(problem) for problem in self.problems)
+        return hashlib.sha256(f"{text}\n\n{problems}".encode()).hexdigest()
 
 
 def list_repository(root: Path) -> Listing:
@@ -119,8 +117,9 @@ def list_repository(root: Path) -> Listing:
             f"{root}: article repository not found: create the folder or set repository.path"
         )
     problems: list[ArticleError] = []
-    candidates = tuple(_walk(root, problems))
-    return Listing(candidates, tuple(problems))
+    candidates = sorted(_walk(root, problems), key=lambda c: c.rel_path)
+    problems.sort(key=lambda p: p.path)
+    return Listing(tuple(candidates), tuple(problems))
 
 
 def scan_repository(
@@ -153,7 +152,7 @@ def scan_repository(
     results: dict[str, object] = {}
     todo: list[_Candidate] = []
     for candidate in candidates:
-        hit = cache.get(candidate.rel_path, candidate.cache_key()) if cache else None
+        hit = cache.get(candidate.rel_path, candidate.cache_key) if cache else None
         if hit is None:
             todo.append(candidate)
         else:
@@ -163,7 +162,7 @@ def scan_repository(
     ):
         results[candidate.rel_path] = result
         if cache is not None:
-            cache.remember(candidate.rel_path, candidate.cache_key(), result)
+            cache.remember(candidate.rel_path, candidate.cache_key, result)
     if cache is not None:
         cache.keep_only(results)
     articles = [r for r in results.values() if isinstance(r, Article)]
@@ -220,7 +219,7 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
         folder = stack.pop()
         try:
             with os.scandir(folder) as listing:
-                entries = sorted(listing, key=lambda e: e.name)
+                entries = list(listing)  # in no particular order: the caller sorts once
         except OSError as exc:
             if folder == top:
                 raise RepositoryError(
@@ -234,7 +233,7 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
         if index is not None and folder != top:
             found = next(e for e in entries if e.name == index)
             if not found.is_symlink():
-                yield _candidate(found, cut, images, bundle=True)
+                yield _candidate(found, cut, images, bundle=True, suffix=_suffix(index))
                 continue
         subfolders = []
         for item in entries:
@@ -255,21 +254,25 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
             if item.is_dir():
                 subfolders.append(item.path)
             elif suffix in READERS:
-                yield _candidate(item, cut, images, bundle=False)
-        stack.extend(reversed(subfolders))
+                yield _candidate(item, cut, images, bundle=False, suffix=suffix)
+        stack.extend(subfolders)
 
 
 def _candidate(
-    item: os.DirEntry[str], cut: int, images: Mapping[str, tuple[str, ...]], *, bundle: bool
+    item: os.DirEntry[str],
+    cut: int,
+    images: Mapping[str, tuple[str, ...]],
+    *,
+    bundle: bool,
+    suffix: str,
 ) -> _Candidate:
     info = item.stat(follow_symlinks=False)
-    return _Candidate(
-        item.path,
-        item.path[cut:].replace(os.sep, "/"),
-        images,
-        bundle,
-        (info.st_size, info.st_mtime_ns, info.st_ino),
-    )
+    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    key: Hashable = stamp
+    if READERS[suffix] == "wire":
+        stem = item.name[: -len(suffix)]
+        key = (stamp, tuple(images.values()) if bundle else images.get(stem))
+    return _Candidate(item.path, item.path[cut:].replace(os.sep, "/"), images, bundle, key)
 
 
 def _suffix(path: str) -> str:
