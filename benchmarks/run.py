@@ -33,7 +33,8 @@ import make_corpus
 
 # Where feeds keeps (or will keep) its build cache, relative to the feeds project folder (the
 # folder of config.toml). "cold" deletes every one of them; the output scans skip them.
-FEEDS_CACHE_DIRS = ("output/.feeds-cache", ".feeds-cache")
+# The cold scenario deletes the build cache and all state (the cache lives in the state folder).
+FEEDS_CACHE_DIRS = (".feeds-state",)
 
 NOW = make_corpus.NOW.isoformat()  # `feeds build --now`: the corpus is dated relative to it
 SCENARIOS = ("cold", "warm", "edit", "add", "image")
