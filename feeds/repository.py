@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.cache import ScanCache
@@ -488,10 +488,13 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: 
     if not slug:
         raise fields.fail("slug", "gives an empty URL slug: use letters or digits")
     section = fields.text("section") or (rel_path.split("/", 1)[0] if "/" in rel_path else "")
-    url = fields.text("url")
-    if url:
-        if urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).netloc:
-            raise fields.fail("url", f"{url!r} is not an absolute http(s) URL")
+    written = fields.text("url")
+    if written:
+        # An article's own address must be written out in full (a relative one is a likely slip).
+        absolute = _web_address(written, site.url) if urlsplit(written).scheme else None
+        if absolute is None:
+            raise fields.fail("url", f"{written!r} is not an absolute http(s) URL")
+        url = absolute
     else:
         url = site.url + _permalink(site.permalink, slug, published, slugify(section))
 
@@ -619,18 +622,28 @@ def _related(fields: _Fields, site_url: str) -> tuple[Link, ...]:
         url = item.get("url", "")
         if not isinstance(url, str):
             raise fields.fail("related", f"url of {item['title']!r} must be text")
-        url = _clean(url)
-        if url and not urlsplit(url).scheme:
-            url = urljoin(site_url, url)
-        parts = urlsplit(url)
-        if url and (parts.scheme not in {"http", "https"} or not parts.netloc or " " in url):
+        written = _clean(url)
+        address = _web_address(written, site_url) if written else ""
+        if address is None:
             raise fields.fail(
                 "related",
-                f"url {url!r} of {item['title']!r} is not a web address: "
+                f"url {written!r} of {item['title']!r} is not a web address: "
                 "write an http(s) URL or a path on the site such as /news/ferry/",
             )
-        links.append(Link(title=_clean(item["title"]), url=url))
+        links.append(Link(title=_clean(item["title"]), url=address))
     return tuple(links)
+
+
+def _web_address(value: str, site_url: str) -> str | None:
+    """An absolute, percent-encoded http(s) URL from what an editor wrote (a path resolves
+    against the site), or None when it is not a web address."""
+    if not urlsplit(value).scheme:
+        value = urljoin(site_url, value)
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        return None
+    # Characters a URL cannot carry as they are (spaces, quotes, braces, non-ASCII) are encoded.
+    return quote(value, safe=":/?#[]@!$&'()*+,;=%~")
 
 
 def _image_path(fields: _Fields, key: str, source: str, src: object) -> str:

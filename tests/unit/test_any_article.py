@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from feeds.errors import ArticleError
+from feeds.jsonfeed import render_json_feed
 from feeds.models import Channel, FeedSpec
 from feeds.render import render_feed
 from feeds.repository import Site, load_entry, scan_repository
@@ -30,10 +31,42 @@ def yaml_quote(value: str) -> str:
     return f'"{escaped}"'
 
 
+urls = st.one_of(
+    text,
+    st.builds(lambda path: "https://news.example.org/" + path, text),
+    st.sampled_from(["/news/ferry/", "javascript:alert(1)", "data:text/html,x", "ftp://x", ""]),
+)
+dates = st.one_of(
+    st.sampled_from(["2026-03-02T07:30:00+01:00", "2026-03-02", "2026-13-45", "99999-01-01"]),
+    text,
+)
+
+
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(title=text, body=st.text(max_size=300), caption=text, credit=text, alt=text, tag=text)
+@given(
+    title=text,
+    body=st.text(max_size=300),
+    caption=text,
+    credit=text,
+    alt=text,
+    tag=text,
+    related_title=text,
+    related_url=urls,
+    date=dates,
+    author=text,
+)
 def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
-    tmp_path_factory, title: str, body: str, caption: str, credit: str, alt: str, tag: str
+    tmp_path_factory,
+    title: str,
+    body: str,
+    caption: str,
+    credit: str,
+    alt: str,
+    tag: str,
+    related_title: str,
+    related_url: str,
+    date: str,
+    author: str,
 ) -> None:
     root: Path = tmp_path_factory.mktemp("repo")
     PILImage.new("RGB", (8, 8)).save(root / "a.png")
@@ -41,12 +74,16 @@ def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
         [
             "---",
             f"title: {yaml_quote(title)}",
-            "date: 2026-03-02T07:30:00+01:00",
+            f"date: {date if date[:1].isdigit() and '#' not in date else yaml_quote(date)}",
             "image: a.png",
             f"image_alt: {yaml_quote(alt)}",
             f"image_caption: {yaml_quote(caption)}",
             f"image_credit: {yaml_quote(credit)}",
             f"tags: [{yaml_quote(tag)}]",
+            f"author: {yaml_quote(author)}",
+            "related:",
+            f"  - title: {yaml_quote(related_title)}",
+            f"    url: {yaml_quote(related_url)}",
             "---",
         ]
     )
@@ -65,7 +102,10 @@ def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
     for problem in scan.problems:
         assert str(problem).startswith("a.md")
     assert len(scan.articles) + len(scan.problems) == 1
-    for fmt in ("rss", "atom"):
-        feed = render_feed(CHANNEL, SPEC, fmt, entries, output_url=SITE.url)
+    for fmt in ("rss", "atom", "json"):
+        if fmt == "json":
+            feed = render_json_feed(CHANNEL, SPEC, entries, output_url=SITE.url)
+        else:
+            feed = render_feed(CHANNEL, SPEC, fmt, entries, output_url=SITE.url)
         report = validate_feed(feed.body, source=feed.rel_path)
         assert report.ok, [(i.code, i.message) for i in report.errors]
