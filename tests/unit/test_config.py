@@ -126,7 +126,7 @@ def test_relative_paths_resolve_against_the_config_folder_not_the_working_direct
 ):
     site = tmp_path / "site"
     site.mkdir()
-    write(site, MINIMAL + '[repository]\npath = "../shared/articles"\n')
+    write(site, MINIMAL + '[repository]\npath = "../common/articles"\n')
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
