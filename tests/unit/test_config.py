@@ -133,7 +133,7 @@ def test_relative_paths_resolve_against_the_config_folder_not_the_working_direct
 
     config = load_config(Path("../site/config.toml"))
 
-    assert config.repository == tmp_path.resolve() / "shared" / "articles"
+    assert config.repository == tmp_path.resolve() / "common" / "articles"
     assert config.output == tmp_path.resolve() / "site" / "output"
     assert config.repository.is_absolute()
     assert config.output.is_absolute()
