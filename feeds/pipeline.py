@@ -18,6 +18,7 @@ from feeds.cache import (
     EntryCache,
     ScanCache,
     code_digest,
+    gc_paused,
     load_json,
     save_json,
     stamp_of,
@@ -245,6 +246,14 @@ def publish(
         StrictModeError: `strict` and some article had a problem; nothing was written.
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
+    # A build makes many objects and no lasting cycles: the collector would only slow it.
+    with gc_paused():
+        return _publish(config, now=now, strict=strict, write=write, use_cache=use_cache)
+
+
+def _publish(
+    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool
+) -> PublishResult:
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )

@@ -18,7 +18,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-from feeds.cache import ScanCache
+from feeds.cache import ScanCache, gc_paused
 from feeds.errors import ArticleError, RepositoryError
 from feeds.frontmatter import (
     FrontMatter,
@@ -117,7 +117,8 @@ def list_repository(root: Path) -> Listing:
             f"{root}: article repository not found: create the folder or set repository.path"
         )
     problems: list[ArticleError] = []
-    candidates = sorted(_walk(root, problems), key=lambda c: c.rel_path)
+    with gc_paused():
+        candidates = sorted(_walk(root, problems), key=lambda c: c.rel_path)
     problems.sort(key=lambda p: p.path)
     return Listing(tuple(candidates), tuple(problems))
 
@@ -200,13 +201,16 @@ def _read_chunk(
 ) -> list[Article | ArticleError]:
     zone = ZoneInfo(site.timezone)
     results: list[Article | ArticleError] = []
-    for candidate in chunk:
-        try:
-            results.append(_read_article(candidate, site, zone, max_bytes))
-        except ArticleError as problem:
-            results.append(problem)
-        except OSError as exc:  # vanished or unreadable between listing and reading
-            results.append(ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}"))
+    with gc_paused():
+        for candidate in chunk:
+            try:
+                results.append(_read_article(candidate, site, zone, max_bytes))
+            except ArticleError as problem:
+                results.append(problem)
+            except OSError as exc:  # vanished or unreadable between listing and reading
+                results.append(
+                    ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}")
+                )
     return results
 
 
