@@ -292,16 +292,7 @@ def _publish(
         entry_cache.keep_only(a.id for a in scan.articles)
         entry_cache.save()
     emptied, retired = _no_longer_produced(config, feeds)
-    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
-
-    reports = tuple(validate_feed(f.body, source=f.rel_path) for f in [*feeds, *emptied])
-    failed = [
-        (feed, report)
-        for feed, report in zip([*feeds, *emptied], reports, strict=True)
-        if not report.ok
-    ]
-    if failed:
-        raise FeedInvalidError(_invalid_message(failed, scan.articles))
+    reports = _validate_all([*feeds, *emptied], scan.articles)
     registry = load_registry(config.state_dir)
     in_feeds = list({e.article.id: e.article for es in entries_by_feed for e in es}.values())
     id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
@@ -313,23 +304,14 @@ def _publish(
         )
     written = None
     if write:
-        media = {
-            image.media_path: image.source
-            for entries in entries_by_feed
-            for entry in entries
-            for image in (*entry.images, *entry.inline_images)
-        }
-        newest = _newest(entries_by_feed, candidates, NEWEST_ON_INDEX)
-        from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
-
-        documents = [
-            (
-                INDEX_FILE,
-                render_index(config.channel, feeds, newest, output_url=config.output_url),
-            ),
-            (OPML_FILE, render_opml(config.channel, feeds)),
-        ]
-        written = write_output(config.output, [*feeds, *emptied], media, documents, retired=retired)
+        written = _write_all(
+            config,
+            feeds,
+            emptied=emptied,
+            retired=retired,
+            entries_by_feed=entries_by_feed,
+            candidates=candidates,
+        )
         record_published(config.state_dir, registry, in_feeds)
         record_feeds(config.state_dir, (_record(feed) for feed in [*feeds, *emptied]))
     pending = [a.published for a in scan.articles if not a.draft and a.published > now]
@@ -354,6 +336,45 @@ def _publish(
             sources=sources,
         )
     return result
+
+
+def _validate_all(
+    feeds: Sequence[RenderedFeed], articles: Sequence[Article]
+) -> tuple[ValidationReport, ...]:
+    """Validate every rendered feed; any error stops the build before anything is written."""
+    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
+
+    reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+    failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
+    if failed:
+        raise FeedInvalidError(_invalid_message(failed, articles))
+    return reports
+
+
+def _write_all(
+    config: Config,
+    feeds: Sequence[RenderedFeed],
+    *,
+    emptied: Sequence[RenderedFeed],
+    retired: Sequence[str],
+    entries_by_feed: Sequence[Sequence[Entry]],
+    candidates: Sequence[Article],
+) -> WriteResult:
+    """Write the feeds, the media their items show and the pages that list them."""
+    from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
+
+    media = {
+        image.media_path: image.source
+        for entries in entries_by_feed
+        for entry in entries
+        for image in (*entry.images, *entry.inline_images)
+    }
+    newest = _newest(entries_by_feed, candidates, NEWEST_ON_INDEX)
+    documents = [
+        (INDEX_FILE, render_index(config.channel, feeds, newest, output_url=config.output_url)),
+        (OPML_FILE, render_opml(config.channel, feeds)),
+    ]
+    return write_output(config.output, [*feeds, *emptied], media, documents, retired=retired)
 
 
 LAST_BUILD_FILE = "last-build.json"
