@@ -75,13 +75,20 @@ def load_json(path: Path) -> dict[str, Any] | None:
 
 
 def save_json(path: Path, data: object) -> None:
-    """Write a small JSON record atomically; a failure only costs speed next time."""
+    """Write a small JSON record atomically, and not at all when it is unchanged (so its stamp
+    stays); a failure is logged: it only costs work or a warning next time."""
+    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(data, stream, ensure_ascii=False)
+                stream.write(text)
             Path(temp).replace(path)
         except BaseException:
             Path(temp).unlink(missing_ok=True)

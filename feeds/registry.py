@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
+from feeds.cache import load_json, save_json
 from feeds.models import Article
 
 log = logging.getLogger(__name__)
@@ -52,22 +51,29 @@ class IdChange:
 
 def load_registry(state_dir: Path) -> dict[str, Published]:
     """The registry in `state_dir`; an unreadable or corrupt one is reported and started afresh."""
-    path = state_dir / REGISTRY_FILE
+    records = _load(
+        state_dir / REGISTRY_FILE,
+        "items",
+        "the registry of published ids is unreadable (%s); starting a new one "
+        "(id changes of earlier articles cannot be detected this time)",
+    )
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("version") != _VERSION:
-            raise ValueError(f"unknown version {raw.get('version')!r}")
-        return {item["id"]: Published(**item) for item in raw["items"]}
-    except FileNotFoundError:
+        return {item["id"]: Published(**item) for item in records}
+    except (KeyError, TypeError) as exc:
+        log.warning("%s: the registry of published ids is unreadable (%s)", REGISTRY_FILE, exc)
         return {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.warning(
-            "%s: the registry of published ids is unreadable (%s); starting a new one "
-            "(id changes of earlier articles cannot be detected this time)",
-            path,
-            exc,
-        )
-        return {}
+
+
+def _load(path: Path, key: str, complaint: str) -> list[dict[str, Any]]:
+    """The list under `key` of one of our JSON records ([] when missing; reported when bad)."""
+    if not path.is_file():
+        return []
+    raw = load_json(path)
+    items = raw.get(key) if raw is not None and raw.get("version") == _VERSION else None
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        log.warning("%s: " + complaint, path, "not a record of this version")
+        return []
+    return items
 
 
 def find_id_changes(
@@ -106,7 +112,7 @@ def record_published(
             source=article.rel_path,
         )
     items = [asdict(record) for record in sorted(merged.values(), key=lambda r: r.id)]
-    _write_json(state_dir / REGISTRY_FILE, {"version": _VERSION, "items": items})
+    save_json(state_dir / REGISTRY_FILE, {"version": _VERSION, "items": items})
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,43 +131,19 @@ class FeedRecord:
 
 def load_feed_records(state_dir: Path) -> dict[str, FeedRecord]:
     """The feed files published by earlier builds; a corrupt record is reported and forgotten."""
-    path = state_dir / FEEDS_FILE
+    complaint = (
+        "the record of published feed files is unreadable (%s); starting a new one "
+        "(feeds that are no longer produced cannot be retired this time)"
+    )
+    records = _load(state_dir / FEEDS_FILE, "feeds", complaint)
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        if raw.get("version") != _VERSION:
-            raise ValueError(f"unknown version {raw.get('version')!r}")
-        return {item["rel_path"]: FeedRecord(**item) for item in raw["feeds"]}
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        log.warning(
-            "%s: the record of published feed files is unreadable (%s); starting a new one "
-            "(feeds that are no longer produced cannot be retired this time)",
-            path,
-            exc,
-        )
+        return {item["rel_path"]: FeedRecord(**item) for item in records}
+    except (KeyError, TypeError) as exc:
+        log.warning("%s: " + complaint, state_dir / FEEDS_FILE, exc)
         return {}
 
 
 def record_feeds(state_dir: Path, records: Iterable[FeedRecord]) -> None:
     """Replace the record of published feed files (rewritten only when it changes)."""
     items = [asdict(record) for record in sorted(records, key=lambda r: r.rel_path)]
-    _write_json(state_dir / FEEDS_FILE, {"version": _VERSION, "feeds": items})
-
-
-def _write_json(path: Path, data: object) -> None:
-    text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except (OSError, ValueError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        Path(temp).replace(path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    save_json(state_dir / FEEDS_FILE, {"version": _VERSION, "feeds": items})
