@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,18 +26,42 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return output
 
 
-@pytest.mark.parametrize(
-    "name", ["rss.xml", "atom.xml", "feed.json", "sport/rss.xml", "index.html", "feeds.opml"]
-)
-def test_sample_feed_matches_golden_file(built: Path, name: str) -> None:
-    actual = (built / name).read_bytes()
-    golden = GOLDEN / name
+def published_files(folder: Path) -> dict[str, bytes]:
+    """Every file of a build but the media (those are compared with their sources below)."""
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not p.name.startswith(".") and "media" not in p.relative_to(folder).parts
+    }
+
+
+def test_every_published_file_matches_its_golden_copy(built: Path) -> None:
+    actual = published_files(built)
     if os.environ.get("FEEDS_UPDATE_GOLDEN") == "1":
-        golden.parent.mkdir(parents=True, exist_ok=True)
-        golden.write_bytes(actual)
-    assert actual == golden.read_bytes(), (
-        f"{name} differs from {golden}; rerun with FEEDS_UPDATE_GOLDEN=1 if intended"
-    )
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        for name, body in actual.items():
+            (GOLDEN / name).parent.mkdir(parents=True, exist_ok=True)
+            (GOLDEN / name).write_bytes(body)
+    golden = published_files(GOLDEN)
+    assert sorted(actual) == sorted(golden), "the build writes other files than tests/data/golden"
+    for name, body in actual.items():
+        assert body == golden[name], (
+            f"{name} differs from its golden copy; rerun with FEEDS_UPDATE_GOLDEN=1 if intended"
+        )
+
+
+def test_the_golden_set_covers_every_kind_of_output() -> None:
+    names = set(published_files(GOLDEN))
+    assert {
+        "rss.xml",
+        "atom.xml",
+        "feed.json",
+        "sport/rss.xml",
+        "index.html",
+        "feeds.opml",
+    } <= names
+    assert any(name.startswith("author/") for name in names)
+    assert any(name.startswith("category/") for name in names)
 
 
 def test_sample_media_are_exactly_the_published_images(built: Path) -> None:
