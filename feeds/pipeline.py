@@ -274,6 +274,8 @@ def _publish(
     )
     if scan_cache is not None:
         scan_cache.save()
+    # A large repository's listing and scan cache are done with: let their memory go now.
+    del listing, scan_cache
     candidates = link_related(feed_order(a for a in scan.articles if is_published(a, now)))
     load = _EntryLoader(config, entry_cache)
     expansion = expand_feeds(config.feeds, candidates)

@@ -15,6 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
+from typing import TypeVar, cast
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -525,17 +526,29 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: 
         url=url,
         published=published,
         updated=updated,
-        authors=authors,
+        authors=_shared(authors),
         summary=fields.text("summary"),
-        categories=fields.strings("categories"),
-        tags=fields.strings("tags"),
-        section=section,
+        categories=_shared(fields.strings("categories")),
+        tags=_shared(fields.strings("tags")),
+        section=_shared(section),
         images=images,
         related=related,
         draft=fields.flag("draft"),
         body_format=body_format,
         body_line=matter.body_line,
     )
+
+
+# Bylines, sections and tag lists repeat across thousands of articles: one shared copy each
+# keeps a 100,000-article scan (and its cache) smaller. Values are immutable, so sharing is safe.
+_SHARED: dict[object, object] = {}
+_T = TypeVar("_T", bound=Hashable)
+
+
+def _shared(value: _T) -> _T:
+    if len(_SHARED) > 100_000:  # a repository of unique values gains nothing: stop growing
+        return value
+    return cast(_T, _SHARED.setdefault(value, value))
 
 
 def derive_id(site_url: str, key: str) -> str:
