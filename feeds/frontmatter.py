@@ -163,16 +163,6 @@ def read_front_matter(file: str | Path, *, path: str) -> FrontMatter:
     return FrontMatter(data, fmt, "", body_line, line_of)
 
 
-def read_document(file: Path, *, path: str) -> FrontMatter:
-    """Read a whole article file (front matter and body).
-
-    Raises:
-        ArticleError: the file is not UTF-8 or its front matter is invalid.
-        OSError: the file cannot be read.
-    """
-    return split_front_matter(decode_utf8(file.read_bytes(), path=path), path=path)
-
-
 def decode_utf8(data: bytes, *, path: str) -> str:
     """Decode a file's bytes as UTF-8, naming the line of the first bad byte.
 

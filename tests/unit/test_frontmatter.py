@@ -18,7 +18,6 @@ from feeds.frontmatter import (
     MAX_FRONT_MATTER_BYTES,
     FrontMatter,
     decode_utf8,
-    read_document,
     read_front_matter,
     split_front_matter,
 )
@@ -306,17 +305,15 @@ class TestUtf8:
             f"{PATH}:3: not valid UTF-8 at line 3, byte offset 30: save the file as UTF-8"
         )
 
-    def test_read_document_reports_bad_body_bytes(self, tmp_path):
-        file = write(tmp_path, b"---\ntitle: x\n---\nfine\n\xff\n")
+    def test_decode_utf8_reports_bad_body_bytes(self):
         with pytest.raises(ArticleError) as caught:
-            read_document(file, path=PATH)
+            decode_utf8(b"---\ntitle: x\n---\nfine\n\xff\n", path=PATH)
         assert str(caught.value) == (
             f"{PATH}:5: not valid UTF-8 at line 5, byte offset 22: save the file as UTF-8"
         )
 
-    def test_read_document_splits(self, tmp_path):
-        file = write(tmp_path, YAML_ARTICLE.replace("\n", "\r\n"))
-        assert read_document(file, path=PATH) == split(YAML_ARTICLE)
+    def test_crlf_document_splits_like_lf(self):
+        assert split(YAML_ARTICLE.replace("\n", "\r\n")) == split(YAML_ARTICLE)
 
 
 class _CountingReader(io.BufferedReader):
