@@ -6,6 +6,7 @@ import argparse
 import difflib
 import json
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -17,7 +18,7 @@ from typing import TextIO
 from feeds import __version__
 from feeds.config import load_config, load_schedule
 from feeds.errors import ExitStatus, FeedsError, UsageError
-from feeds.pipeline import feed_paths, publish
+from feeds.pipeline import PROGRESS_LOGGER, feed_paths, publish
 from feeds.state import Status, daemon_running, format_time, publish_recorded, read_status
 
 log = logging.getLogger("feeds")
@@ -229,6 +230,10 @@ def _configure_logging(args: argparse.Namespace, stream: TextIO) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    # Progress lines only for a person at a terminal: not in CI, under the daemon or --quiet.
+    interactive = stream.isatty() and not os.environ.get("CI") and args.command == "build"
+    progress = logging.getLogger(PROGRESS_LOGGER)
+    progress.setLevel(logging.INFO if interactive and not args.quiet else logging.WARNING)
 
 
 def _build(args: argparse.Namespace) -> ExitStatus:

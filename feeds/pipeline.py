@@ -57,6 +57,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Stage-by-stage progress of a long build; the CLI shows it only on a terminal.
+PROGRESS_LOGGER = "feeds.progress"
+progress = logging.getLogger(PROGRESS_LOGGER)
+
 # An issue's element path names the item as "item[3]", or just "item" when it is the only one;
 # a JSON Feed path as "items[3].title".
 _ITEM_INDEX = re.compile(r"(?:^|/)(?:item|entry)(?:\[(\d+)\])?(?:/|$)|^items\[(\d+)\]")
@@ -258,6 +262,7 @@ def _publish(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
     listing = list_repository(config.repository)
+    progress.info("found %d article files in %s", len(listing.candidates), config.repository)
     inputs = _inputs_digest(config, listing)
     if use_cache and write:
         unchanged = _unchanged_since_last_build(config, inputs, now, strict=strict)
@@ -272,6 +277,7 @@ def _publish(
         workers=len(os.sched_getaffinity(0)),
         listing=listing,
     )
+    progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if scan_cache is not None:
         scan_cache.save()
     # A large repository's listing and scan cache are done with: let their memory go now.
@@ -294,6 +300,7 @@ def _publish(
         entry_cache.keep_only(a.id for a in scan.articles)
         entry_cache.save()
     emptied, retired = _no_longer_produced(config, feeds)
+    progress.info("rendered %d feed files; validating", len(feeds) + len(emptied))
     reports = _validate_all([*feeds, *emptied], scan.articles)
     registry = load_registry(config.state_dir)
     in_feeds = list({e.article.id: e.article for es in entries_by_feed for e in es}.values())

@@ -170,3 +170,30 @@ def test_bad_option_values_are_usage_errors(argv: list[str]) -> None:
     status, _, err = run(*argv)
     assert status == 2
     assert "Traceback" not in err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(
+    ("ci", "quiet", "shown"), [(None, False, True), ("true", False, False), (None, True, False)]
+)
+def test_progress_is_shown_only_on_a_terminal_outside_ci(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ci: str | None, quiet: bool, shown: bool
+) -> None:
+    shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "articles", tmp_path / "articles")
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    err = Terminal()
+    argv = ["-q"] if quiet else []
+    status = main(
+        [*argv, "build", "-c", str(tmp_path / "config.toml")], stdout=io.StringIO(), stderr=err
+    )
+    assert status == 0
+    assert ("found 10 article files" in err.getvalue()) is shown
+    assert ("rendered 36 feed files; validating" in err.getvalue()) is shown
