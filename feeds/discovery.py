@@ -120,7 +120,9 @@ def _local(url: str, output_url: str) -> str:
 
 def _when(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M}"
+    day = f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+    # A date written without a time (or taken from the file name) is midnight: show the day only.
+    return day if (local.hour, local.minute) == (0, 0) else f"{day}, {local:%H:%M}"
 
 
 def _figure(image: Image, output_url: str) -> str:
