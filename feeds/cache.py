@@ -16,13 +16,13 @@ import json
 import logging
 import os
 import pickle
-import tempfile
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from feeds import __version__
 from feeds.models import Entry
+from feeds.writer import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -84,15 +84,7 @@ def save_json(path: Path, data: object) -> None:
     except (OSError, ValueError):
         pass
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            Path(temp).replace(path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        replace_file(path, text.encode("utf-8"))
     except OSError as exc:
         log.warning("%s: cannot save: %s", path, exc.strerror)
 
@@ -187,19 +179,14 @@ class _Store(Generic[V]):
         self._dirty = False
 
     def _dump(self, path: Path, payload: object) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".cache.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
-                # No memo: the cache holds no shared or recursive objects, and the memo of
-                # 100,000 articles' parts would cost more memory than the articles themselves.
-                pickler.fast = True
-                pickler.dump((self._key, payload))
-            Path(temp).replace(path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        def dump(stream: BinaryIO) -> None:
+            pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
+            # No memo: the memo of 100,000 articles' parts would cost more memory than the
+            # articles themselves (values shared in memory are then stored once per use).
+            pickler.fast = True
+            pickler.dump((self._key, payload))
+
+        replace_file(path, dump)
 
 
 class ScanCache(_Store[tuple[Hashable, object]]):

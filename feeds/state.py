@@ -8,7 +8,6 @@ import fcntl
 import json
 import logging
 import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ from typing import Any
 from feeds.config import Config
 from feeds.errors import FeedsError, LockedError, OutputError, UsageError
 from feeds.pipeline import PublishResult, publish
+from feeds.writer import replace_file
 
 log = logging.getLogger(__name__)
 
@@ -186,17 +186,7 @@ def write_status(state_dir: Path, status: Status) -> None:
     path = status_path(state_dir)
     text = json.dumps(status.to_json(), indent=2, ensure_ascii=False) + "\n"
     try:
-        state_dir.mkdir(parents=True, exist_ok=True)
-        handle, temp_name = tempfile.mkstemp(dir=state_dir, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            # mkstemp creates 0600 files; monitoring may run as another user.
-            Path(temp_name).chmod(0o644)
-            Path(temp_name).replace(path)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
+        replace_file(path, text.encode("utf-8"))
     except OSError as exc:
         raise OutputError(
             f"{path}: cannot write the status file: {exc.strerror or exc}: check that the"

@@ -6,10 +6,11 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import BinaryIO
 
 from feeds.errors import OutputError
 from feeds.models import RenderedFeed
@@ -35,11 +36,19 @@ def _umask() -> int:
     return mask
 
 
-def _replace_atomically(target: Path, write: bytes | Path) -> None:
+#: What `replace_file` writes: bytes, a copy of a file, or whatever a function streams.
+Content = bytes | Path | Callable[[BinaryIO], None]
+
+
+def replace_file(target: Path, write: Content) -> None:
     """Write through a temp file in the target's folder, then rename over the target.
 
     Readers of `target` see the old file or the new one, never a mix; on any error the temp
-    file is removed and the old file stays.
+    file is removed and the old file stays. The one way feeds replaces a file: published
+    feeds and media, and the state folder's records and cache alike.
+
+    Raises:
+        OSError: the folder or the file cannot be written (the caller says what it means).
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(
@@ -50,12 +59,14 @@ def _replace_atomically(target: Path, write: bytes | Path) -> None:
         with os.fdopen(handle, "wb") as stream:
             if isinstance(write, bytes):
                 stream.write(write)
-            else:
+            elif isinstance(write, Path):
                 with write.open("rb") as source:
                     shutil.copyfileobj(source, stream, 1024 * 1024)
+            else:
+                write(stream)
             stream.flush()
             os.fsync(stream.fileno())
-        # mkstemp creates 0600 files; a web server must be able to read what we publish.
+        # mkstemp creates 0600 files; a web server (or monitoring) must be able to read them.
         temp.chmod(0o666 & ~_umask())
         if isinstance(write, Path):
             # Keep the source's mtime (the unchanged check compares it), not its permissions.
@@ -109,7 +120,7 @@ def write_output(
             if _same_file(source, target):
                 unchanged.append(rel)
                 continue
-            _replace_atomically(target, source)
+            replace_file(target, source)
         except OSError as exc:
             raise _fail(target, exc) from exc
         written.append(rel)
@@ -120,7 +131,7 @@ def write_output(
             if target.is_file() and target.read_bytes() == body:
                 unchanged.append(rel_path)
                 continue
-            _replace_atomically(target, body)
+            replace_file(target, body)
         except OSError as exc:
             raise _fail(target, exc) from exc
         written.append(rel_path)
