@@ -27,7 +27,7 @@ from feeds.writer import replace_file
 log = logging.getLogger(__name__)
 
 #: Bump when the cached types or their meaning change.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 #: The cache's folder inside the state folder.
 CACHE_DIR = "cache"
@@ -190,7 +190,7 @@ class _Store(Generic[V]):
 
 
 class ScanCache(_Store[tuple[Hashable, object]]):
-    """Scan results (an `Article` or the `ArticleError` it gave) by article path and stamp."""
+    """Scan results (a `Brief` or the `ArticleError` it gave) by article path and stamp."""
 
     def __init__(self, folder: Path, settings: Hashable) -> None:
         super().__init__(folder / "scan.pickle", settings)

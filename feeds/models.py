@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
+
+from feeds.errors import ArticleError
 
 Format = Literal["rss", "atom", "json"]
 
@@ -120,6 +123,62 @@ class Article(_FastPickle):
     draft: bool
     body_format: BodyFormat
     body_line: int
+
+    def brief(self) -> Brief:
+        """What choosing this article for a feed needs to know about it."""
+        return Brief(
+            id=self.id,
+            rel_path=self.rel_path,
+            title=self.title,
+            url=self.url,
+            published=self.published,
+            draft=self.draft,
+            authors=tuple(author.name for author in self.authors),
+            categories=self.categories,
+            tags=self.tags,
+            section=self.section,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Brief:
+    """What choosing articles for feeds needs to know about one: the scan keeps (and caches)
+    this small record for every article of the repository, and the full `Article` is read
+    again only for the few that a feed selects.
+
+    Attributes:
+        authors: The bylines' names.
+    """
+
+    id: str
+    rel_path: str
+    title: str
+    url: str
+    published: datetime
+    draft: bool
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    section: str
+
+    def __reduce__(self) -> tuple[Callable[[tuple[object, ...]], Brief], tuple[object, ...]]:
+        # The date travels as text: a datetime with its time zone object costs four times as
+        # much to load, and the cache of a large repository loads 100,000 of these.
+        values = tuple(getattr(self, name) for name in self.__slots__)
+        return (_load_brief, ((*values[:4], self.published.isoformat(), *values[5:]),))
+
+
+def _load_brief(values: tuple[object, ...]) -> Brief:
+    published = datetime.fromisoformat(values[4])  # type: ignore[arg-type]
+    return Brief(*values[:4], published, *values[5:])  # type: ignore[arg-type,call-arg]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Every article the scan could read, and a located problem for each file it could not."""
+
+    articles: tuple[Brief, ...]
+    problems: tuple[ArticleError, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ import hashlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -25,7 +25,18 @@ from feeds.cache import (
 )
 from feeds.config import Config
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
-from feeds.models import FEED_FILE_NAMES, Article, Entry, FeedSpec, Format, Link, RenderedFeed
+from feeds.listing import Listing, list_repository
+from feeds.models import (
+    FEED_FILE_NAMES,
+    Article,
+    Brief,
+    Entry,
+    FeedSpec,
+    Format,
+    Link,
+    RenderedFeed,
+    ScanResult,
+)
 from feeds.registry import (
     FEEDS_FILE,
     REGISTRY_FILE,
@@ -37,23 +48,16 @@ from feeds.registry import (
     record_feeds,
     record_published,
 )
-from feeds.repository import (
-    Listing,
-    ScanResult,
-    Site,
-    list_repository,
-    load_entry,
-    scan_repository,
-)
-from feeds.slices import expand_feeds, select_articles
 from feeds.writer import MEDIA_DIR, WriteResult, write_output
 
 if TYPE_CHECKING:
+    from feeds.repository import ArticleReader
     from feeds.validate import Issue, ValidationReport
 
-# The renderers, the validator and the discovery page (feedgen, lxml, ...) are imported when a
-# build renders, not when this module loads: a build that finds nothing changed never needs
-# them, and on a large repository their import time is a good part of such a build.
+# Note on imports: the article readers (PyYAML, Markdown, ...), the renderers, the validator
+# and the discovery page (feedgen, lxml, ...) are imported when a build reads or renders, not
+# when this module loads: a build that finds nothing changed never needs them, and their import
+# time would be a good part of such a build.
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +150,12 @@ class PublishResult:
         return line
 
 
-def is_published(article: Article, now: datetime) -> bool:
+def is_published(article: Brief, now: datetime) -> bool:
     """Drafts and articles dated after `now` (embargoed) are never published."""
     return not article.draft and article.published <= now
 
 
-def feed_order(articles: Iterable[Article]) -> list[Article]:
+def feed_order(articles: Iterable[Brief]) -> list[Brief]:
     """Newest first; equal dates ordered by id, so that the order is fully specified."""
     by_id = sorted(articles, key=lambda a: a.id)
     return sorted(by_id, key=lambda a: a.published, reverse=True)
@@ -161,61 +165,91 @@ def _title_key(title: str) -> str:
     return " ".join(title.casefold().split()).rstrip(".!?")
 
 
-def link_related(published: list[Article]) -> list[Article]:
+def title_urls(published: Iterable[Brief]) -> dict[str, str]:
+    """The URL of each published headline (with two of the same headline, the last one's)."""
+    return {_title_key(article.title): article.url for article in published}
+
+
+def link_related(article: Article, urls: Mapping[str, str]) -> Article:
     """Give related stories named only by title (wire `Related:` lines) the URL of the
-    published article with that headline; a draft or embargoed story is never linked."""
-    urls = {_title_key(article.title): article.url for article in published}
-    linked = []
-    for article in published:
-        if all(link.url for link in article.related):
-            linked.append(article)
-            continue
-        related = tuple(
-            link if link.url else Link(link.title, urls.get(_title_key(link.title), ""))
-            for link in article.related
-        )
-        linked.append(replace(article, related=related))
-    return linked
+    published article with that headline (`urls` from `title_urls`): a draft or embargoed
+    story is never linked."""
+    if all(link.url for link in article.related):
+        return article
+    related = tuple(
+        link if link.url else Link(link.title, urls.get(_title_key(link.title), ""))
+        for link in article.related
+    )
+    return replace(article, related=related)
 
 
 class _EntryLoader:
-    """Loads each article's body at most once per build, remembering failures too."""
+    """Loads each selected article's body at most once per build, remembering failures too.
 
-    def __init__(self, config: Config, cache: EntryCache | None) -> None:
+    The article's full metadata is read again from its file (the scan kept only its `Brief`);
+    should the file have changed since the scan so that it would no longer be selected the
+    same way, it is left out and reported, and the next build publishes it as it is then.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        reader: ArticleReader,
+        published: Sequence[Brief],
+        cache: EntryCache | None,
+    ) -> None:
         self._config = config
+        self._reader = reader
+        self._published = published
+        self._urls: dict[str, str] | None = None
         self._cache = cache
         self._done: dict[str, Entry | ArticleError] = {}
 
-    def __call__(self, article: Article) -> Entry | ArticleError:
-        if article.id not in self._done:
-            cached = self._cache.get(article, article.id) if self._cache else None
-            if cached is not None:
-                self._done[article.id] = cached
-                return cached
-            try:
-                entry = load_entry(
-                    article,
-                    repository=self._config.repository,
-                    media_url=self._config.media_url,
-                    max_image_bytes=self._config.max_image_bytes,
-                    max_article_bytes=self._config.max_article_bytes,
-                )
-            except ArticleError as problem:
-                self._done[article.id] = problem
-            else:
-                self._done[article.id] = entry
-                if self._cache is not None:
-                    self._cache.remember(entry, entry.depends_on)
-        return self._done[article.id]
+    def __call__(self, brief: Brief) -> Entry | ArticleError:
+        if brief.id not in self._done:
+            self._done[brief.id] = self._load(brief)
+        return self._done[brief.id]
+
+    def _load(self, brief: Brief) -> Entry | ArticleError:
+        from feeds.repository import load_entry  # noqa: PLC0415 - see the note on imports
+
+        try:
+            article = self._reader.read(brief.rel_path)
+        except ArticleError as problem:
+            return problem
+        if article.brief() != brief:
+            return ArticleError(
+                brief.rel_path,
+                0,
+                "changed while the feeds were being built: the next build publishes it",
+            )
+        if not all(link.url for link in article.related):
+            if self._urls is None:  # only some wire articles need it: made once, when needed
+                self._urls = title_urls(self._published)
+            article = link_related(article, self._urls)
+        cached = self._cache.get(article, article.id) if self._cache else None
+        if cached is not None:
+            return cached
+        try:
+            entry = load_entry(
+                article,
+                repository=self._config.repository,
+                media_url=self._config.media_url,
+                max_image_bytes=self._config.max_image_bytes,
+                max_article_bytes=self._config.max_article_bytes,
+            )
+        except ArticleError as problem:
+            return problem
+        if self._cache is not None:
+            self._cache.remember(entry, entry.depends_on)
+        return entry
 
     @property
     def problems(self) -> list[ArticleError]:
         return [value for value in self._done.values() if isinstance(value, ArticleError)]
 
 
-def select_entries(
-    candidates: Sequence[Article], spec: FeedSpec, load: _EntryLoader
-) -> list[Entry]:
+def select_entries(candidates: Sequence[Brief], spec: FeedSpec, load: _EntryLoader) -> list[Entry]:
     """The newest `spec.limit` articles that load; a broken one makes room for the next."""
     entries: list[Entry] = []
     for article in candidates:
@@ -258,9 +292,6 @@ def publish(
 def _publish(
     config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool
 ) -> PublishResult:
-    site = Site(
-        url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
-    )
     listing = list_repository(config.repository)
     progress.info("found %d article files in %s", len(listing.candidates), config.repository)
     inputs = _inputs_digest(config, listing)
@@ -268,6 +299,16 @@ def _publish(
         unchanged = _unchanged_since_last_build(config, inputs, now, strict=strict)
         if unchanged is not None:
             return unchanged
+    from feeds.repository import (  # noqa: PLC0415 - see the note on imports
+        ArticleReader,
+        Site,
+        scan_repository,
+    )
+    from feeds.slices import expand_feeds, select_articles  # noqa: PLC0415
+
+    site = Site(
+        url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
+    )
     scan_cache, entry_cache = _open_caches(config) if use_cache else (None, None)
     scan = scan_repository(
         config.repository,
@@ -282,8 +323,9 @@ def _publish(
         scan_cache.save()
     # A large repository's listing and scan cache are done with: let their memory go now.
     del listing, scan_cache
-    candidates = link_related(feed_order(a for a in scan.articles if is_published(a, now)))
-    load = _EntryLoader(config, entry_cache)
+    candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    reader = ArticleReader(config.repository, site, max_article_bytes=config.max_article_bytes)
+    load = _EntryLoader(config, reader, candidates, entry_cache)
     expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
@@ -348,7 +390,7 @@ def _publish(
 
 
 def _validate_all(
-    feeds: Sequence[RenderedFeed], articles: Sequence[Article]
+    feeds: Sequence[RenderedFeed], articles: Sequence[Brief]
 ) -> tuple[ValidationReport, ...]:
     """Validate every rendered feed; any error stops the build before anything is written."""
     from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
@@ -367,7 +409,7 @@ def _write_all(
     emptied: Sequence[RenderedFeed],
     retired: Sequence[str],
     entries_by_feed: Sequence[Sequence[Entry]],
-    candidates: Sequence[Article],
+    candidates: Sequence[Brief],
 ) -> WriteResult:
     """Write the feeds, the media their items show and the pages that list them."""
     from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
@@ -570,14 +612,14 @@ def _render(
 
 
 def _newest(
-    entries_by_feed: Sequence[Sequence[Entry]], candidates: Sequence[Article], count: int
+    entries_by_feed: Sequence[Sequence[Entry]], candidates: Sequence[Brief], count: int
 ) -> list[Entry]:
     """The newest entries any feed carries, in feed order: never a draft or embargoed one."""
     by_id = {entry.article.id: entry for entries in entries_by_feed for entry in entries}
     return [by_id[a.id] for a in candidates if a.id in by_id][:count]
 
 
-def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> str:
+def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Brief]) -> str:
     match = _ITEM_INDEX.search(issue.path)
     if match is None:
         return ""
@@ -590,7 +632,7 @@ def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Article]) -> s
 
 
 def _invalid_message(
-    failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Article]
+    failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Brief]
 ) -> str:
     lines = [
         "a rendered feed did not validate, so nothing was written "

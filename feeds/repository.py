@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import difflib
-import hashlib
 import logging
-import multiprocessing
 import os
 import re
 import unicodedata
 import uuid
-from collections.abc import Hashable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
@@ -20,7 +17,7 @@ from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.cache import ScanCache, gc_paused
-from feeds.errors import ArticleError, RepositoryError
+from feeds.errors import ArticleError
 from feeds.frontmatter import (
     FrontMatter,
     decode_utf8,
@@ -29,6 +26,7 @@ from feeds.frontmatter import (
     split_front_matter,
 )
 from feeds.images import IMAGE_SUFFIXES, check_inside, read_image
+from feeds.listing import Candidate, FolderCache, Listing, list_repository, stem_of
 from feeds.markup import (
     compose_content,
     derive_summary,
@@ -36,14 +34,10 @@ from feeds.markup import (
     render_paragraphs,
     strip_forbidden_chars,
 )
-from feeds.models import Article, Author, BodyFormat, Entry, Image, ImageRef, Link
+from feeds.models import Article, Author, Brief, Entry, Image, ImageRef, Link, ScanResult
 from feeds.wire import WireDocument, parse_wire
 
 log = logging.getLogger(__name__)
-
-#: Suffix of an article file -> how its body is read.
-READERS: dict[str, BodyFormat] = {".md": "markdown", ".markdown": "markdown", ".txt": "wire"}
-BUNDLE_INDEXES = ("index.md", "index.markdown", "index.txt")
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
@@ -64,64 +58,8 @@ class Site:
     permalink: str = "{slug}/"
 
 
-@dataclass(frozen=True, slots=True)
-class ScanResult:
-    """Every article the scan could read, and a located problem for each file it could not."""
-
-    articles: tuple[Article, ...]
-    problems: tuple[ArticleError, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _Candidate:
-    """An article file found by the walk.
-
-    Attributes:
-        images: The image files of its folder, by stem (one mapping shared by the folder).
-        cache_key: What its scan result depends on: the file's stamp (size, mtime, inode),
-            and for wire articles the names of the images beside it.
-    """
-
-    path: str
-    rel_path: str
-    images: Mapping[str, tuple[str, ...]]
-    bundle: bool
-    cache_key: Hashable
-
-
 #: Below this many files to read, a second process costs more than it saves.
 PARALLEL_MIN_FILES = 2000
-
-
-@dataclass(frozen=True, slots=True)
-class Listing:
-    """The article files of a repository with their stamps, before any is read."""
-
-    candidates: tuple[_Candidate, ...]
-    problems: tuple[ArticleError, ...]
-
-    def fingerprint(self) -> str:
-        """Changes whenever an article file, or an image a wire article uses, changes."""
-        text = "\n".join(f"{c.rel_path}\0{c.cache_key!r}" for c in self.candidates)
-        problems = "\n".join(str(problem) for problem in self.problems)
-        return hashlib.sha256(f"{text}\n\n{problems}".encode()).hexdigest()
-
-
-def list_repository(root: Path) -> Listing:
-    """Every article file with its stamp, and a problem for each symlink or unlistable folder.
-
-    Raises:
-        RepositoryError: the folder does not exist or cannot be listed.
-    """
-    if not root.is_dir():
-        raise RepositoryError(
-            f"{root}: article repository not found: create the folder or set repository.path"
-        )
-    problems: list[ArticleError] = []
-    with gc_paused():
-        candidates = sorted(_walk(root, problems), key=lambda c: c.rel_path)
-    problems.sort(key=lambda p: p.path)
-    return Listing(tuple(candidates), tuple(problems))
 
 
 def scan_repository(
@@ -133,7 +71,8 @@ def scan_repository(
     workers: int = 1,
     listing: Listing | None = None,
 ) -> ScanResult:
-    """Read the metadata of every article; bodies are not read for Markdown files.
+    """Read every article's front matter into a `Brief`; bodies are not read for Markdown
+    files. `ArticleReader` reads the full `Article` of the ones a feed selects.
 
     Args:
         root: The repository folder.
@@ -152,7 +91,7 @@ def scan_repository(
     problems = list(listing.problems)
     candidates = listing.candidates
     results: dict[str, object] = {}
-    todo: list[_Candidate] = []
+    todo: list[Candidate] = []
     for candidate in candidates:
         hit = cache.get(candidate.rel_path, candidate.cache_key) if cache else None
         if hit is None:
@@ -167,7 +106,7 @@ def scan_repository(
             cache.remember(candidate.rel_path, candidate.cache_key, result)
     if cache is not None:
         cache.keep_only(results)
-    articles = [r for r in results.values() if isinstance(r, Article)]
+    articles = [r for r in results.values() if isinstance(r, Brief)]
     problems.extend(r for r in results.values() if isinstance(r, ArticleError))
     unique = _drop_duplicates(articles, problems)
     problems.sort(key=lambda p: (p.path, p.line))
@@ -182,30 +121,32 @@ def scan_repository(
 
 
 def _read_all(
-    todo: list[_Candidate], site: Site, max_bytes: int, workers: int
-) -> list[Article | ArticleError]:
+    todo: list[Candidate], site: Site, max_bytes: int, workers: int
+) -> list[Brief | ArticleError]:
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
+        # Imported here: only a cold scan of a large repository starts processes.
+        import multiprocessing  # noqa: PLC0415
+        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
         chunks = [todo[i::workers] for i in range(workers)]
         # fork: the children inherit the imported modules, so they start at once.
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             parts = list(pool.map(_read_chunk, chunks, [site] * workers, [max_bytes] * workers))
-        merged: list[Article | ArticleError] = [None] * len(todo)  # type: ignore[list-item]
+        merged: list[Brief | ArticleError] = [None] * len(todo)  # type: ignore[list-item]
         for i, part in enumerate(parts):
             merged[i::workers] = part
         return merged
     return _read_chunk(todo, site, max_bytes)
 
 
-def _read_chunk(
-    chunk: list[_Candidate], site: Site, max_bytes: int
-) -> list[Article | ArticleError]:
+def _read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brief | ArticleError]:
     zone = ZoneInfo(site.timezone)
-    results: list[Article | ArticleError] = []
+    results: list[Brief | ArticleError] = []
     with gc_paused():
         for candidate in chunk:
             try:
-                results.append(_read_article(candidate, site, zone, max_bytes))
+                results.append(_read_article(candidate, site, zone, max_bytes).brief())
             except ArticleError as problem:
                 results.append(problem)
             except OSError as exc:  # vanished or unreadable between listing and reading
@@ -215,94 +156,35 @@ def _read_chunk(
     return results
 
 
-def _walk(root: Path, problems: list[ArticleError]) -> Iterator[_Candidate]:
-    """Article files in path order; never follows a symlink out of (or within) the repository."""
-    top = str(root)
-    cut = len(top) + 1
-    stack = [top]
-    while stack:
-        folder = stack.pop()
+class ArticleReader:
+    """Reads the full `Article` of a scanned article again (the scan keeps only its `Brief`)."""
+
+    def __init__(self, root: Path, site: Site, *, max_article_bytes: int) -> None:
+        self._folders = FolderCache(root)
+        self._site = site
+        self._zone = ZoneInfo(site.timezone)
+        self._max_bytes = max_article_bytes
+
+    def read(self, rel_path: str) -> Article:
+        """The article at `rel_path` (inside the repository, "/"-separated) as it is now.
+
+        Raises:
+            ArticleError: it is gone, is no longer an article file, or cannot be read.
+        """
+        candidate = self._folders.candidate_for(rel_path)
+        if candidate is None:
+            raise ArticleError(rel_path, 0, "disappeared while the feeds were being built")
         try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)  # in no particular order: the caller sorts once
+            return _read_article(candidate, self._site, self._zone, self._max_bytes)
         except OSError as exc:
-            if folder == top:
-                raise RepositoryError(
-                    f"{root}: cannot list the repository: {exc.strerror}"
-                ) from exc
-            problems.append(ArticleError(folder[cut:], 0, f"cannot list folder: {exc.strerror}"))
-            continue
-        names = frozenset(e.name for e in entries)
-        images = _images_by_stem(names)
-        index = next((name for name in BUNDLE_INDEXES if name in names), None)
-        if index is not None and folder != top:
-            found = next(e for e in entries if e.name == index)
-            if not found.is_symlink():
-                yield _candidate(found, cut, images, bundle=True, suffix=_suffix(index))
-                continue
-        subfolders = []
-        for item in entries:
-            if item.name.startswith((".", "_")):
-                continue
-            suffix = os.path.splitext(item.name)[1].lower()
-            if item.is_symlink():
-                if suffix in READERS or item.is_dir():
-                    problems.append(
-                        ArticleError(
-                            item.path[cut:],
-                            0,
-                            "is a symbolic link, which feeds never follows: "
-                            "move the real file into the repository",
-                        )
-                    )
-                continue
-            if item.is_dir():
-                subfolders.append(item.path)
-            elif suffix in READERS:
-                yield _candidate(item, cut, images, bundle=False, suffix=suffix)
-        stack.extend(subfolders)
+            raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
 
 
-def _candidate(
-    item: os.DirEntry[str],
-    cut: int,
-    images: Mapping[str, tuple[str, ...]],
-    *,
-    bundle: bool,
-    suffix: str,
-) -> _Candidate:
-    info = item.stat(follow_symlinks=False)
-    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
-    key: Hashable = stamp
-    if READERS[suffix] == "wire":
-        stem = item.name[: -len(suffix)]
-        key = (stamp, tuple(images.values()) if bundle else images.get(stem))
-    return _Candidate(item.path, item.path[cut:].replace(os.sep, "/"), images, bundle, key)
-
-
-def _suffix(path: str) -> str:
-    return os.path.splitext(path)[1].lower()
-
-
-def _stem(path: str) -> str:
-    return os.path.splitext(os.path.basename(path))[0]
-
-
-def _images_by_stem(names: frozenset[str]) -> dict[str, tuple[str, ...]]:
-    """A folder's image files grouped by stem, built once per folder (not once per article)."""
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        stem, dot, suffix = name.rpartition(".")
-        if dot and f".{suffix.lower()}" in IMAGE_SUFFIXES:
-            groups.setdefault(stem, []).append(name)
-    return {stem: tuple(sorted(group)) for stem, group in groups.items()}
-
-
-def _drop_duplicates(articles: list[Article], problems: list[ArticleError]) -> list[Article]:
+def _drop_duplicates(articles: list[Brief], problems: list[ArticleError]) -> list[Brief]:
     """Keep the first article (in path order) for each id and URL; report the others."""
-    kept: list[Article] = []
-    by_id: dict[str, Article] = {}
-    by_url: dict[str, Article] = {}
+    kept: list[Brief] = []
+    by_id: dict[str, Brief] = {}
+    by_url: dict[str, Brief] = {}
     for article in sorted(articles, key=lambda a: a.rel_path):
         first = by_id.get(article.id)
         if first is not None:
@@ -444,10 +326,10 @@ def slugify(text: str) -> str:
     return _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
 
 
-def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: int) -> Article:
+def _read_article(candidate: Candidate, site: Site, zone: ZoneInfo, max_bytes: int) -> Article:
     path = candidate.path
     rel_path = candidate.rel_path
-    body_format = READERS[_suffix(path)]
+    body_format = candidate.body_format
     wire: WireDocument | None = None
     if body_format == "markdown":
         matter = read_front_matter(path, path=rel_path)
@@ -457,7 +339,7 @@ def _read_article(candidate: _Candidate, site: Site, zone: ZoneInfo, max_bytes: 
     fields = _Fields(matter, rel_path)
     _refuse_near_misses(fields)
 
-    stem_source = os.path.basename(os.path.dirname(path)) if candidate.bundle else _stem(path)
+    stem_source = os.path.basename(os.path.dirname(path)) if candidate.bundle else stem_of(path)
     prefix = _DATE_PREFIX.match(stem_source + "-")
     published = fields.when("date", zone)
     if published is None and prefix:
@@ -718,11 +600,11 @@ def _images(fields: _Fields, source: str) -> tuple[ImageRef, ...]:
     return tuple(refs)
 
 
-def _wire_image(wire: WireDocument, candidate: _Candidate) -> ImageRef:
+def _wire_image(wire: WireDocument, candidate: Candidate) -> ImageRef:
     """The wire article's image: a same-stem file beside it, or the bundle's only image."""
     assert wire.image is not None
     path = candidate.path
-    stem = _stem(path)
+    stem = stem_of(path)
     if candidate.bundle:
         names = sorted(name for group in candidate.images.values() for name in group)
     else:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from feeds.errors import ArticleError
-from feeds.models import Article, FeedSpec, SliceKey
+from feeds.models import Brief, FeedSpec, SliceKey
 from feeds.repository import slugify
 
 log = logging.getLogger(__name__)
@@ -31,14 +31,14 @@ class Expansion:
     problems: tuple[ArticleError, ...]
 
 
-def values_of(article: Article, key: SliceKey) -> tuple[str, ...]:
+def values_of(article: Brief, key: SliceKey) -> tuple[str, ...]:
     """The article's values of one slice field (its categories, tags, author names, section)."""
     if key == "category":
         return article.categories
     if key == "tag":
         return article.tags
     if key == "author":
-        return tuple(author.name for author in article.authors)
+        return article.authors
     return (article.section,) if article.section else ()
 
 
@@ -58,7 +58,7 @@ def value_key(value: str) -> str:
     return slugify(value) or value.strip().casefold()
 
 
-def matches(article: Article, spec: FeedSpec) -> bool:
+def matches(article: Brief, spec: FeedSpec) -> bool:
     """Whether the article passes every filter of the feed (AND across fields, OR within one)."""
     for key, wanted in filters_of(spec).items():
         have = {value_key(value) for value in values_of(article, key)}
@@ -67,12 +67,12 @@ def matches(article: Article, spec: FeedSpec) -> bool:
     return True
 
 
-def select_articles(candidates: Iterable[Article], spec: FeedSpec) -> list[Article]:
+def select_articles(candidates: Iterable[Brief], spec: FeedSpec) -> list[Brief]:
     """The candidates the feed's filters keep, in the candidates' order."""
     return [article for article in candidates if matches(article, spec)]
 
 
-def expand_feeds(specs: Sequence[FeedSpec], candidates: Sequence[Article]) -> Expansion:
+def expand_feeds(specs: Sequence[FeedSpec], candidates: Sequence[Brief]) -> Expansion:
     """Replace each `per` template by one concrete feed per distinct value.
 
     Values come only from `candidates` (the published articles), so a draft or an embargoed
@@ -125,7 +125,7 @@ def expand_feeds(specs: Sequence[FeedSpec], candidates: Sequence[Article]) -> Ex
 
 
 def _values_by_slug(
-    articles: Sequence[Article], template: FeedSpec, key: SliceKey
+    articles: Sequence[Brief], template: FeedSpec, key: SliceKey
 ) -> dict[str, dict[str, list[str]]]:
     """slug -> spelling -> articles (repository paths), sorted by slug then spelling.
 

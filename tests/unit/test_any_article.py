@@ -10,7 +10,7 @@ from feeds.errors import ArticleError
 from feeds.jsonfeed import render_json_feed
 from feeds.models import Channel, FeedSpec
 from feeds.render import render_feed
-from feeds.repository import Site, load_entry, scan_repository
+from feeds.repository import ArticleReader, Site, load_entry, scan_repository
 from feeds.validate import validate_feed
 
 SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
@@ -90,7 +90,10 @@ def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
     (root / "a.md").write_text(front + "\n" + body, encoding="utf-8")
     scan = scan_repository(root, SITE)
     entries = []
-    for article in scan.articles:
+    reader = ArticleReader(root, SITE, max_article_bytes=5 * 1024 * 1024)
+    for brief in scan.articles:
+        article = reader.read(brief.rel_path)
+        assert article.brief() == brief
         try:
             entries.append(
                 load_entry(

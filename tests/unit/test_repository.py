@@ -3,13 +3,15 @@
 import os
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from PIL import Image as PILImage
 
 from feeds import repository
 from feeds.errors import ArticleError, RepositoryError
-from feeds.repository import Site, load_entry, scan_repository, slugify
+from feeds.models import Article
+from feeds.repository import ArticleReader, Site, load_entry, scan_repository, slugify
 
 SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
 MEDIA = "https://news.example.org/media/"
@@ -32,8 +34,22 @@ def picture(root: Path, rel: str, fmt: str = "JPEG") -> Path:
     return path
 
 
-def scan(root: Path, site: Site = SITE):
-    return scan_repository(root, site)
+class Scanned(NamedTuple):
+    articles: tuple[Article, ...]
+    problems: tuple[ArticleError, ...]
+
+
+def read_full(root: Path, site: Site, briefs, max_article_bytes: int = 5 * 1024 * 1024):
+    """The full articles behind the scan's briefs, read as a build reads the selected ones."""
+    reader = ArticleReader(root, site, max_article_bytes=max_article_bytes)
+    articles = tuple(reader.read(brief.rel_path) for brief in briefs)
+    assert [a.brief() for a in articles] == list(briefs)
+    return articles
+
+
+def scan(root: Path, site: Site = SITE) -> Scanned:
+    result = scan_repository(root, site)
+    return Scanned(read_full(root, site, result.articles), result.problems)
 
 
 def only(root: Path, site: Site = SITE):
@@ -388,7 +404,8 @@ def test_gigantic_article_is_refused_without_reading_it_all(tmp_path: Path) -> N
         "big.txt: is larger than 1000 bytes: split the article, or raise "
         "repository.max_article_bytes if it really is this long"
     ]
-    (article,) = result.articles  # the Markdown scan reads only the front matter
+    (article,) = read_full(tmp_path, SITE, result.articles, max_article_bytes=1000)
+    # the Markdown scan reads only the front matter
     with pytest.raises(ArticleError, match=r"^big\.md: is larger than 1000 bytes"):
         load_entry(
             article,

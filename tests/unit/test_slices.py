@@ -4,7 +4,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feeds.models import Article, Author, FeedSpec
+from feeds.models import Article, Author, Brief, FeedSpec
 from feeds.slices import expand_feeds, matches, select_articles
 
 BASE = FeedSpec(name="f", formats=("rss",), limit=10, title="T", description="D", path="f")
@@ -18,9 +18,9 @@ def make(
     authors: tuple[str, ...] = (),
     section: str = "news",
     day: int = 1,
-) -> Article:
+) -> Brief:
     moment = datetime(2026, 5, day, tzinfo=UTC)
-    return Article(
+    article = Article(
         id=f"id-{name}",
         source=Path(f"/repo/{section}/{name}.md"),
         rel_path=f"{section}/{name}.md",
@@ -40,6 +40,7 @@ def make(
         body_format="markdown",
         body_line=3,
     )
+    return article.brief()  # what selection sees
 
 
 A = make("a", categories=("Harbour",), tags=("ferry",), authors=("Mara Lind",), day=3)
@@ -49,7 +50,7 @@ S = make("s", categories=("Swimming",), section="sport", day=4)
 ALL = [S, A, B, C]
 
 
-def names(articles: list[Article]) -> list[str]:
+def names(articles: list[Brief]) -> list[str]:
     return [a.title for a in articles]
 
 
