@@ -111,7 +111,7 @@ def _in_folder(
     cut = len(top) + 1
     names = frozenset(e.name for e in entries)
     images = _images_by_stem(names)
-    index = next((name for name in BUNDLE_INDEXES if name in names), None)
+    index = _bundle_index(names)
     if index is not None and folder != top:
         found = next(e for e in entries if e.name == index)
         if not found.is_symlink():
@@ -144,22 +144,46 @@ class FolderCache:
 
     def __init__(self, root: Path) -> None:
         self._top = str(root)
-        self._folders: dict[str, dict[str, Candidate]] = {}
+        self._folders: dict[str, tuple[dict[str, os.DirEntry[str]], _Images, str | None]] = {}
 
     def candidate_for(self, rel_path: str) -> Candidate | None:
         """The article file at `rel_path` as a walk would find it now, or None when the walk
         would not find it (it is gone, or is no longer an article file)."""
-        folder = os.path.join(self._top, *rel_path.split("/")[:-1])
-        found = self._folders.get(folder)
-        if found is None:
+        *parts, name = rel_path.split("/")
+        folder = os.path.join(self._top, *parts)
+        if folder not in self._folders:
             try:
                 with os.scandir(folder) as listing:
-                    entries = list(listing)
-                found = {c.rel_path: c for c in _in_folder(self._top, folder, entries, [], [])}
+                    entries = {e.name: e for e in listing}
             except OSError:
-                found = {}
-            self._folders[folder] = found
-        return found.get(rel_path)
+                entries = {}
+            names = frozenset(entries)
+            self._folders[folder] = (entries, _images_by_stem(names), self._index(folder, names))
+        entries, images, index = self._folders[folder]
+        item = entries.get(name)
+        if item is None or name[0] in "._" or item.is_symlink():
+            return None
+        suffix = suffix_of(name)
+        if index is not None:
+            bundle = name == index
+            if not bundle:
+                return None
+        elif suffix not in READERS or item.is_dir(follow_symlinks=False):
+            return None
+        try:
+            return _candidate(
+                item, len(self._top) + 1, images, bundle=index is not None, suffix=suffix
+            )
+        except OSError:
+            return None
+
+    def _index(self, folder: str, names: frozenset[str]) -> str | None:
+        if folder == self._top:
+            return None
+        index = _bundle_index(names)
+        if index is None or os.path.islink(os.path.join(folder, index)):
+            return None
+        return index
 
 
 def _candidate(
@@ -194,7 +218,15 @@ def stem_of(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def _images_by_stem(names: frozenset[str]) -> dict[str, tuple[str, ...]]:
+def _bundle_index(names: frozenset[str]) -> str | None:
+    """The name of the file that makes a folder a page bundle, if it has one."""
+    return next((name for name in BUNDLE_INDEXES if name in names), None)
+
+
+_Images = dict[str, tuple[str, ...]]
+
+
+def _images_by_stem(names: frozenset[str]) -> _Images:
     """A folder's image files grouped by stem, built once per folder (not once per article)."""
     groups: dict[str, list[str]] = {}
     for name in names:

@@ -2,17 +2,20 @@
 writes exactly what a cold build (no cache, fresh state) writes."""
 
 import os
+import pickle
 import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image as PILImage
 
 from feeds.cache import CACHE_DIR, ScanCache
 from feeds.config import load_config
+from feeds.models import Brief
 from feeds.pipeline import publish
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -206,3 +209,23 @@ def test_small_changes_go_to_a_delta_and_large_ones_rewrite_the_base(tmp_path: P
     assert not (tmp_path / "scan.delta.pickle").exists()
     assert len(ScanCache(tmp_path, "settings").items) == 1299
     assert ScanCache(tmp_path, "other settings").items == {}
+
+
+def test_a_cached_brief_is_equal_and_keeps_its_moment_and_offset() -> None:
+    published = datetime(2026, 3, 29, 2, 30, tzinfo=ZoneInfo("Europe/Berlin"))  # DST change day
+    brief = Brief(
+        id="urn:uuid:1",
+        rel_path="news/a.md",
+        title="A",
+        url="https://example.org/a/",
+        published=published,
+        draft=False,
+        authors=("Mara Lind",),
+        categories=("Harbour",),
+        tags=(),
+        section="news",
+    )
+    loaded = pickle.loads(pickle.dumps(brief, protocol=pickle.HIGHEST_PROTOCOL))
+    assert loaded == brief
+    assert loaded.published.isoformat() == published.isoformat()
+    assert loaded.published.utcoffset() == published.utcoffset()

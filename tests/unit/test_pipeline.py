@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 from PIL import Image as PILImage
 
-from feeds import pipeline, render
+from feeds import pipeline, render, repository
 from feeds.config import load_config
 from feeds.errors import FeedInvalidError, StrictModeError
 from feeds.models import RenderedFeed
@@ -340,3 +340,31 @@ def test_related_titles_link_to_published_articles_only(site: Path) -> None:
     assert "<li>Draft</li>" in body  # a draft's URL never leaks through a related link
     assert "<li>Later</li>" in body  # nor an embargoed one's
     assert "<li>Some older story</li>" in body
+
+
+def test_an_article_turned_draft_during_the_build_is_left_out(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Selection uses the scan's brief; the article is read again when loaded, and if it no
+    longer matches its brief (here it became a draft) it is not published as scanned."""
+    real_scan = repository.scan_repository
+
+    def scan_then_edit(*args: object, **kwargs: object) -> object:
+        result = real_scan(*args, **kwargs)  # type: ignore[arg-type]
+        article(site, "news/three.md", "Three", "2026-05-03T10:00:00+02:00", "draft: true")
+        (site / "articles/news/two.md").unlink()
+        return result
+
+    monkeypatch.setattr(repository, "scan_repository", scan_then_edit)
+    result = build(site)
+    assert titles(site / "output/rss.xml") == ["One"]
+    assert [str(p) for p in result.problems] == [
+        "news/three.md: changed while the feeds were being built: the next build publishes it",
+        "news/two.md: disappeared while the feeds were being built",
+    ]
+    monkeypatch.undo()
+    build(site)
+    assert titles(site / "output/rss.xml") == ["One"]
+    article(site, "news/three.md", "Three", "2026-05-03T10:00:00+02:00")
+    build(site)
+    assert titles(site / "output/rss.xml") == ["Three", "One"]

@@ -1,0 +1,106 @@
+"""Tests for feeds.listing: the walk, and finding one article file again as the walk would."""
+
+import os
+from pathlib import Path
+
+import pytest
+
+from feeds.listing import FolderCache, list_repository, suffix_of
+
+
+def touch(root: Path, rel: str, text: str = "x") -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    touch(tmp_path, "top.md")
+    touch(tmp_path, "news/a.md")
+    touch(tmp_path, "news/b.markdown")
+    touch(tmp_path, "news/2026-05-01-wire.txt")
+    touch(tmp_path, "news/2026-05-01-wire.jpg")
+    touch(tmp_path, "news/2026-05-01-wire.png")
+    touch(tmp_path, "news/_partial.md")
+    touch(tmp_path, "news/.hidden.md")
+    touch(tmp_path, "news/notes.rst")
+    touch(tmp_path, "news/deep/er/c.md")
+    touch(tmp_path, "bundle/index.md")
+    touch(tmp_path, "bundle/other.md")  # a bundle's only article is its index
+    touch(tmp_path, "bundle/photo.webp")
+    os.symlink(tmp_path / "news/a.md", tmp_path / "news/link.md")
+    return tmp_path
+
+
+def test_walk_finds_article_files_and_reports_symlinks(repo: Path) -> None:
+    listing = list_repository(repo)
+    assert [c.rel_path for c in listing.candidates] == [
+        "bundle/index.md",
+        "news/2026-05-01-wire.txt",
+        "news/a.md",
+        "news/b.markdown",
+        "news/deep/er/c.md",
+        "top.md",
+    ]
+    by_path = {c.rel_path: c for c in listing.candidates}
+    assert by_path["bundle/index.md"].bundle
+    assert by_path["news/2026-05-01-wire.txt"].body_format == "wire"
+    assert by_path["news/2026-05-01-wire.txt"].images["2026-05-01-wire"] == (
+        "2026-05-01-wire.jpg",
+        "2026-05-01-wire.png",
+    )
+    assert [str(p) for p in listing.problems] == [
+        "news/link.md: is a symbolic link, which feeds never follows: "
+        "move the real file into the repository"
+    ]
+
+
+def test_candidate_for_finds_each_file_exactly_as_the_walk_did(repo: Path) -> None:
+    folders = FolderCache(repo)
+    for candidate in list_repository(repo).candidates:
+        assert folders.candidate_for(candidate.rel_path) == candidate
+
+
+@pytest.mark.parametrize(
+    "rel_path",
+    [
+        "news/gone.md",  # missing
+        "news/link.md",  # a symlink
+        "news/_partial.md",
+        "news/.hidden.md",
+        "news/notes.rst",  # not an article suffix
+        "news/2026-05-01-wire.jpg",
+        "bundle/other.md",  # inside a bundle, but not its index
+        "news/deep",  # a folder
+        "nowhere/a.md",  # a folder that does not exist
+    ],
+)
+def test_candidate_for_refuses_what_the_walk_would_not_find(repo: Path, rel_path: str) -> None:
+    assert FolderCache(repo).candidate_for(rel_path) is None
+
+
+def test_candidate_for_sees_the_file_as_it_is_now(repo: Path) -> None:
+    before = FolderCache(repo).candidate_for("news/a.md")
+    touch(repo, "news/a.md", "longer text")
+    after = FolderCache(repo).candidate_for("news/a.md")
+    assert before is not None and after is not None
+    assert before.cache_key != after.cache_key
+
+
+@pytest.mark.parametrize(
+    ("name", "suffix"),
+    [
+        ("a.md", ".md"),
+        ("A.MD", ".md"),
+        ("a.b.txt", ".txt"),
+        ("a..md", ".md"),
+        ("README", ""),
+        (".md", ""),
+        ("...md", ""),
+        ("a.", "."),
+    ],
+)
+def test_suffix_of_agrees_with_splitext(name: str, suffix: str) -> None:
+    assert suffix_of(name) == suffix == os.path.splitext(name)[1].lower()
