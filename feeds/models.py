@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
@@ -126,12 +126,18 @@ class Article(_FastPickle):
 
     def brief(self) -> Brief:
         """What choosing this article for a feed needs to know about it."""
+        # A fixed offset: datetimes in a time zone's gap or fold (a local time written on the
+        # night clocks change) are never equal to one in another zone, even at the same moment.
+        offset = self.published.utcoffset()
+        published = self.published
+        if offset is not None:
+            published = published.replace(tzinfo=timezone(offset))
         return Brief(
             id=self.id,
             rel_path=self.rel_path,
             title=self.title,
             url=self.url,
-            published=self.published,
+            published=published,
             draft=self.draft,
             authors=tuple(author.name for author in self.authors),
             categories=self.categories,

@@ -368,3 +368,21 @@ def test_an_article_turned_draft_during_the_build_is_left_out(
     article(site, "news/three.md", "Three", "2026-05-03T10:00:00+02:00")
     build(site)
     assert titles(site / "output/rss.xml") == ["Three", "One"]
+
+
+def test_an_article_dated_in_the_clock_change_gap_publishes_from_the_cache_too(
+    site: Path,
+) -> None:
+    # 02:30 does not exist in Berlin on 2026-03-29; the site's zone reads it as 03:30 CEST.
+    article(site, "news/gap.md", "Gap", "2026-03-29 02:30")
+    (site / "articles/news/one.md").unlink()  # so that the gap article is among the newest 3
+    build(site)
+    assert titles(site / "output/rss.xml") == ["Three", "Two", "Gap"]
+    article(site, "news/four.md", "Four", "2026-05-04T10:00:00+02:00")
+    result = build(site)  # the gap article's brief now comes from the scan cache
+    assert titles(site / "output/rss.xml") == ["Four", "Three", "Two"]
+    assert result.problems == ()
+    (site / "config.toml").write_text(CONFIG.replace("limit = 3", "limit = 4"), encoding="utf-8")
+    result = build(site)
+    assert titles(site / "output/rss.xml") == ["Four", "Three", "Two", "Gap"]
+    assert result.problems == ()
