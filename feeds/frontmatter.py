@@ -70,6 +70,17 @@ _CLOSERS: dict[FrontMatterFormat, frozenset[str]] = {
     "yaml": frozenset({"---", "..."}),
     "toml": frozenset({"+++"}),
 }
+# A closing delimiter line (CRLF line ends read as LF), found in one search.
+_CLOSER_TEXT: dict[FrontMatterFormat, re.Pattern[str]] = {
+    "yaml": re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE),
+    "toml": re.compile(r"^\+\+\+[ \t]*$", re.MULTILINE),
+}
+_CLOSER_BYTES: dict[FrontMatterFormat, re.Pattern[bytes]] = {
+    "yaml": re.compile(rb"^(?:---|\.\.\.)[ \t]*(?=\r\n|\n|\Z)", re.MULTILINE),
+    "toml": re.compile(rb"^\+\+\+[ \t]*(?=\r\n|\n|\Z)", re.MULTILINE),
+}
+#: How much of an article the scan reads at once: enough for nearly every front matter.
+_QUICK_READ = 16 * 1024
 _BOM = "\ufeff"
 _BOM_BYTES = _BOM.encode("utf-8")
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -131,7 +142,14 @@ def split_front_matter(text: str, *, path: str) -> FrontMatter:
             pos = stop
             yield line
 
-    content, body_line = _collect(fmt, rest(), path=path)
+    closer = _CLOSER_TEXT[fmt].search(text, pos)
+    if closer is not None and _within_limit(text[pos : closer.start()]):
+        # The usual case, found at once: the lines up to the first closing delimiter.
+        content = text[pos : closer.start()]
+        body_line = content.count("\n") + 3
+        pos = closer.end() + 1 if closer.end() < len(text) else len(text)
+    else:
+        content, body_line = _collect(fmt, rest(), path=path)  # says what is wrong, and where
     data, line_of = _parse(fmt, content, path=path)
     return FrontMatter(data, fmt, text[pos:], body_line, line_of)
 
@@ -151,6 +169,16 @@ def read_front_matter(file: str | Path, *, path: str) -> FrontMatter:
         OSError: the file cannot be opened or read.
     """
     with open(file, "rb") as stream:
+        head = stream.read(_QUICK_READ)
+        quick = _quick_split(head, complete=len(head) < _QUICK_READ)
+        if quick is not None:
+            fmt, content, body_line = quick
+            if fmt == "none":
+                return FrontMatter({}, "none", "", 1, {})
+            data, line_of = _parse(fmt, content, path=path)
+            return FrontMatter(data, fmt, "", body_line, line_of)
+        # A long front matter, or one with a problem to locate: line by line.
+        stream.seek(0)
         raw = _read_line(stream)
         # Decide on the raw bytes: a body that is not UTF-8 must not fail the cheap scan.
         opening = raw.removeprefix(_BOM_BYTES)
@@ -161,6 +189,38 @@ def read_front_matter(file: str | Path, *, path: str) -> FrontMatter:
         content, body_line = _collect(fmt, _decoded_lines(stream, len(raw), path=path), path=path)
     data, line_of = _parse(fmt, content, path=path)
     return FrontMatter(data, fmt, "", body_line, line_of)
+
+
+def _within_limit(content: str) -> bool:
+    # A character is at most 4 bytes of UTF-8: most front matter needs no encoding to tell.
+    return len(content) <= MAX_FRONT_MATTER_BYTES // 4 or (
+        len(content.encode("utf-8")) <= MAX_FRONT_MATTER_BYTES
+    )
+
+
+def _quick_split(head: bytes, *, complete: bool) -> tuple[FrontMatterFormat, str, int] | None:
+    """The front matter of a file from its first bytes, when they hold all of it and it is
+    valid UTF-8; None leaves the file to the line-by-line reader (same result, or the error).
+
+    Args:
+        head: The file's first bytes.
+        complete: `head` is the whole file.
+    """
+    raw = head.removeprefix(_BOM_BYTES)
+    end = raw.find(b"\n")
+    if end < 0:
+        return None
+    fmt = _OPENERS.get(raw[:end].removesuffix(b"\r").rstrip(b" \t").decode("latin-1"), "none")
+    if fmt == "none":
+        return fmt, "", 1
+    closer = _CLOSER_BYTES[fmt].search(raw, end + 1)
+    if closer is None or (closer.end() == len(raw) and not complete):
+        return None  # not closed in `head`, or the closing line may go on after it
+    try:
+        content = raw[end + 1 : closer.start()].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return fmt, content.replace("\r\n", "\n"), content.count("\n") + 3
 
 
 def decode_utf8(data: bytes, *, path: str) -> str:
