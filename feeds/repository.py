@@ -1,4 +1,5 @@
-"""Find article files, read each with the reader for its suffix, and isolate the bad ones."""
+"""Read article files with the reader for their suffix (a `Brief` each for selection, the full
+`Article` for the selected), and isolate the bad ones."""
 
 from __future__ import annotations
 
