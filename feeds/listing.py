@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import NamedTuple
 
@@ -96,27 +96,49 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[Candidate]:
                 ArticleError(folder[len(top) + 1 :], 0, f"cannot list folder: {exc.strerror}")
             )
             continue
-        yield from _in_folder(top, folder, entries, problems, stack)
+        yield from _in_folder(top, _folder(top, folder, entries), entries, problems, stack)
+
+
+class _Folder(NamedTuple):
+    """What one folder's listing says about each file in it.
+
+    Attributes:
+        images: Its image files, by stem.
+        bundle: Its bundle index when the folder is a page bundle (then the only article).
+    """
+
+    path: str
+    images: _Images
+    bundle: os.DirEntry[str] | None
+
+
+def _folder(top: str, folder: str, entries: list[os.DirEntry[str]]) -> _Folder:
+    names = frozenset(e.name for e in entries)
+    index = _bundle_index(names) if folder != top else None
+    bundle = next((e for e in entries if e.name == index), None)
+    if bundle is not None and bundle.is_symlink():
+        bundle = None  # reported as a symlink; the folder is an ordinary one
+    return _Folder(folder, _images_by_stem(names), bundle)
 
 
 def _in_folder(
     top: str,
-    folder: str,
-    entries: list[os.DirEntry[str]],
+    folder: _Folder,
+    entries: Iterable[os.DirEntry[str]],
     problems: list[ArticleError],
     subfolders: list[str],
 ) -> Iterator[Candidate]:
-    """The article files of one folder: its bundle index alone if it is a page bundle. Adds
-    its subfolders to `subfolders` and a problem for each symbolic link to `problems`."""
+    """The article files among `entries` (all or some of `folder`'s): in a page bundle only
+    its index. Adds subfolders to `subfolders` and a problem for each symbolic link to
+    `problems`."""
     cut = len(top) + 1
-    names = frozenset(e.name for e in entries)
-    images = _images_by_stem(names)
-    index = _bundle_index(names)
-    if index is not None and folder != top:
-        found = next(e for e in entries if e.name == index)
-        if not found.is_symlink():
-            yield _candidate(found, cut, images, bundle=True, suffix=suffix_of(index))
-            return
+    if folder.bundle is not None:
+        index = folder.bundle.name
+        if any(item.name == index for item in entries):
+            yield _candidate(
+                folder.bundle, cut, folder.images, bundle=True, suffix=suffix_of(index)
+            )
+        return
     for item in entries:
         name = item.name
         if name[0] in "._":
@@ -135,7 +157,7 @@ def _in_folder(
         elif item.is_dir(follow_symlinks=False):
             subfolders.append(item.path)
         elif suffix in READERS:
-            yield _candidate(item, cut, images, bundle=False, suffix=suffix)
+            yield _candidate(item, cut, folder.images, bundle=False, suffix=suffix)
 
 
 class FolderCache:
@@ -144,46 +166,29 @@ class FolderCache:
 
     def __init__(self, root: Path) -> None:
         self._top = str(root)
-        self._folders: dict[str, tuple[dict[str, os.DirEntry[str]], _Images, str | None]] = {}
+        self._folders: dict[str, tuple[_Folder, dict[str, os.DirEntry[str]]]] = {}
 
     def candidate_for(self, rel_path: str) -> Candidate | None:
         """The article file at `rel_path` as a walk would find it now, or None when the walk
         would not find it (it is gone, or is no longer an article file)."""
         *parts, name = rel_path.split("/")
-        folder = os.path.join(self._top, *parts)
-        if folder not in self._folders:
+        path = os.path.join(self._top, *parts)
+        if path not in self._folders:
             try:
-                with os.scandir(folder) as listing:
-                    entries = {e.name: e for e in listing}
+                with os.scandir(path) as listing:
+                    entries = list(listing)
             except OSError:
-                entries = {}
-            names = frozenset(entries)
-            self._folders[folder] = (entries, _images_by_stem(names), self._index(folder, names))
-        entries, images, index = self._folders[folder]
-        item = entries.get(name)
-        if item is None or name[0] in "._" or item.is_symlink():
+                entries = []
+            folder = _folder(self._top, path, entries)
+            self._folders[path] = (folder, {e.name: e for e in entries})
+        folder, by_name = self._folders[path]
+        item = by_name.get(name)
+        if item is None:
             return None
-        suffix = suffix_of(name)
-        if index is not None:
-            bundle = name == index
-            if not bundle:
-                return None
-        elif suffix not in READERS or item.is_dir(follow_symlinks=False):
-            return None
-        try:
-            return _candidate(
-                item, len(self._top) + 1, images, bundle=index is not None, suffix=suffix
-            )
+        try:  # the same rules as the walk, for this one file
+            return next(_in_folder(self._top, folder, [item], [], []), None)
         except OSError:
             return None
-
-    def _index(self, folder: str, names: frozenset[str]) -> str | None:
-        if folder == self._top:
-            return None
-        index = _bundle_index(names)
-        if index is None or os.path.islink(os.path.join(folder, index)):
-            return None
-        return index
 
 
 def _candidate(
