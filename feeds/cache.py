@@ -18,16 +18,16 @@ import os
 import pickle
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, NamedTuple, TypeVar
 
 from feeds import __version__
-from feeds.models import Entry
+from feeds.models import Article, Entry
 from feeds.writer import replace_file
 
 log = logging.getLogger(__name__)
 
 #: Bump when the cached types or their meaning change.
-CACHE_FORMAT = 3
+CACHE_FORMAT = 4
 
 #: The cache's folder inside the state folder.
 CACHE_DIR = "cache"
@@ -207,25 +207,55 @@ class ScanCache(_Store[tuple[Hashable, object]]):
         self.put(rel_path, (stamp, result))
 
 
-class EntryCache(_Store[tuple[tuple[tuple[str, Stamp], ...], Entry]]):
+class CachedEntry(NamedTuple):
+    """A rendered entry and what it was made from.
+
+    Attributes:
+        source: The article file's path and `Candidate.cache_key` when it was read.
+        read: The article as read from that file, before its related links were completed
+            from other articles' titles (None: the same as `entry.article`).
+        stamps: Every file the entry was made from, with its stamp then.
+        digest: Changes whenever the entry does (a feed made of the same digests is the same).
+    """
+
+    source: tuple[str, Hashable]
+    read: Article | None
+    stamps: tuple[tuple[str, Stamp], ...]
+    entry: Entry
+    digest: str
+
+
+class EntryCache(_Store[CachedEntry]):
     """Rendered entries by article id, valid while the article and every file it used are."""
 
     def __init__(self, folder: Path, settings: Hashable) -> None:
         super().__init__(folder / "entries.pickle", settings)
 
-    def get(self, article: object, article_id: str) -> Entry | None:
+    def article(self, article_id: str, rel_path: str, cache_key: Hashable) -> Article | None:
+        """The article as read before from the file `rel_path`, if the file's `cache_key`
+        (its stamp and what the listing saw beside it) is unchanged: reading the file again
+        would give the same article."""
+        found = self.items.get(article_id)
+        if found is None or found.source != (rel_path, cache_key):
+            return None
+        return found.entry.article if found.read is None else found.read
+
+    def get(self, article: Article, article_id: str) -> CachedEntry | None:
         """The cached entry if the article's metadata and all its files are unchanged."""
         found = self.items.get(article_id)
-        if found is None:
+        if found is None or found.entry.article != article:
             return None
-        stamps, entry = found
-        if entry.article != article:
+        if any(stamp_of(path) != stamp for path, stamp in found.stamps):
             return None
-        if any(stamp_of(path) != stamp for path, stamp in stamps):
-            return None
-        return entry
+        return found
 
-    def remember(self, entry: Entry, files: Iterable[str]) -> None:
-        """Store an entry with the stamps of the files it was made from."""
+    def remember(
+        self, entry: Entry, files: Iterable[str], *, source: tuple[str, Hashable], read: Article
+    ) -> CachedEntry:
+        """Store a fresh entry with the stamps of the files it was made from, the article as
+        read from `source` (path and cache key), and a digest of the entry."""
         stamps = tuple((path, stamp_of(path)) for path in sorted(set(files)))
-        self.put(entry.article.id, (stamps, entry))
+        digest = hashlib.sha256(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
+        cached = CachedEntry(source, None if read == entry.article else read, stamps, entry, digest)
+        self.put(entry.article.id, cached)
+        return cached

@@ -204,6 +204,8 @@ class _EntryLoader:
         self._urls: dict[str, str] | None = None
         self._cache = cache
         self._done: dict[str, Entry | ArticleError] = {}
+        #: A digest of each cached or newly cached entry, by article id.
+        self.digests: dict[str, str] = {}
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
         if brief.id not in self._done:
@@ -214,22 +216,28 @@ class _EntryLoader:
         from feeds.repository import load_entry  # noqa: PLC0415 - see the note on imports
 
         try:
-            article = self._reader.read(brief.rel_path)
+            found = self._reader.find(brief.rel_path)
+            source = (found.rel_path, found.cache_key)
+            # An unchanged file gives the same article: it is read again only when it changed.
+            read = self._cache.article(brief.id, *source) if self._cache else None
+            read = read or self._reader.read(found)
         except ArticleError as problem:
             return problem
-        if article.brief() != brief:
+        if read.brief() != brief:
             return ArticleError(
                 brief.rel_path,
                 0,
                 "changed while the feeds were being built: the next build publishes it",
             )
+        article = read
         if not all(link.url for link in article.related):
             if self._urls is None:  # only some wire articles need it: made once, when needed
                 self._urls = title_urls(self._published)
             article = link_related(article, self._urls)
         cached = self._cache.get(article, article.id) if self._cache else None
         if cached is not None:
-            return cached
+            self.digests[article.id] = cached.digest
+            return cached.entry
         try:
             entry = load_entry(
                 article,
@@ -241,7 +249,8 @@ class _EntryLoader:
         except ArticleError as problem:
             return problem
         if self._cache is not None:
-            self._cache.remember(entry, entry.depends_on)
+            stored = self._cache.remember(entry, entry.depends_on, source=source, read=read)
+            self.digests[article.id] = stored.digest
         return entry
 
     @property
@@ -517,11 +526,11 @@ def _open_caches(config: Config) -> tuple[ScanCache, EntryCache]:
         config.permalink,
         config.max_article_bytes,
     )
+    # The entries cache keeps articles as read too: it depends on all the scan depends on.
     entry_settings = (
-        str(config.repository),
+        *scan_settings,
         config.media_url,
         config.max_image_bytes,
-        config.max_article_bytes,
     )
     return ScanCache(folder, scan_settings), EntryCache(folder, entry_settings)
 

@@ -166,19 +166,29 @@ class ArticleReader:
         self._zone = ZoneInfo(site.timezone)
         self._max_bytes = max_article_bytes
 
-    def read(self, rel_path: str) -> Article:
-        """The article at `rel_path` (inside the repository, "/"-separated) as it is now.
+    def find(self, rel_path: str) -> Candidate:
+        """The article file at `rel_path` (inside the repository, "/"-separated) with its
+        stamp now; its `cache_key` tells whether an article read from it earlier still holds.
 
         Raises:
-            ArticleError: it is gone, is no longer an article file, or cannot be read.
+            ArticleError: it is gone, or is no longer an article file.
         """
         candidate = self._folders.candidate_for(rel_path)
         if candidate is None:
             raise ArticleError(rel_path, 0, "disappeared while the feeds were being built")
+        return candidate
+
+    def read(self, file: str | Candidate) -> Article:
+        """The article at the path `file` (or in the file that `find` found) as it is now.
+
+        Raises:
+            ArticleError: it is gone, is no longer an article file, or cannot be read.
+        """
+        candidate = self.find(file) if isinstance(file, str) else file
         try:
             return _read_article(candidate, self._site, self._zone, self._max_bytes)
         except OSError as exc:
-            raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
+            raise ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}") from exc
 
 
 def _drop_duplicates(articles: list[Brief], problems: list[ArticleError]) -> list[Brief]:

@@ -8,13 +8,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image as PILImage
 
+from feeds import repository
 from feeds.cache import CACHE_DIR, ScanCache
 from feeds.config import load_config
+from feeds.listing import Candidate
 from feeds.models import Article, Author
 from feeds.pipeline import publish
 
@@ -136,6 +139,16 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         touch_later(site / "articles/news/inline.png"),
     ),
     "wire image removed": lambda site: (site / "articles/sport/2026-05-09-regatta.png").unlink(),
+    # The wire article's file is unchanged, but another image now comes first beside it.
+    "wire image added beside": lambda site: picture(
+        site / "articles/sport/2026-05-09-regatta.jpeg", (200, 0, 200)
+    ),
+    "site address changed": lambda site: (site / "config.toml").write_text(
+        CONFIG.replace("news.example.org", "harbour.example.org"), encoding="utf-8"
+    ),
+    "site time zone changed": lambda site: (site / "config.toml").write_text(
+        CONFIG.replace("Europe/Berlin", "America/New_York"), encoding="utf-8"
+    ),
     "config changed": lambda site: (site / "config.toml").write_text(
         CONFIG.replace("limit = 4", "limit = 2"), encoding="utf-8"
     ),
@@ -154,6 +167,23 @@ def test_cached_build_equals_cold_build_after(site: Path, change: str) -> None:
     cached_build(site)  # a warm build on top, so that every cache file exists
     CHANGES[change](site)
     cached_build(site)
+    assert files(site / "output") == cold_files(site)
+
+
+def test_only_changed_articles_are_read_again(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cached_build(site)
+    CHANGES["body edited"](site)
+    read: list[str] = []
+    real = repository._read_article
+
+    def counting(candidate: Candidate, *args: Any) -> Article:
+        read.append(candidate.rel_path)
+        return real(candidate, *args)
+
+    monkeypatch.setattr(repository, "_read_article", counting)
+    cached_build(site)
+    # Once by the scan, once to render it: the other articles in the feeds come from the cache.
+    assert read == ["news/story-6.md", "news/story-6.md"]
     assert files(site / "output") == cold_files(site)
 
 
