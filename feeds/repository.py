@@ -24,6 +24,7 @@ from feeds.frontmatter import (
     decode_utf8,
     describe_value,
     read_front_matter,
+    read_start,
     split_front_matter,
 )
 from feeds.images import IMAGE_SUFFIXES, check_inside, read_image
@@ -467,8 +468,7 @@ def _permalink(pattern: str, slug: str, published: datetime, section: str) -> st
 
 def _read_text(path: str | Path, rel_path: str, max_bytes: int) -> str:
     try:
-        with open(path, "rb") as stream:
-            data = stream.read(max_bytes + 1)
+        data = read_start(path, max_bytes + 1)
     except OSError as exc:
         raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
     if len(data) > max_bytes:

@@ -467,3 +467,22 @@ def test_property_quick_reading_agrees_with_line_by_line(
         patched.setattr(frontmatter, "_CLOSER_TEXT", {"yaml": never, "toml": never})
         assert quick_read == _outcome(lambda: read_front_matter(file, path=PATH))
         assert quick_split == _outcome(lambda: split(text))
+
+
+@pytest.mark.parametrize("size", [0, 1, 5, 16 * 1024 - 1, 16 * 1024, 16 * 1024 + 1, 70_000])
+@pytest.mark.parametrize("limit", [16 * 1024, 65_536])
+def test_read_start_gives_the_first_bytes_even_when_reads_come_short(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, size: int, limit: int
+) -> None:
+    data = bytes(range(256)) * (size // 256 + 1)
+    path = tmp_path / "a.md"
+    path.write_bytes(data[:size])
+    assert frontmatter.read_start(path, limit) == data[: min(size, limit)]
+    real_read = frontmatter.os.read
+    monkeypatch.setattr(frontmatter.os, "read", lambda fd, n: real_read(fd, min(n, 1000)))
+    assert frontmatter.read_start(path, limit) == data[: min(size, limit)]
+
+
+def test_read_start_of_a_missing_file_raises_os_error(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        frontmatter.read_start(tmp_path / "gone.md", 100)
