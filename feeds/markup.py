@@ -34,6 +34,8 @@ _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
 
 def strip_forbidden_chars(text: str) -> str:
     """Remove the characters XML 1.0 does not allow (C0 controls but tab/LF/CR, U+FFFE/F)."""
+    if text.isprintable():  # none of them is printable: most text needs no search
+        return text
     return _XML_FORBIDDEN.sub("", text)
 
 

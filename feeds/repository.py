@@ -4,15 +4,17 @@
 from __future__ import annotations
 
 import difflib
+import functools
+import hashlib
 import logging
 import os
+import posixpath
 import re
 import unicodedata
-import uuid
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TypeVar, cast
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _SLUG_JUNK = re.compile(r"[^a-z0-9]+")
+_SLASHES = re.compile(r"/{2,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,8 +337,9 @@ def _refuse_near_misses(fields: _Fields) -> None:
 
 def slugify(text: str) -> str:
     """A URL-safe, lowercase ASCII slug ("Ferry Timetable!" -> "ferry-timetable")."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return _SLUG_JUNK.sub("-", ascii_text.lower()).strip("-")
+    if not text.isascii():
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _SLUG_JUNK.sub("-", text.lower()).strip("-")
 
 
 def _read_article(candidate: Candidate, site: Site, zone: ZoneInfo, max_bytes: int) -> Article:
@@ -397,8 +401,8 @@ def _read_article(candidate: Candidate, site: Site, zone: ZoneInfo, max_bytes: i
     else:
         url = site.url + _permalink(site.permalink, slug, published, slugify(section))
 
-    key = PurePosixPath(rel_path)
-    key_text = (key.parent if candidate.bundle else key.with_suffix("")).as_posix()
+    # The bundle's folder, or the file without its suffix ("/"-separated, like rel_path).
+    key_text = posixpath.dirname(rel_path) if candidate.bundle else posixpath.splitext(rel_path)[0]
     article_id = fields.text("id") or derive_id(site.url, key_text)
 
     authors = _authors(fields)
@@ -451,8 +455,26 @@ def derive_id(site_url: str, key: str) -> str:
     Only the host counts (without "www."), so that moving the site from http to https or
     adding "www." keeps every id; a site moving to another domain should pin its ids.
     """
-    host = (urlsplit(site_url).hostname or "").removeprefix("www.")
-    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'feeds:{host}/{key}')}"
+    return f"urn:uuid:{name_uuid(f'feeds:{_id_host(site_url)}/{key}')}"
+
+
+@functools.lru_cache(maxsize=8)
+def _id_host(site_url: str) -> str:
+    return (urlsplit(site_url).hostname or "").removeprefix("www.")
+
+
+#: `uuid.NAMESPACE_URL` (RFC 9562, appendix A), as bytes.
+_NAMESPACE_URL = bytes.fromhex("6ba7b8119dad11d180b400c04fd430c8")
+
+
+def name_uuid(name: str) -> str:
+    """`str(uuid.uuid5(uuid.NAMESPACE_URL, name))`, at a fifth of the cost: RFC 9562's
+    SHA-1 name-based UUID, built from the digest's bytes without a `uuid.UUID`."""
+    raw = bytearray(hashlib.sha1(_NAMESPACE_URL + name.encode(), usedforsecurity=False).digest())
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 9562 variant
+    h = raw[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _permalink(pattern: str, slug: str, published: datetime, section: str) -> str:
@@ -463,7 +485,7 @@ def _permalink(pattern: str, slug: str, published: datetime, section: str) -> st
         day=f"{published.day:02d}",
         section=section,
     )
-    return re.sub(r"/{2,}", "/", relative).lstrip("/")
+    return _SLASHES.sub("/", relative).lstrip("/") if "//" in relative else relative.lstrip("/")
 
 
 def _read_text(path: str | Path, rel_path: str, max_bytes: int) -> str:
@@ -560,13 +582,13 @@ def _image_path(fields: _Fields, key: str, source: str, src: object) -> str:
     if not isinstance(src, str) or not src.strip():
         raise fields.fail(key, "needs `src`: the image file's path relative to the article")
     src = src.strip()
-    if urlsplit(src).scheme:
+    if ":" in src and urlsplit(src).scheme:
         raise fields.fail(
             key,
             f"{src!r} is a URL: images must be files in the repository "
             "(put the file beside the article)",
         )
-    if src.startswith(("/", "\\")) or PurePosixPath(src).is_absolute():
+    if src.startswith(("/", "\\")):
         raise fields.fail(
             key, f"{src!r} is an absolute path: write it relative to the article's folder"
         )

@@ -1,17 +1,27 @@
 """Reading the article repository: formats, derived fields, and one located error per bad file."""
 
 import os
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from feeds import repository
 from feeds.errors import ArticleError, RepositoryError
 from feeds.models import Article
-from feeds.repository import ArticleReader, Site, load_entry, scan_repository, slugify
+from feeds.repository import (
+    ArticleReader,
+    Site,
+    load_entry,
+    name_uuid,
+    scan_repository,
+    slugify,
+)
 
 SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
 MEDIA = "https://news.example.org/media/"
@@ -532,3 +542,14 @@ def test_other_tools_fields_are_left_alone(tmp_path: Path) -> None:
         "---\ntitle: T\ndate: 2026-03-02\nlayout: post\nweight: 3\nlastmod: 2026-03-03\n---\nx\n",
     )
     assert only(tmp_path).title == "T"
+
+
+@given(st.text())
+def test_name_uuid_is_the_standard_name_based_uuid(name: str) -> None:
+    try:
+        expected = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+    except UnicodeEncodeError:  # a lone surrogate: neither can encode it
+        with pytest.raises(UnicodeEncodeError):
+            name_uuid(name)
+        return
+    assert name_uuid(name) == expected
