@@ -408,7 +408,7 @@ def _parse_yaml(content: str, *, path: str) -> tuple[dict[str, object], dict[str
         try:
             node = loader.get_single_node()
             line_of = _yaml_key_lines(node, path=path)
-            data: object = loader.construct_document(node) if node is not None else None
+            data = _construct(loader, node, aliases="*" in content)
         finally:
             loader.dispose()
     except _ImpossibleValueError as exc:
@@ -455,6 +455,64 @@ def _parse_yaml(content: str, *, path: str) -> tuple[dict[str, object], dict[str
                 f"front matter key {key!r} is not text: put it in quotes, e.g. '{key}': ...",
             )
     return data, line_of
+
+
+class _NotPlainError(Exception):
+    """A node `_plain_value` leaves to PyYAML's own construction."""
+
+
+_SCALAR_NODE, _SEQUENCE_NODE, _MAPPING_NODE = yaml.ScalarNode, yaml.SequenceNode, yaml.MappingNode
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+#: The implicit scalar types of YAML 1.1 (and `!!str`), made by the loader's own constructors.
+_SCALAR_CONSTRUCTORS = {
+    tag: _Loader.yaml_constructors[tag]
+    for tag in (
+        "tag:yaml.org,2002:null",
+        "tag:yaml.org,2002:bool",
+        "tag:yaml.org,2002:int",
+        "tag:yaml.org,2002:float",
+        "tag:yaml.org,2002:timestamp",
+    )
+}
+
+
+def _construct(loader: _Loader, node: yaml.Node | None, *, aliases: bool) -> object:
+    """The document's value, as `loader.construct_document(node)` gives it.
+
+    Front matter is nearly always plain maps, lists and scalars: those are built here with
+    the loader's own scalar constructors, without the generic machinery (a third of the cost
+    of a scan). Anything else (aliases, merge keys, sets, binary, unknown tags) is PyYAML's.
+    """
+    if node is None:
+        return None
+    if not aliases:
+        try:
+            return _plain_value(loader, node)
+        except Exception:  # noqa: S110 - PyYAML's own construction says what is wrong
+            pass  # (it may meet another problem first, as it goes in another order)
+    return loader.construct_document(node)
+
+
+def _plain_value(loader: _Loader, node: yaml.Node) -> object:
+    kind, tag = type(node), node.tag
+    if kind is _SCALAR_NODE:
+        if tag == _STR_TAG:
+            return node.value
+        constructor = _SCALAR_CONSTRUCTORS.get(tag)
+        if constructor is None:
+            raise _NotPlainError
+        return constructor(loader, node)
+    if kind is _SEQUENCE_NODE and tag == _SEQ_TAG:
+        return [_plain_value(loader, item) for item in node.value]
+    if kind is _MAPPING_NODE and tag == _MAP_TAG:
+        mapping = {}
+        for key, value in node.value:
+            if type(key) is not _SCALAR_NODE or key.tag != _STR_TAG:
+                raise _NotPlainError  # a merge key, or a key that is not text
+            mapping[key.value] = _plain_value(loader, value)
+        return mapping
+    raise _NotPlainError
 
 
 def _yaml_key_lines(node: yaml.Node | None, *, path: str) -> dict[str, int]:

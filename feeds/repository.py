@@ -246,9 +246,11 @@ class _Fields:
         return key in self.matter.data and self.matter.data[key] is not None
 
     def text(self, key: str, default: str = "") -> str:
-        if not self.has(key):
+        value = self.matter.data.get(key)
+        if value is None:
             return default
-        value = self.matter.data[key]
+        if type(value) is str:  # the usual case first
+            return _clean(value)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise self.fail(
                 key, f"expected text, got {describe_value(value)}: write it as a quoted string"
@@ -256,31 +258,31 @@ class _Fields:
         return _clean(str(value))
 
     def flag(self, key: str) -> bool:
-        if not self.has(key):
+        value = self.matter.data.get(key)
+        if value is None:
             return False
-        value = self.matter.data[key]
         if not isinstance(value, bool):
             raise self.fail(key, f"expected true or false, got {describe_value(value)}")
         return value
 
     def strings(self, key: str) -> tuple[str, ...]:
-        if not self.has(key):
+        value = self.matter.data.get(key)
+        if value is None:
             return ()
-        value = self.matter.data[key]
         if isinstance(value, str):
-            parts = (_clean(part) for part in value.split(","))
+            parts = [_clean(part) for part in value.split(",")]
             return tuple(part for part in parts if part)
         if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
             raise self.fail(
                 key, f'expected a list of words, got {describe_value(value)}: write ["one", "two"]'
             )
-        words = (_clean(str(v)) for v in value)
+        words = [_clean(v if type(v) is str else str(v)) for v in value]
         return tuple(dict.fromkeys(word for word in words if word))
 
     def when(self, key: str, zone: ZoneInfo) -> datetime | None:
-        if not self.has(key):
+        value = self.matter.data.get(key)
+        if value is None:
             return None
-        value = self.matter.data[key]
         try:
             return _to_datetime(value, zone)
         except (TypeError, ValueError, OverflowError):

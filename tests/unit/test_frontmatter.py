@@ -486,3 +486,74 @@ def test_read_start_gives_the_first_bytes_even_when_reads_come_short(
 def test_read_start_of_a_missing_file_raises_os_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         frontmatter.read_start(tmp_path / "gone.md", 100)
+
+
+_TRICKY_PLAIN = [
+    "yes", "No", "on", "OFF", "~", "null", "", "0x1F", "0o17", "017", "1_000", "1:20:30",
+    "-1.5e3", ".inf", "-.Inf", ".nan", "2026-03-02", "2026-03-02 07:30:00", "2026-13-45",
+    "2026-03-02T07:30:00+01:00", "2026-03-02t07:30:00.5z", "=", "<<", "!!str 12",
+    "!!binary aGVsbG8=", "!!set {a, b}", "!!omap [a: 1]", "&a 1", "[1, &b two]", "{x: 1, y: [2]}",
+    "'quoted'", '"double\\tquoted"', "plain words, with comma", "- item",
+]  # fmt: skip
+_YAML_SCALARS = st.one_of(
+    st.text(max_size=12),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.none(),
+    st.dates(),
+    st.datetimes(),
+)
+_YAML_VALUES = st.recursive(
+    _YAML_SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+def _constructed(text: str) -> object:
+    """The value PyYAML's own construction gives, or the error it raises."""
+    loader = frontmatter._Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else loader.construct_document(node)
+    except Exception as exc:  # the outcome is compared
+        return (type(exc), str(exc))
+    finally:
+        loader.dispose()
+
+
+def _fast(text: str) -> object:
+    loader = frontmatter._Loader(text)
+    try:
+        node = loader.get_single_node()
+        return frontmatter._construct(loader, node, aliases="*" in text)
+    except Exception as exc:  # the outcome is compared
+        return (type(exc), str(exc))
+    finally:
+        loader.dispose()
+
+
+@given(
+    data=st.dictionaries(st.text(max_size=8), _YAML_VALUES, max_size=6),
+    flow=st.sampled_from([None, True, False]),
+)
+def test_property_plain_construction_agrees_with_pyyaml_on_dumped_values(data, flow):
+    text = yaml.safe_dump(data, allow_unicode=True, default_flow_style=flow)
+    assert _fast(text) == _constructed(text)
+
+
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["title", "date", "a", "<<", "1", "tags"]),
+            st.sampled_from(_TRICKY_PLAIN),
+        ),
+        max_size=6,
+    )
+)
+def test_property_plain_construction_agrees_with_pyyaml_on_tricky_scalars(lines):
+    text = "".join(f"{key}: {value}\n" for key, value in lines)
+    assert _fast(text) == _constructed(text)
