@@ -7,7 +7,6 @@ import difflib
 import json
 import re
 import string
-import tomllib
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
+from feeds import toml
 from feeds.errors import ConfigError
 from feeds.models import Author, Channel, FeedSpec, Format, SliceKey
 
@@ -486,7 +486,7 @@ def _describe(value: object) -> str:
 
 
 def _position(text: str) -> tuple[int, int]:
-    """1-based line and column just after `text` (as tomllib counts them)."""
+    """1-based line and column just after `text` (as the TOML parser counts them)."""
     line = text.count("\n") + 1
     return line, len(text) - (text.rfind("\n") + 1) + 1
 
@@ -501,7 +501,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         ) from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the configuration file: {exc.strerror}") from exc
-    # Editors on Windows like to start the file with a byte-order mark; tomllib rejects it.
+    # Editors on Windows like to start the file with a byte-order mark; the TOML parser rejects it.
     data = data.removeprefix(codecs.BOM_UTF8)
     try:
         text = data.decode("utf-8")
@@ -512,8 +512,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
             " save the file as UTF-8"
         ) from exc
     try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        return toml.loads(text)
+    except toml.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_POSITION.fullmatch(message)
         if match:

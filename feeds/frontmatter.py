@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +25,7 @@ from typing import BinaryIO, Literal
 
 import yaml
 
+from feeds import toml
 from feeds.errors import ArticleError
 
 #: Largest front matter accepted, in bytes between the delimiters.
@@ -357,8 +357,8 @@ def _parse(
 
 def _parse_toml(content: str, *, path: str) -> tuple[dict[str, object], dict[str, int]]:
     try:
-        data = tomllib.loads(content)
-    except tomllib.TOMLDecodeError as exc:
+        data = toml.loads(content)
+    except toml.TOMLDecodeError as exc:
         message = str(exc)
         # The front matter starts on file line 2, after the opening '+++'.
         where = _TOML_POSITION.search(message)
@@ -392,8 +392,8 @@ def _toml_lines(content: str) -> dict[str, int]:
 
 def _toml_key(written: str) -> str:
     if written[:1] == '"':
-        # A basic string key; tomllib would have refused a bad escape already.
-        return str(tomllib.loads(f"k = {written}")["k"])
+        # A basic string key; the parser would have refused a bad escape already.
+        return str(toml.loads(f"k = {written}")["k"])
     if written[:1] == "'":
         return written[1:-1]
     return written
