@@ -384,4 +384,14 @@ def main(
 
 def entry_point() -> None:
     """Console-script entry point."""
-    sys.exit(main())
+    code = main()
+    # The process ends here: the interpreter's own teardown would free every object one by
+    # one (0.03 s after a build of 10,000 articles, most of a build that finds nothing to do).
+    # Flush what it would flush, and go.
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: the status Python itself would give
+            code = code or 120
+    os._exit(code)

@@ -1,5 +1,7 @@
 """The installed `feeds` command on a copy of the sample repository, read back as readers would."""
 
+import json
+import os
 import shutil
 import subprocess
 import sys
@@ -24,9 +26,17 @@ def feeds_command() -> str:
     return found
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [feeds_command(), *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+        [feeds_command(), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -153,3 +163,35 @@ def test_usage_error_exits_2(project: Path) -> None:
     done = run("build", "--now", "yesterday", cwd=project)
     assert done.returncode == 2
     assert "--now" in done.stderr
+
+
+def test_what_the_command_prints_to_a_pipe_arrives_before_it_exits(project: Path) -> None:
+    """The command leaves without the interpreter's teardown: what it printed is flushed,
+    a short report (which would sit in the buffer) and a long one alike."""
+    assert run("build", "--now", NOW, cwd=project).returncode == 0
+    buffered = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+    short = run("validate", "output/rss.xml", cwd=project, env=buffered)
+    assert short.returncode == 0, short.stderr
+    assert short.stdout.endswith("1 feed checked: 0 errors, 0 warnings\n")
+    many = [str(path) for path in sorted((project / "output").rglob("*.xml"))] * 40
+    long = run("validate", "--format", "json", *many, cwd=project, env=buffered)
+    assert long.returncode == 0, long.stderr
+    assert len(long.stdout) > 64 * 1024  # more than a pipe holds
+    assert json.loads(long.stdout)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(project: Path) -> None:
+    assert run("build", "--now", NOW, cwd=project).returncode == 0
+    many = [str(path) for path in sorted((project / "output").rglob("*.xml"))] * 40
+    with subprocess.Popen(
+        [feeds_command(), "validate", "--format", "json", *many],
+        cwd=project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(100)
+        proc.stdout.close()  # like `| head`
+        stderr = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    assert "Traceback" not in stderr
