@@ -12,6 +12,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import itertools
 import json
 import logging
 import os
@@ -27,7 +28,10 @@ from feeds.writer import replace_file
 log = logging.getLogger(__name__)
 
 #: Bump when the cached types or their meaning change.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
+
+#: Items pickled together, sharing one memo (see `_Store._dump`).
+CHUNK = 2000
 
 #: The cache's folder inside the state folder.
 CACHE_DIR = "cache"
@@ -117,34 +121,36 @@ class _Store(Generic[V]):
         self.items: dict[str, V] = self._load()
         self._dirty = False
 
-    def _read(self, path: Path) -> object:
+    def _read(self, path: Path) -> tuple[dict[str, V], object] | None:
         try:
             with path.open("rb") as stream, gc_paused():
-                key, payload = pickle.load(stream)  # noqa: S301 - our own file in our state folder
+                if pickle.load(stream) != self._key:  # noqa: S301 - our own file, our folder
+                    log.info("%s: made by another version or settings; rebuilding it", path)
+                    return None
+                items: dict[str, V] = {}
+                while (chunk := pickle.load(stream)) is not None:  # noqa: S301
+                    items.update(chunk)
+                extra = pickle.load(stream)  # noqa: S301
         except FileNotFoundError:
             return None
         except Exception as exc:  # any corruption: unpickling can raise almost anything
             log.warning("%s: unreadable build cache (%s); rebuilding it", path, exc)
             return None
-        if key != self._key:
-            log.info("%s: made by another version or settings; rebuilding it", path)
-            return None
-        return payload
+        return items, extra
 
     def _load(self) -> dict[str, V]:
         base = self._read(self.path)
-        if not isinstance(base, dict):
+        if base is None:
             return {}
+        items = base[0]
         self._has_base = True
         delta = self._read(self.delta_path)
-        if isinstance(delta, tuple) and len(delta) == 2:
-            changed, dropped = delta
-            if isinstance(changed, dict) and isinstance(dropped, set):
-                self._changed, self._dropped = changed, dropped
-                base.update(changed)
-                for name in dropped:
-                    base.pop(name, None)
-        return base
+        if delta is not None and isinstance(dropped := delta[1], set):
+            self._changed, self._dropped = delta[0], dropped
+            items.update(self._changed)
+            for name in self._dropped:
+                items.pop(name, None)
+        return items
 
     def put(self, name: str, value: V) -> None:
         self.items[name] = value
@@ -167,7 +173,7 @@ class _Store(Generic[V]):
         small = len(self._changed) + len(self._dropped) <= max(256, len(self.items) // 20)
         try:
             if self._has_base and small:
-                self._dump(self.delta_path, (self._changed, self._dropped))
+                self._dump(self.delta_path, self._changed, self._dropped)
             else:
                 self._dump(self.path, self.items)
                 self.delta_path.unlink(missing_ok=True)
@@ -178,13 +184,23 @@ class _Store(Generic[V]):
             return
         self._dirty = False
 
-    def _dump(self, path: Path, payload: object) -> None:
+    def _dump(self, path: Path, items: dict[str, V], extra: object = None) -> None:
+        """The file: the key, the items in chunks of `CHUNK` pickles each, None, `extra`.
+
+        Each chunk is pickled with its own memo: within a chunk, what its values share (a
+        class, a time zone, a byline) is stored and loaded once, and the memo of a 100,000
+        article cache never has to be held at once.
+        """
+
         def dump(stream: BinaryIO) -> None:
-            pickler = pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL)
-            # No memo: the memo of 100,000 articles' parts would cost more memory than the
-            # articles themselves (values shared in memory are then stored once per use).
-            pickler.fast = True
-            pickler.dump((self._key, payload))
+            names = list(items)
+            chunks = (
+                {name: items[name] for name in names[start : start + CHUNK]}
+                for start in range(0, len(names), CHUNK)
+            )
+            for part in itertools.chain((self._key,), chunks, (None, extra)):
+                # A pickler per part: each part is a whole pickle, loaded on its own.
+                pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(part)
 
         replace_file(path, dump)
 

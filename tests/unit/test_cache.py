@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image as PILImage
 
+from feeds import cache as cache_module
 from feeds import repository
 from feeds.cache import CACHE_DIR, ScanCache
 from feeds.config import load_config
@@ -155,6 +156,10 @@ CHANGES: dict[str, Callable[[Path], None]] = {
     "output file edited by hand": lambda site: (site / "output/rss.xml").write_text(
         "vandalised", encoding="utf-8"
     ),
+    "cache cut short": lambda site: [
+        p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])
+        for p in (site / ".feeds-state" / CACHE_DIR).glob("*.pickle")
+    ],
     "cache corrupted": lambda site: [
         p.write_bytes(b"\x80garbage") for p in (site / ".feeds-state" / CACHE_DIR).iterdir()
     ],
@@ -216,7 +221,11 @@ def test_problems_are_reported_again_when_nothing_changed(site: Path) -> None:
     assert len(again.problems) == 1
 
 
-def test_small_changes_go_to_a_delta_and_large_ones_rewrite_the_base(tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk", [7, 2000])  # many chunks per file, or one
+def test_small_changes_go_to_a_delta_and_large_ones_rewrite_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    monkeypatch.setattr(cache_module, "CHUNK", chunk)
     cache = ScanCache(tmp_path, "settings")
     for n in range(1000):
         cache.remember(f"a{n}.md", (n,), f"article {n}")
@@ -230,6 +239,7 @@ def test_small_changes_go_to_a_delta_and_large_ones_rewrite_the_base(tmp_path: P
     assert base.read_bytes() == base_bytes  # the large file was not rewritten
     reread = ScanCache(tmp_path, "settings")
     assert reread.get("a1.md", (1, 1)) == "article 1, edited"
+    assert reread.get("a999.md", (999,)) == "article 999"
     assert reread.get("a2.md", (2,)) is None
     assert len(reread.items) == 999
     big = ScanCache(tmp_path, "settings")
