@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import importlib
 import logging
 import os
 import re
@@ -326,6 +327,7 @@ def _publish(
         cache=scan_cache,
         workers=len(os.sched_getaffinity(0)),
         listing=listing,
+        while_waiting=_import_later_stages,
     )
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if scan_cache is not None:
@@ -396,6 +398,17 @@ def _publish(
             sources=sources,
         )
     return result
+
+
+#: What the stages after the scan import (see the note on imports).
+LATER_MODULES = ("feeds.render", "feeds.validate", "feeds.discovery", "markdown_it", "PIL.Image")
+
+
+def _import_later_stages() -> None:
+    """Import what rendering needs while a cold scan's worker processes read the articles:
+    this process would otherwise wait for them idle, and import it all afterwards."""
+    for name in LATER_MODULES:
+        importlib.import_module(name)
 
 
 def _validate_all(

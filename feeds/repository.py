@@ -11,7 +11,7 @@ import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Hashable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -75,6 +75,7 @@ def scan_repository(
     cache: ScanCache | None = None,
     workers: int = 1,
     listing: Listing | None = None,
+    while_waiting: Callable[[], object] | None = None,
 ) -> ScanResult:
     """Read every article's front matter into a `Brief`; bodies are not read for Markdown
     files. `ArticleReader` reads the full `Article` of the ones a feed selects.
@@ -88,6 +89,7 @@ def scan_repository(
         workers: Processes for reading many uncached files (the cold scan of a large
             repository); 1 reads in this process.
         listing: The repository's files if already listed (`list_repository`).
+        while_waiting: Work for this process while worker processes read (if they do).
 
     Raises:
         RepositoryError: the folder does not exist or cannot be listed.
@@ -104,7 +106,7 @@ def scan_repository(
         else:
             results[candidate.rel_path] = hit
     for candidate, result in zip(
-        todo, _read_all(todo, site, max_article_bytes, workers), strict=True
+        todo, _read_all(todo, site, max_article_bytes, workers, while_waiting), strict=True
     ):
         results[candidate.rel_path] = result
         if cache is not None:
@@ -126,23 +128,46 @@ def scan_repository(
 
 
 def _read_all(
-    todo: list[Candidate], site: Site, max_bytes: int, workers: int
+    todo: list[Candidate],
+    site: Site,
+    max_bytes: int,
+    workers: int,
+    while_waiting: Callable[[], object] | None = None,
 ) -> list[Brief | ArticleError]:
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         # Imported here: only a cold scan of a large repository starts processes.
         import multiprocessing  # noqa: PLC0415
         from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
-        chunks = [todo[i::workers] for i in range(workers)]
-        # fork: the children inherit the imported modules, so they start at once.
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            parts = list(pool.map(_read_chunk, chunks, [site] * workers, [max_bytes] * workers))
-        merged: list[Brief | ArticleError] = [None] * len(todo)  # type: ignore[list-item]
-        for i, part in enumerate(parts):
-            merged[i::workers] = part
-        return merged
+        global _TODO  # noqa: PLW0603 - what the forked workers inherit, see _read_range
+        # Several ranges per worker: a worker slowed down by the rest of the machine takes
+        # fewer of them instead of keeping the whole build waiting for its half.
+        size = max(PARALLEL_MIN_FILES // 8, -(-len(todo) // (workers * 8)))
+        _TODO = todo
+        try:
+            # fork: the children inherit the imported modules and `_TODO`, so they start at
+            # once and each task is only a range (the candidates are never pickled).
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = [
+                    pool.submit(_read_range, start, min(start + size, len(todo)), site, max_bytes)
+                    for start in range(0, len(todo), size)
+                ]
+                if while_waiting is not None:
+                    while_waiting()
+                return [result for future in futures for result in future.result()]
+        finally:
+            _TODO = []
     return _read_chunk(todo, site, max_bytes)
+
+
+#: The candidates a parallel scan reads, set before its workers are forked.
+_TODO: list[Candidate] = []
+
+
+def _read_range(start: int, stop: int, site: Site, max_bytes: int) -> list[Brief | ArticleError]:
+    """In a forked worker: read `_TODO[start:stop]`."""
+    return _read_chunk(_TODO[start:stop], site, max_bytes)
 
 
 def _read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brief | ArticleError]:

@@ -553,3 +553,22 @@ def test_name_uuid_is_the_standard_name_based_uuid(name: str) -> None:
             name_uuid(name)
         return
     assert name_uuid(name) == expected
+
+
+def test_a_parallel_scan_reads_what_one_process_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(40):
+        write(tmp_path, f"news/s{n:02}.md", f"---\ntitle: Story {n}\ndate: 2026-05-01\n---\nB.\n")
+        write(tmp_path, f"sport/2026-05-{n % 28 + 1:02}-r{n}.txt", f"Regatta {n}\n\nBoats.\n")
+    write(tmp_path, "news/broken.md", "---\ntitle: [unclosed\n---\n")
+    write(tmp_path, "news/undated.md", "---\ntitle: No date\n---\n")
+    one = scan_repository(tmp_path, SITE, workers=1)
+    monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 16)  # ranges of 2 files: many tasks
+    waited: list[int] = []
+    two = scan_repository(tmp_path, SITE, workers=2, while_waiting=lambda: waited.append(1))
+    assert two.articles == one.articles
+    assert [str(p) for p in two.problems] == [str(p) for p in one.problems]
+    assert len(one.articles) == 80
+    assert [p.path for p in one.problems] == ["news/broken.md", "news/undated.md"]
+    assert waited == [1]  # this process had something to do while the workers read
