@@ -7,6 +7,7 @@ import difflib
 import functools
 import hashlib
 import logging
+import operator
 import os
 import posixpath
 import re
@@ -220,12 +221,18 @@ class ArticleReader:
             raise ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}") from exc
 
 
+_REL_PATH = operator.attrgetter("rel_path")
+
+
 def _drop_duplicates(articles: list[Brief], problems: list[ArticleError]) -> list[Brief]:
     """Keep the first article (in path order) for each id and URL; report the others."""
+    in_order = sorted(articles, key=_REL_PATH)
+    if len({a.id for a in in_order}) == len({a.url for a in in_order}) == len(in_order):
+        return in_order  # the usual case, told at once
     kept: list[Brief] = []
     by_id: dict[str, Brief] = {}
     by_url: dict[str, Brief] = {}
-    for article in sorted(articles, key=lambda a: a.rel_path):
+    for article in in_order:
         first = by_id.get(article.id)
         if first is not None:
             problems.append(
