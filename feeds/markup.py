@@ -7,15 +7,11 @@ import re
 from collections.abc import Callable, Sequence
 from copy import deepcopy
 from functools import lru_cache
-from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import nh3
 
 from feeds.models import Image, Link
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
 
 #: Maps a relative URL found in the body to an absolute URL, or None when it is not a local file.
 LocalResolver = Callable[[str], str | None]
@@ -39,17 +35,20 @@ def strip_forbidden_chars(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
-@lru_cache(maxsize=1)
-def _markdown() -> MarkdownIt:
-    # Imported on first use: a build that renders nothing (nothing changed) never needs it.
-    from markdown_it import MarkdownIt  # noqa: PLC0415
-
-    return MarkdownIt("commonmark").enable(["table", "strikethrough"])
-
-
 def render_markdown(text: str) -> str:
-    """Render Markdown (CommonMark plus tables and strikethrough) to unsanitised HTML."""
-    rendered: str = _markdown().render(text)
+    """Render Markdown (CommonMark plus tables and strikethrough, as GitHub writes them) to
+    unsanitised HTML, raw HTML included (`sanitise_html` makes it safe).
+
+    cmark-gfm is the C reference implementation of both specifications: an article renders in
+    a twentieth of the time a pure-Python renderer takes, and the module loads at once.
+    """
+    # Imported on first use: a build that renders nothing (nothing changed) never needs it.
+    import cmarkgfm  # noqa: PLC0415
+    from cmarkgfm.cmark import Options  # noqa: PLC0415
+
+    rendered: str = cmarkgfm.markdown_to_html_with_extensions(
+        text, options=Options.CMARK_OPT_UNSAFE, extensions=["table", "strikethrough"]
+    )
     return rendered
 
 

@@ -401,7 +401,7 @@ def _publish(
 
 
 #: What the stages after the scan import (see the note on imports).
-LATER_MODULES = ("feeds.render", "feeds.validate", "feeds.discovery", "markdown_it", "PIL.Image")
+LATER_MODULES = ("feeds.render", "feeds.validate", "feeds.discovery", "cmarkgfm", "PIL.Image")
 
 
 def _import_later_stages() -> None:

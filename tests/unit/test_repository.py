@@ -1,6 +1,7 @@
 """Reading the article repository: formats, derived fields, and one located error per bad file."""
 
 import os
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -458,11 +459,16 @@ def test_hostile_html_in_markdown_is_sanitised_not_rejected(tmp_path: Path) -> N
         "a.md",
         "---\ntitle: 'Tide <script>alert(1)</script> ]]>'\ndate: 2026-01-01\n---\n"
         '<p onmouseover="x()">Hi <a href="javascript:alert(1)">link</a></p>\n\n'
-        '<iframe src="https://evil.example/"></iframe>\n\n<img src="data:image/png;base64,AA" alt="d">\n',
+        '<iframe src="https://evil.example/"></iframe>\n\n<img src="data:image/png;base64,AA" alt="d">\n'
+        "\n[a Markdown link](javascript:alert(2)) and [another](JaVaScRiPt:alert(3)) and "
+        "![a Markdown image](data:image/png;base64,AA) and <vbscript:msgbox(4)>\n",
     )
     entry = load(only(tmp_path), tmp_path)
     for bad in ("<script", "onmouseover", "javascript:", "<iframe", "data:"):
-        assert bad not in entry.content_html
+        assert bad not in entry.content_html.lower()
+    addresses = re.findall(r'(?:href|src)="([^"]*)"', entry.content_html)
+    assert not [a for a in addresses if not a.startswith("https://")], addresses
+    assert "a Markdown link" in entry.content_html
     assert entry.article.title == "Tide <script>alert(1)</script> ]]>"  # escaped by the XML writer
 
 
