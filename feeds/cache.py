@@ -120,6 +120,11 @@ class _Store(Generic[V]):
         self._has_base = False
         self.items: dict[str, V] = self._load()
         self._dirty = False
+        # Chunks that arrived pickled (`adopt`), written as they are while none of their
+        # items has changed since: name -> index in _pickled, and the changed indexes.
+        self._pickled: list[bytes] = []
+        self._pickled_at: dict[str, int] = {}
+        self._spoiled: set[int] = set()
 
     def _read(self, path: Path) -> tuple[dict[str, V], object] | None:
         try:
@@ -157,6 +162,27 @@ class _Store(Generic[V]):
         self._changed[name] = value
         self._dropped.discard(name)
         self._dirty = True
+        self._spoil(name)
+
+    def adopt(self, chunk: bytes) -> dict[str, V]:
+        """Put the items of a chunk that another process pickled (as `_dump` pickles one):
+        they are loaded here, and saved without pickling them again."""
+        items: dict[str, V] = pickle.loads(chunk)  # noqa: S301 - from our own worker
+        for name in items.keys() & self._pickled_at.keys():
+            self._spoil(name)
+        self.items.update(items)
+        self._changed.update(items)
+        self._dropped.difference_update(items)
+        self._dirty = True
+        index = len(self._pickled)
+        self._pickled.append(chunk)
+        self._pickled_at.update(dict.fromkeys(items, index))
+        return items
+
+    def _spoil(self, name: str) -> None:
+        index = self._pickled_at.get(name)
+        if index is not None:
+            self._spoiled.add(index)
 
     def keep_only(self, names: Iterable[str]) -> None:
         wanted = set(names)
@@ -165,6 +191,7 @@ class _Store(Generic[V]):
             self._changed.pop(name, None)
             self._dropped.add(name)
             self._dirty = True
+            self._spoil(name)
 
     def save(self) -> None:
         """Write what changed (atomically; a failure only costs speed next time)."""
@@ -175,7 +202,7 @@ class _Store(Generic[V]):
             if self._has_base and small:
                 self._dump(self.delta_path, self._changed, self._dropped)
             else:
-                self._dump(self.path, self.items)
+                self._dump(self.path, self.items, pickled=self._usable_chunks())
                 self.delta_path.unlink(missing_ok=True)
                 self._has_base = True
                 self._changed, self._dropped = {}, set()
@@ -183,26 +210,51 @@ class _Store(Generic[V]):
             log.warning("%s: cannot save the build cache: %s", self.path, exc.strerror)
             return
         self._dirty = False
+        self._pickled, self._pickled_at, self._spoiled = [], {}, set()
 
-    def _dump(self, path: Path, items: dict[str, V], extra: object = None) -> None:
+    def _usable_chunks(self) -> dict[int, bytes]:
+        return {i: chunk for i, chunk in enumerate(self._pickled) if i not in self._spoiled}
+
+    def _dump(
+        self,
+        path: Path,
+        items: dict[str, V],
+        extra: object = None,
+        *,
+        pickled: dict[int, bytes] | None = None,
+    ) -> None:
         """The file: the key, the items in chunks of `CHUNK` pickles each, None, `extra`.
 
         Each chunk is pickled with its own memo: within a chunk, what its values share (a
         class, a time zone, a byline) is stored and loaded once, and the memo of a 100,000
-        article cache never has to be held at once.
+        article cache never has to be held at once. Chunks in `pickled` (see `adopt`) are
+        written as they are, the items they hold are not pickled again.
         """
+        pickled = pickled or {}
+        names = [n for n in items if self._pickled_at.get(n, -1) not in pickled]
 
         def dump(stream: BinaryIO) -> None:
-            names = list(items)
             chunks = (
                 {name: items[name] for name in names[start : start + CHUNK]}
                 for start in range(0, len(names), CHUNK)
             )
-            for part in itertools.chain((self._key,), chunks, (None, extra)):
-                # A pickler per part: each part is a whole pickle, loaded on its own.
-                pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(part)
+            _write_pickle(stream, self._key)
+            for chunk in pickled.values():
+                stream.write(chunk)
+            for part in itertools.chain(chunks, (None, extra)):
+                _write_pickle(stream, part)
 
         replace_file(path, dump)
+
+
+def _write_pickle(stream: BinaryIO, value: object) -> None:
+    # A pickler per value: each is a whole pickle with its own memo, loaded on its own.
+    pickle.Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+
+
+def pickle_chunk(items: dict[str, object]) -> bytes:
+    """A chunk of cache items, pickled as `_Store` saves it (for `adopt`)."""
+    return pickle.dumps(items, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 class ScanCache(_Store[tuple[Hashable, object]]):

@@ -20,7 +20,7 @@ from typing import TypeVar, cast
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-from feeds.cache import ScanCache, gc_paused
+from feeds.cache import ScanCache, gc_paused, pickle_chunk
 from feeds.errors import ArticleError
 from feeds.frontmatter import (
     FrontMatter,
@@ -106,12 +106,16 @@ def scan_repository(
             todo.append(candidate)
         else:
             results[candidate.rel_path] = hit
-    for candidate, result in zip(
-        todo, _read_all(todo, site, max_article_bytes, workers, while_waiting), strict=True
-    ):
-        results[candidate.rel_path] = result
-        if cache is not None:
-            cache.remember(candidate.rel_path, candidate.cache_key, result)
+    results.update(
+        _read_all(
+            todo,
+            site,
+            max_article_bytes,
+            workers=workers,
+            cache=cache,
+            while_waiting=while_waiting,
+        )
+    )
     if cache is not None:
         cache.keep_only(results)
     articles = [r for r in results.values() if isinstance(r, Brief)]
@@ -132,43 +136,77 @@ def _read_all(
     todo: list[Candidate],
     site: Site,
     max_bytes: int,
+    *,
     workers: int,
+    cache: ScanCache | None,
     while_waiting: Callable[[], object] | None = None,
-) -> list[Brief | ArticleError]:
+) -> dict[str, Brief | ArticleError]:
+    """The result of each file, by path; each is remembered in `cache`."""
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
-        # Imported here: only a cold scan of a large repository starts processes.
-        import multiprocessing  # noqa: PLC0415
-        from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+        return _read_in_parallel(
+            todo, site, max_bytes, workers=workers, cache=cache, while_waiting=while_waiting
+        )
+    results: dict[str, Brief | ArticleError] = {}
+    for candidate, result in zip(todo, _read_chunk(todo, site, max_bytes), strict=True):
+        results[candidate.rel_path] = result
+        if cache is not None:
+            cache.remember(candidate.rel_path, candidate.cache_key, result)
+    return results
 
-        global _TODO  # noqa: PLW0603 - what the forked workers inherit, see _read_range
-        # Several ranges per worker: a worker slowed down by the rest of the machine takes
-        # fewer of them instead of keeping the whole build waiting for its half.
-        size = max(PARALLEL_MIN_FILES // 8, -(-len(todo) // (workers * 8)))
-        _TODO = todo
-        try:
-            # fork: the children inherit the imported modules and `_TODO`, so they start at
-            # once and each task is only a range (the candidates are never pickled).
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = [
-                    pool.submit(_read_range, start, min(start + size, len(todo)), site, max_bytes)
-                    for start in range(0, len(todo), size)
-                ]
-                if while_waiting is not None:
-                    while_waiting()
-                return [result for future in futures for result in future.result()]
-        finally:
-            _TODO = []
-    return _read_chunk(todo, site, max_bytes)
+
+def _read_in_parallel(
+    todo: list[Candidate],
+    site: Site,
+    max_bytes: int,
+    *,
+    workers: int,
+    cache: ScanCache | None,
+    while_waiting: Callable[[], object] | None,
+) -> dict[str, Brief | ArticleError]:
+    # Imported here: only a cold scan of a large repository starts processes.
+    import multiprocessing  # noqa: PLC0415
+    import pickle  # noqa: PLC0415
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    global _TODO  # noqa: PLW0603 - what the forked workers inherit, see _read_range
+    # Several ranges per worker: a worker slowed down by the rest of the machine takes fewer
+    # of them instead of keeping the whole build waiting for its half.
+    size = max(PARALLEL_MIN_FILES // 8, -(-len(todo) // (workers * 8)))
+    _TODO = todo
+    results: dict[str, Brief | ArticleError] = {}
+    try:
+        # fork: the children inherit the imported modules and `_TODO`, so they start at once
+        # and each task is only a range (the candidates are never pickled).
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = [
+                pool.submit(_read_range, start, min(start + size, len(todo)), site, max_bytes)
+                for start in range(0, len(todo), size)
+            ]
+            if while_waiting is not None:
+                while_waiting()
+            for future in futures:
+                # A range comes back as a chunk of the scan cache, pickled by the worker: the
+                # cache saves it as it is instead of pickling 100,000 results again.
+                chunk = future.result()
+                part = cache.adopt(chunk) if cache is not None else pickle.loads(chunk)  # noqa: S301
+                for name, (_, result) in part.items():
+                    results[name] = cast(Brief | ArticleError, result)
+    finally:
+        _TODO = []
+    return results
 
 
 #: The candidates a parallel scan reads, set before its workers are forked.
 _TODO: list[Candidate] = []
 
 
-def _read_range(start: int, stop: int, site: Site, max_bytes: int) -> list[Brief | ArticleError]:
-    """In a forked worker: read `_TODO[start:stop]`."""
-    return _read_chunk(_TODO[start:stop], site, max_bytes)
+def _read_range(start: int, stop: int, site: Site, max_bytes: int) -> bytes:
+    """In a forked worker: read `_TODO[start:stop]`, as a pickled chunk of the scan cache
+    (path -> (cache key, result))."""
+    chunk = _TODO[start:stop]
+    results = _read_chunk(chunk, site, max_bytes)
+    return pickle_chunk({c.rel_path: (c.cache_key, r) for c, r in zip(chunk, results, strict=True)})
 
 
 def _read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brief | ArticleError]:

@@ -282,3 +282,26 @@ def test_a_cached_brief_is_equal_and_keeps_its_moment_and_offset() -> None:
     assert loaded == brief
     assert loaded.published.isoformat() == published.isoformat()
     assert loaded.published.utcoffset() == published.utcoffset()
+
+
+def test_chunks_pickled_elsewhere_are_saved_as_they_are_unless_changed_since(
+    tmp_path: Path,
+) -> None:
+    cache = ScanCache(tmp_path, "settings")
+    first = cache_module.pickle_chunk({f"a{n}.md": ((n,), f"article {n}") for n in range(5)})
+    second = cache_module.pickle_chunk({f"b{n}.md": ((n,), f"brief {n}") for n in range(5)})
+    third = cache_module.pickle_chunk({f"c{n}.md": ((n,), f"card {n}") for n in range(5)})
+    assert cache.adopt(first)["a1.md"] == ((1,), "article 1")
+    cache.adopt(second)
+    cache.adopt(third)
+    cache.remember("b2.md", (2, 2), "brief 2, edited")  # spoils the second chunk
+    cache.keep_only(n for n in list(cache.items) if n != "c3.md")  # and the third
+    cache.save()
+    saved = (tmp_path / "scan.pickle").read_bytes()
+    assert first in saved  # written as it came
+    assert second not in saved and third not in saved
+    reread = ScanCache(tmp_path, "settings")
+    assert reread.items == cache.items
+    assert reread.get("b2.md", (2, 2)) == "brief 2, edited"
+    assert "c3.md" not in reread.items
+    assert len(reread.items) == 14

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from feeds import repository
+from feeds.cache import ScanCache
 from feeds.errors import ArticleError, RepositoryError
 from feeds.models import Article
 from feeds.repository import (
@@ -578,3 +579,28 @@ def test_a_parallel_scan_reads_what_one_process_reads(
     assert len(one.articles) == 80
     assert [p.path for p in one.problems] == ["news/broken.md", "news/undated.md"]
     assert waited == [1]  # this process had something to do while the workers read
+
+
+def test_a_parallel_scan_fills_the_cache_as_one_process_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    for n in range(40):
+        write(root, f"news/s{n:02}.md", f"---\ntitle: Story {n}\ndate: 2026-05-01\n---\nB.\n")
+    write(root, "news/undated.md", "---\ntitle: No date\n---\n")
+    serial = ScanCache(tmp_path / "serial", "settings")
+    scan_repository(root, SITE, workers=1, cache=serial)
+    serial.save()
+    monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 16)
+    parallel = ScanCache(tmp_path / "parallel", "settings")
+    scan_repository(root, SITE, workers=2, cache=parallel)
+    parallel.save()
+    again = ScanCache(tmp_path / "parallel", "settings")
+    assert {k: str(v) for k, v in again.items.items()} == {
+        k: str(v) for k, v in ScanCache(tmp_path / "serial", "settings").items.items()
+    }
+    read: list[str] = []
+    monkeypatch.setattr(repository, "_read_chunk", lambda chunk, *a: read.extend(chunk) or [])
+    result = scan_repository(root, SITE, workers=2, cache=again)
+    assert read == []  # everything came from the cache the workers filled
+    assert len(result.articles) == 40
