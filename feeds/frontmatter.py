@@ -156,7 +156,7 @@ def split_front_matter(text: str, *, path: str) -> FrontMatter:
     return FrontMatter(data, fmt, text[pos:], body_line, line_of)
 
 
-def read_front_matter(file: str | Path, *, path: str) -> FrontMatter:
+def read_front_matter(file: str | Path, *, path: str, size: int | None = None) -> FrontMatter:
     """Read only the front matter of an article file; the body is never read or decoded.
 
     Gives the same `data`, `format`, `body_line` and `line_of` as `split_front_matter` on the
@@ -165,12 +165,13 @@ def read_front_matter(file: str | Path, *, path: str) -> FrontMatter:
     Args:
         file: The article file.
         path: The article's path, for messages.
+        size: The file's size as a listing found it (see `read_start`).
 
     Raises:
         ArticleError: the front matter is unclosed, too large, invalid, or not UTF-8.
         OSError: the file cannot be opened or read.
     """
-    head = read_start(file, _QUICK_READ)
+    head = read_start(file, _QUICK_READ, size=size)
     quick = _quick_split(head, complete=len(head) < _QUICK_READ)
     if quick is not None:
         fmt, content, body_line = quick
@@ -193,22 +194,33 @@ def read_front_matter(file: str | Path, *, path: str) -> FrontMatter:
     return FrontMatter(data, fmt, "", body_line, line_of)
 
 
-def read_start(file: str | Path, limit: int) -> bytes:
+def read_start(file: str | Path, limit: int, *, size: int | None = None) -> bytes:
     """The first `limit` bytes of a file (all of it when shorter).
 
     Read through the file descriptor: a buffered file object costs three times as much to
     set up as the read itself, and a scan reads 100,000 files.
+
+    Args:
+        file: The file.
+        limit: At most this many bytes.
+        size: The file's size as a listing found it: when it still is, one read is enough
+            (asked for one byte more, it gives exactly `size`: that is the end).
 
     Raises:
         OSError: the file cannot be opened or read.
     """
     fd = os.open(file, os.O_RDONLY | _O_BINARY)
     try:
-        if limit > _QUICK_READ:  # do not make a buffer of `limit` bytes for a small file
-            limit = min(limit, os.fstat(fd).st_size + 1)
-        data = os.read(fd, limit)
-        if not data or len(data) == limit:
-            return data
+        if size is not None and size < limit:
+            data = os.read(fd, size + 1)
+            if len(data) == size:
+                return data  # the whole file, as listed
+        else:
+            if limit > _QUICK_READ:  # do not make a buffer of `limit` bytes for a small file
+                limit = min(limit, os.fstat(fd).st_size + 1)
+            data = os.read(fd, limit)
+        if not data or len(data) >= limit:
+            return data[:limit]
         parts = [data]  # a short read is nearly always the end of the file: make sure
         while (got := sum(map(len, parts))) < limit and (more := os.read(fd, limit - got)):
             parts.append(more)

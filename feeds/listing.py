@@ -34,6 +34,7 @@ class Candidate(NamedTuple):
         body_format: How its body is read.
         cache_key: What its scan result depends on: the file's stamp (size, mtime, inode),
             and for wire articles the names of the images beside it.
+        size: The file's size in bytes when it was listed.
     """
 
     path: str
@@ -42,6 +43,7 @@ class Candidate(NamedTuple):
     bundle: bool
     body_format: BodyFormat
     cache_key: Hashable
+    size: int
 
 
 class Listing(NamedTuple):
@@ -212,7 +214,7 @@ def _candidate(
     rel_path = path[cut:] if os.sep == "/" else path[cut:].replace(os.sep, "/")
     # Not Candidate(...): that runs the named tuple's __new__, a Python function, and a
     # listing makes 100,000 of these.
-    return _new_tuple(Candidate, (path, rel_path, images, bundle, body_format, key))
+    return _new_tuple(Candidate, (path, rel_path, images, bundle, body_format, key, stamp[0]))
 
 
 _new_tuple = tuple.__new__

@@ -420,9 +420,10 @@ def _read_article(candidate: Candidate, site: Site, zone: ZoneInfo, max_bytes: i
     body_format = candidate.body_format
     wire: WireDocument | None = None
     if body_format == "markdown":
-        matter = read_front_matter(path, path=rel_path)
+        matter = read_front_matter(path, path=rel_path, size=candidate.size)
     else:
-        matter = split_front_matter(_read_text(path, rel_path, max_bytes), path=rel_path)
+        text = _read_text(path, rel_path, max_bytes, size=candidate.size)
+        matter = split_front_matter(text, path=rel_path)
         wire = parse_wire(matter.body, path=rel_path, first_line=matter.body_line)
     fields = _Fields(matter, rel_path)
     _refuse_near_misses(fields)
@@ -560,9 +561,9 @@ def _permalink(pattern: str, slug: str, published: datetime, section: str) -> st
     return _SLASHES.sub("/", relative).lstrip("/") if "//" in relative else relative.lstrip("/")
 
 
-def _read_text(path: str | Path, rel_path: str, max_bytes: int) -> str:
+def _read_text(path: str | Path, rel_path: str, max_bytes: int, size: int | None = None) -> str:
     try:
-        data = read_start(path, max_bytes + 1)
+        data = read_start(path, max_bytes + 1, size=size)
     except OSError as exc:
         raise ArticleError(rel_path, 0, f"cannot be read: {exc.strerror}") from exc
     if len(data) > max_bytes:
