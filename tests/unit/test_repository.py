@@ -443,10 +443,10 @@ def test_article_vanishing_between_listing_and_reading(
     write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\n---\nx\n")
     real = repository.read_front_matter
 
-    def vanish(file: Path, *, path: str):
+    def vanish(file: Path, *, path: str, size: int | None = None):
         if path == "a.md":
             Path(file).unlink()
-        return real(file, path=path)
+        return real(file, path=path, size=size)
 
     monkeypatch.setattr(repository, "read_front_matter", vanish)
     result = scan(tmp_path)
