@@ -17,6 +17,7 @@ import json
 import logging
 import os
 import pickle
+import tempfile
 from collections.abc import Hashable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, Generic, NamedTuple, TypeVar
@@ -121,8 +122,10 @@ class _Store(Generic[V]):
         self.items: dict[str, V] = self._load()
         self._dirty = False
         # Chunks that arrived pickled (`adopt`), written as they are while none of their
-        # items has changed since: name -> index in _pickled, and the changed indexes.
-        self._pickled: list[bytes] = []
+        # items has changed since. They wait in an unnamed temporary file (100,000 articles
+        # make 40 MB of them), as (offset, length); name -> index, and the changed indexes.
+        self._spool: BinaryIO | None = None
+        self._pickled: list[tuple[int, int]] = []
         self._pickled_at: dict[str, int] = {}
         self._spoiled: set[int] = set()
 
@@ -174,8 +177,16 @@ class _Store(Generic[V]):
         self._changed.update(items)
         self._dropped.difference_update(items)
         self._dirty = True
+        try:
+            if self._spool is None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._spool = tempfile.TemporaryFile(dir=self.path.parent)  # noqa: SIM115 - until save
+            offset = self._spool.seek(0, os.SEEK_END)
+            self._spool.write(chunk)
+        except OSError:
+            return items  # then saved the ordinary way (or not at all, with a warning)
         index = len(self._pickled)
-        self._pickled.append(chunk)
+        self._pickled.append((offset, len(chunk)))
         self._pickled_at.update(dict.fromkeys(items, index))
         return items
 
@@ -209,11 +220,14 @@ class _Store(Generic[V]):
         except OSError as exc:
             log.warning("%s: cannot save the build cache: %s", self.path, exc.strerror)
             return
+        finally:
+            if self._spool is not None:
+                self._spool.close()  # an unnamed file: closing it frees it
+            self._spool, self._pickled, self._pickled_at, self._spoiled = None, [], {}, set()
         self._dirty = False
-        self._pickled, self._pickled_at, self._spoiled = [], {}, set()
 
-    def _usable_chunks(self) -> dict[int, bytes]:
-        return {i: chunk for i, chunk in enumerate(self._pickled) if i not in self._spoiled}
+    def _usable_chunks(self) -> dict[int, tuple[int, int]]:
+        return {i: at for i, at in enumerate(self._pickled) if i not in self._spoiled}
 
     def _dump(
         self,
@@ -221,7 +235,7 @@ class _Store(Generic[V]):
         items: dict[str, V],
         extra: object = None,
         *,
-        pickled: dict[int, bytes] | None = None,
+        pickled: dict[int, tuple[int, int]] | None = None,
     ) -> None:
         """The file: the key, the items in chunks of `CHUNK` pickles each, None, `extra`.
 
@@ -239,8 +253,10 @@ class _Store(Generic[V]):
                 for start in range(0, len(names), CHUNK)
             )
             _write_pickle(stream, self._key)
-            for chunk in pickled.values():
-                stream.write(chunk)
+            for offset, length in pickled.values():
+                assert self._spool is not None  # there are chunks only when spooled
+                self._spool.seek(offset)
+                stream.write(self._spool.read(length))
             for part in itertools.chain(chunks, (None, extra)):
                 _write_pickle(stream, part)
 

@@ -297,6 +297,7 @@ def test_chunks_pickled_elsewhere_are_saved_as_they_are_unless_changed_since(
     cache.remember("b2.md", (2, 2), "brief 2, edited")  # spoils the second chunk
     cache.keep_only(n for n in list(cache.items) if n != "c3.md")  # and the third
     cache.save()
+    assert [p.name for p in tmp_path.iterdir()] == ["scan.pickle"]  # nothing left behind
     saved = (tmp_path / "scan.pickle").read_bytes()
     assert first in saved  # written as it came
     assert second not in saved and third not in saved
