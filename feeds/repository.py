@@ -166,6 +166,7 @@ def _read_in_parallel(
     # Imported here: only a cold scan of a large repository starts processes.
     import multiprocessing  # noqa: PLC0415
     import pickle  # noqa: PLC0415
+    from collections import deque  # noqa: PLC0415
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
     global _TODO  # noqa: PLW0603 - what the forked workers inherit, see _read_range
@@ -179,17 +180,19 @@ def _read_in_parallel(
         # and each task is only a range (the candidates are never pickled).
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            futures = [
+            pending = deque(
                 pool.submit(_read_range, start, min(start + size, len(todo)), site, max_bytes)
                 for start in range(0, len(todo), size)
-            ]
+            )
             if while_waiting is not None:
                 while_waiting()
-            for future in futures:
+            while pending:
                 # A range comes back as a chunk of the scan cache, pickled by the worker: the
-                # cache saves it as it is instead of pickling 100,000 results again.
-                chunk = future.result()
+                # cache saves it as it is instead of pickling 100,000 results again. (Each
+                # future is let go once read, and its bytes with it.)
+                chunk = pending.popleft().result()
                 part = cache.adopt(chunk) if cache is not None else pickle.loads(chunk)  # noqa: S301
+                del chunk
                 for name, (_, result) in part.items():
                     results[name] = cast(Brief | ArticleError, result)
     finally:
