@@ -304,11 +304,19 @@ def _publish(
 ) -> PublishResult:
     listing = list_repository(config.repository)
     progress.info("found %d article files in %s", len(listing.candidates), config.repository)
-    inputs = _inputs_digest(config, listing)
-    if use_cache and write:
+    inputs: str | None = None
+    if use_cache and write and (config.state_dir / CACHE_DIR / LAST_BUILD_FILE).exists():
+        inputs = _inputs_digest(config, listing)
         unchanged = _unchanged_since_last_build(config, inputs, now, strict=strict)
         if unchanged is not None:
             return unchanged
+
+    def while_waiting(listing: Listing = listing) -> None:
+        """While a cold scan's workers read: what comes next, and the digest for later."""
+        nonlocal inputs
+        _import_later_stages()
+        inputs = inputs or _inputs_digest(config, listing)
+
     from feeds.repository import (  # noqa: PLC0415 - see the note on imports
         ArticleReader,
         Site,
@@ -327,13 +335,14 @@ def _publish(
         cache=scan_cache,
         workers=len(os.sched_getaffinity(0)),
         listing=listing,
-        while_waiting=_import_later_stages,
+        while_waiting=while_waiting,
     )
+    inputs = inputs or _inputs_digest(config, listing)  # the scan had nothing to wait for
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if scan_cache is not None:
         scan_cache.save()
     # A large repository's listing and scan cache are done with: let their memory go now.
-    del listing, scan_cache
+    del listing, scan_cache, while_waiting
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
     reader = ArticleReader(config.repository, site, max_article_bytes=config.max_article_bytes)
     load = _EntryLoader(config, reader, candidates, entry_cache)

@@ -306,3 +306,16 @@ def test_chunks_pickled_elsewhere_are_saved_as_they_are_unless_changed_since(
     assert reread.get("b2.md", (2, 2)) == "brief 2, edited"
     assert "c3.md" not in reread.items
     assert len(reread.items) == 14
+
+
+def test_a_cold_build_read_by_two_processes_is_remembered_as_one_read_here(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The digest of a cold build's inputs is made while its workers read: the next build
+    finds nothing changed, and writes what a cold build in one process writes."""
+    monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    first = cached_build(site)
+    assert not first.up_to_date
+    assert cached_build(site).up_to_date == first.what_is_published()
+    assert files(site / "output") == cold_files(site)
