@@ -12,7 +12,7 @@ import os
 import posixpath
 import re
 import unicodedata
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -170,9 +170,6 @@ def _read_in_parallel(
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
     global _TODO  # noqa: PLW0603 - what the forked workers inherit, see _read_range
-    # Several ranges per worker: a worker slowed down by the rest of the machine takes fewer
-    # of them instead of keeping the whole build waiting for its half.
-    size = max(PARALLEL_MIN_FILES // 8, -(-len(todo) // (workers * 8)))
     _TODO = todo
     results: dict[str, Brief | ArticleError] = {}
     try:
@@ -181,8 +178,8 @@ def _read_in_parallel(
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             pending = deque(
-                pool.submit(_read_range, start, min(start + size, len(todo)), site, max_bytes)
-                for start in range(0, len(todo), size)
+                pool.submit(_read_range, start, stop, site, max_bytes)
+                for start, stop in _ranges(len(todo), workers)
             )
             if while_waiting is not None:
                 while_waiting()
@@ -199,6 +196,20 @@ def _read_in_parallel(
         _TODO = []
     return results
 
+
+def _ranges(count: int, workers: int) -> Iterator[tuple[int, int]]:
+    """Split `count` files into ranges that shrink as the work runs out: a worker slowed by
+    the rest of the machine takes fewer of them, and no worker is left with a long last one
+    while the others wait."""
+    start = 0
+    while start < count:
+        size = max(_SMALLEST_RANGE, (count - start) // (workers * 4))
+        yield start, min(count, start + size)
+        start += size
+
+
+#: Files in the smallest range a worker is given (a few milliseconds of reading).
+_SMALLEST_RANGE = 100
 
 #: The candidates a parallel scan reads, set before its workers are forked.
 _TODO: list[Candidate] = []

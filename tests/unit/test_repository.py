@@ -1,5 +1,6 @@
 """Reading the article repository: formats, derived fields, and one located error per bad file."""
 
+import itertools
 import os
 import re
 import uuid
@@ -604,3 +605,13 @@ def test_a_parallel_scan_fills_the_cache_as_one_process_does(
     result = scan_repository(root, SITE, workers=2, cache=again)
     assert read == []  # everything came from the cache the workers filled
     assert len(result.articles) == 40
+
+
+@pytest.mark.parametrize("count", [1, 99, 100, 2000, 10_000, 100_001])
+def test_parallel_ranges_cover_every_file_once_and_shrink(count: int) -> None:
+    ranges = list(repository._ranges(count, 2))
+    assert ranges[0][0] == 0 and ranges[-1][1] == count
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
+    sizes = [stop - start for start, stop in ranges]
+    assert sizes == sorted(sizes, reverse=True)
+    assert all(size >= 100 for size in sizes[:-1])
