@@ -139,9 +139,9 @@ def _in_folder(
     if folder.bundle is not None:
         index = folder.bundle.name
         if any(item.name == index for item in entries):
-            yield _candidate(
-                folder.bundle, cut, folder.images, bundle=True, suffix=suffix_of(index)
-            )
+            found = _stamped(folder.bundle, cut, folder.images, True, suffix_of(index), problems)
+            if found is not None:
+                yield found
         return
     for item in entries:
         name = item.name
@@ -161,7 +161,28 @@ def _in_folder(
         elif item.is_dir(follow_symlinks=False):
             subfolders.append(item.path)
         elif suffix in READERS:
-            yield _candidate(item, cut, folder.images, bundle=False, suffix=suffix)
+            found = _stamped(item, cut, folder.images, False, suffix, problems)
+            if found is not None:
+                yield found
+
+
+def _stamped(  # noqa: PLR0917 - the walk's inner loop: no keyword overhead
+    item: os.DirEntry[str],
+    cut: int,
+    images: Mapping[str, tuple[str, ...]],
+    bundle: bool,
+    suffix: str,
+    problems: list[ArticleError],
+) -> Candidate | None:
+    """The candidate for an article file, or None when it went away since its folder was
+    listed (a file deleted or renamed while the walk runs is simply not there)."""
+    try:
+        return _candidate(item, cut, images, bundle=bundle, suffix=suffix)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        problems.append(ArticleError(item.path[cut:], 0, f"cannot be read: {exc.strerror}"))
+        return None
 
 
 class FolderCache:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds import listing as listing_module
 from feeds.listing import FolderCache, list_repository, suffix_of
 
 
@@ -104,3 +105,37 @@ def test_candidate_for_sees_the_file_as_it_is_now(repo: Path) -> None:
 )
 def test_suffix_of_agrees_with_splitext(name: str, suffix: str) -> None:
     assert suffix_of(name) == suffix == os.path.splitext(name)[1].lower()
+
+
+def test_a_file_deleted_while_the_walk_runs_is_simply_not_listed(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file that goes away between its folder's listing and its stamp (an editor deleting
+    or renaming it, a checkout) is left out, not a crash."""
+    before = [c.rel_path for c in list_repository(repo).candidates]
+    real_scandir = os.scandir
+
+    def scandir_then_delete(path: str) -> object:
+        listing = real_scandir(path)
+        entries = list(listing)
+        listing.close()
+        for entry in entries:
+            if entry.name == "a.md":
+                os.unlink(entry.path)  # gone after its folder was listed
+        return _Listed(entries)
+
+    monkeypatch.setattr(listing_module.os, "scandir", scandir_then_delete)
+    after = list_repository(repo)
+    gone = [rel for rel in before if rel.endswith("/a.md") or rel == "a.md"]
+    assert gone, "the fixture has an a.md to delete"
+    assert [c.rel_path for c in after.candidates] == [r for r in before if r not in gone]
+
+
+class _Listed(list[os.DirEntry[str]]):
+    """What os.scandir gives, as a context manager over a list made earlier."""
+
+    def __enter__(self) -> "_Listed":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
