@@ -29,7 +29,7 @@ from feeds.writer import replace_file
 log = logging.getLogger(__name__)
 
 #: Bump when the cached types or their meaning change.
-CACHE_FORMAT = 5
+CACHE_FORMAT = 6
 
 #: Items pickled together, sharing one memo (see `_Store._dump`).
 CHUNK = 2000
@@ -299,14 +299,12 @@ class CachedEntry(NamedTuple):
         read: The article as read from that file, before its related links were completed
             from other articles' titles (None: the same as `entry.article`).
         stamps: Every file the entry was made from, with its stamp then.
-        digest: Changes whenever the entry does (a feed made of the same digests is the same).
     """
 
     source: tuple[str, Hashable]
     read: Article | None
     stamps: tuple[tuple[str, Stamp], ...]
     entry: Entry
-    digest: str
 
 
 class EntryCache(_Store[CachedEntry]):
@@ -335,11 +333,9 @@ class EntryCache(_Store[CachedEntry]):
 
     def remember(
         self, entry: Entry, files: Iterable[str], *, source: tuple[str, Hashable], read: Article
-    ) -> CachedEntry:
-        """Store a fresh entry with the stamps of the files it was made from, the article as
-        read from `source` (path and cache key), and a digest of the entry."""
+    ) -> None:
+        """Store a fresh entry with the stamps of the files it was made from, and the article
+        as read from `source` (its path and cache key)."""
         stamps = tuple((path, stamp_of(path)) for path in sorted(set(files)))
-        digest = hashlib.sha256(pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL)).hexdigest()
-        cached = CachedEntry(source, None if read == entry.article else read, stamps, entry, digest)
-        self.put(entry.article.id, cached)
-        return cached
+        read_here = None if read == entry.article else read
+        self.put(entry.article.id, CachedEntry(source, read_here, stamps, entry))

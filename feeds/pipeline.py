@@ -205,8 +205,6 @@ class _EntryLoader:
         self._urls: dict[str, str] | None = None
         self._cache = cache
         self._done: dict[str, Entry | ArticleError] = {}
-        #: A digest of each cached or newly cached entry, by article id.
-        self.digests: dict[str, str] = {}
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
         if brief.id not in self._done:
@@ -237,7 +235,6 @@ class _EntryLoader:
             article = link_related(article, self._urls)
         cached = self._cache.get(article, article.id) if self._cache else None
         if cached is not None:
-            self.digests[article.id] = cached.digest
             return cached.entry
         try:
             entry = load_entry(
@@ -250,8 +247,7 @@ class _EntryLoader:
         except ArticleError as problem:
             return problem
         if self._cache is not None:
-            stored = self._cache.remember(entry, entry.depends_on, source=source, read=read)
-            self.digests[article.id] = stored.digest
+            self._cache.remember(entry, entry.depends_on, source=source, read=read)
         return entry
 
     @property
