@@ -131,18 +131,21 @@ class Article(_FastPickle):
         published = self.published
         if offset is not None:
             published = published.replace(tzinfo=fixed_offset(offset))
-        return Brief(
-            id=self.id,
-            rel_path=self.rel_path,
-            title=self.title,
-            url=self.url,
-            published=published,
-            draft=self.draft,
-            authors=tuple(author.name for author in self.authors),
-            categories=self.categories,
-            tags=self.tags,
-            section=self.section,
+        fields = (
+            self.id,
+            self.rel_path,
+            self.title,
+            self.url,
+            published,
+            self.draft,
+            tuple([author.name for author in self.authors]),
+            self.categories,
+            self.tags,
+            self.section,
         )
+        # In Brief's field order; tuple.__new__ skips the named tuple's Python-level __new__
+        # (a scan makes one Brief per article).
+        return _new_tuple(Brief, fields)
 
 
 class Brief(NamedTuple):
@@ -171,6 +174,7 @@ class Brief(NamedTuple):
     section: str
 
 
+_new_tuple = tuple.__new__
 _FIXED_OFFSETS: dict[timedelta, timezone] = {}
 
 
