@@ -237,7 +237,7 @@ class _Store(Generic[V]):
         *,
         pickled: dict[int, tuple[int, int]] | None = None,
     ) -> None:
-        """The file: the key, the items in chunks of `CHUNK` pickles each, None, `extra`.
+        """The file: the key, the items in chunks of `CHUNK` (one pickle each), None, `extra`.
 
         Each chunk is pickled with its own memo: within a chunk, what its values share (a
         class, a time zone, a byline) is stored and loaded once, and the memo of a 100,000
@@ -322,14 +322,14 @@ class EntryCache(_Store[CachedEntry]):
             return None
         return found.entry.article if found.read is None else found.read
 
-    def get(self, article: Article, article_id: str) -> CachedEntry | None:
+    def get(self, article: Article, article_id: str) -> Entry | None:
         """The cached entry if the article's metadata and all its files are unchanged."""
         found = self.items.get(article_id)
         if found is None or found.entry.article != article:
             return None
         if any(stamp_of(path) != stamp for path, stamp in found.stamps):
             return None
-        return found
+        return found.entry
 
     def remember(
         self, entry: Entry, files: Iterable[str], *, source: tuple[str, Hashable], read: Article

@@ -235,7 +235,7 @@ class _EntryLoader:
             article = link_related(article, self._urls)
         cached = self._cache.get(article, article.id) if self._cache else None
         if cached is not None:
-            return cached.entry
+            return cached
         try:
             entry = load_entry(
                 article,
@@ -307,6 +307,7 @@ def _publish(
         if unchanged is not None:
             return unchanged
 
+    # (The listing is bound as a default, not closed over: `del listing` below lets it go.)
     def while_waiting(listing: Listing = listing) -> None:
         """While a cold scan's workers read: what comes next, and the digest for later."""
         nonlocal inputs
@@ -406,13 +407,13 @@ def _publish(
 
 
 #: What the stages after the scan import (see the note on imports).
-LATER_MODULES = ("feeds.render", "feeds.validate", "feeds.discovery", "cmarkgfm", "PIL.Image")
+_LATER_MODULES = ("feeds.render", "feeds.validate", "feeds.discovery", "cmarkgfm", "PIL.Image")
 
 
 def _import_later_stages() -> None:
     """Import what rendering needs while a cold scan's worker processes read the articles:
     this process would otherwise wait for them idle, and import it all afterwards."""
-    for name in LATER_MODULES:
+    for name in _LATER_MODULES:
         importlib.import_module(name)
 
 
