@@ -493,8 +493,9 @@ def _construct(loader: _Loader, node: yaml.Node | None, *, aliases: bool) -> obj
     """The document's value, as `loader.construct_document(node)` gives it.
 
     Front matter is nearly always plain maps, lists and scalars: those are built here with
-    the loader's own scalar constructors, without the generic machinery (a third of the cost
-    of a scan). Anything else (aliases, merge keys, sets, binary, unknown tags) is PyYAML's.
+    the loader's own scalar constructors, without the generic machinery (which cost as much
+    as parsing the text). Anything else (aliases, merge keys, sets, binary, unknown tags) is
+    PyYAML's.
     """
     if node is None:
         return None

@@ -40,7 +40,7 @@ def render_markdown(text: str) -> str:
     unsanitised HTML, raw HTML included (`sanitise_html` makes it safe).
 
     cmark-gfm is the C reference implementation of both specifications: an article renders in
-    a twentieth of the time a pure-Python renderer takes, and the module loads at once.
+    a tenth of the time a pure-Python renderer takes, and the module loads at once.
     """
     # Imported on first use: a build that renders nothing (nothing changed) never needs it.
     import cmarkgfm  # noqa: PLC0415
