@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import json
 import logging
@@ -368,6 +369,8 @@ def main(
         if args.command == "status":
             return int(_status(args, out))
         return int(_validate(args, out))
+    except BrokenPipeError:
+        return _reader_gone()
     except FeedsError as exc:
         err.write(f"feeds: error: {exc}\n")
         return int(exc.status)
@@ -392,6 +395,17 @@ def entry_point() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe: the status Python itself would give
+        except BrokenPipeError:
+            code = _reader_gone()
+        except (OSError, ValueError):  # a stream that cannot take it: as Python itself ends
             code = code or 120
     os._exit(code)
+
+
+def _reader_gone() -> int:
+    """The reader of our output closed it (`feeds validate ... | head`): nothing more can
+    reach it. End as a command ended by SIGPIPE does, quietly."""
+    # What is still buffered for the closed pipe must not be flushed (and fail) again.
+    with contextlib.suppress(OSError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 128 + signal.SIGPIPE
