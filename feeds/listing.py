@@ -9,8 +9,10 @@ from __future__ import annotations
 import hashlib
 import operator
 import os
+import stat
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Set
 from pathlib import Path
+from types import MappingProxyType
 from typing import NamedTuple
 
 from feeds.cache import gc_paused
@@ -29,7 +31,9 @@ class Candidate(NamedTuple):
     Attributes:
         path: The file, as the walk found it (the repository folder joined with `rel_path`).
         rel_path: Its path inside the repository, with "/" separators.
-        images: The image files of its folder, by stem (one mapping shared by the folder).
+        images: The image files of its folder, by stem (one mapping shared by the folder),
+            which a wire article's image block uses; empty for the index of a Markdown
+            bundle (found without listing its folder: it names its images itself).
         bundle: The file is the index of a page bundle (its folder is the article).
         body_format: How its body is read.
         cache_key: What its scan result depends on: the file's stamp (size, mtime, inode),
@@ -86,6 +90,10 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[Candidate]:
     stack = [top]
     while stack:
         folder = stack.pop()
+        bundle = _markdown_bundle(top, folder)
+        if bundle is not None:
+            yield bundle  # all the folder holds for feeds: no need to list it
+            continue
         try:
             with os.scandir(folder) as listing:
                 entries = list(listing)
@@ -116,13 +124,7 @@ class _Folder(NamedTuple):
 
 def _folder(top: str, folder: str, entries: list[os.DirEntry[str]]) -> _Folder:
     names = {e.name for e in entries}
-    bundle = None
-    index = _bundle_index(names) if folder != top else None
-    if index is not None:
-        bundle = next(e for e in entries if e.name == index)
-        if bundle.is_symlink():
-            bundle = None  # reported as a symlink; the folder is an ordinary one
-    return _Folder(folder, _images_by_stem(names), bundle)
+    return _Folder(folder, _images_by_stem(names), _bundle_index(top, folder, entries, names))
 
 
 def _in_folder(
@@ -198,6 +200,8 @@ class FolderCache:
         would not find it (it is gone, or is no longer an article file)."""
         *parts, name = rel_path.split("/")
         path = os.path.join(self._top, *parts)
+        if name == _MARKDOWN_INDEX and (bundle := _markdown_bundle(self._top, path)):
+            return bundle
         if path not in self._folders:
             try:
                 with os.scandir(path) as listing:
@@ -214,6 +218,30 @@ class FolderCache:
             return next(_in_folder(self._top, folder, [item], [], []), None)
         except OSError:
             return None
+
+
+_MARKDOWN_INDEX = BUNDLE_INDEXES[0]
+_NO_IMAGES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
+def _markdown_bundle(top: str, folder: str) -> Candidate | None:
+    """The index of a Markdown page bundle, found with one `lstat` and without listing the
+    folder: a folder (below the top) that holds a regular file `index.md` is a bundle whose
+    only article that is (it comes first in `BUNDLE_INDEXES`), and a Markdown article needs
+    nothing else of its folder (it names its images itself). Listing a folder costs four
+    system calls, and a repository of bundles has a folder per article."""
+    if folder == top:
+        return None
+    path = os.path.join(folder, _MARKDOWN_INDEX)
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return None  # no such file (or not one to read): the folder is listed as usual
+    if not stat.S_ISREG(info.st_mode):
+        return None  # a symbolic link (reported by the listing) or a folder
+    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    rel_path = path[len(top) + 1 :].replace(os.sep, "/")
+    return Candidate(path, rel_path, _NO_IMAGES, True, READERS[".md"], stamp, info.st_size)
 
 
 def _candidate(
@@ -252,9 +280,21 @@ def stem_of(path: str) -> str:
     return os.path.splitext(os.path.basename(path))[0]
 
 
-def _bundle_index(names: Set[str]) -> str | None:
-    """The name of the file that makes a folder a page bundle, if it has one."""
-    return next((name for name in BUNDLE_INDEXES if name in names), None)
+def _bundle_index(
+    top: str, folder: str, entries: list[os.DirEntry[str]], names: Set[str]
+) -> os.DirEntry[str] | None:
+    """The file that makes a folder (below the top) a page bundle, if it has one: the first
+    of `BUNDLE_INDEXES` that is not a folder. None when that one is a symbolic link (it is
+    reported as such, and the folder is an ordinary one)."""
+    if folder == top or names.isdisjoint(BUNDLE_INDEXES):
+        return None
+    by_name = {e.name: e for e in entries if e.name in BUNDLE_INDEXES}
+    for name in BUNDLE_INDEXES:
+        entry = by_name.get(name)
+        if entry is None or entry.is_dir(follow_symlinks=False):
+            continue
+        return None if entry.is_symlink() else entry
+    return None
 
 
 _Images = dict[str, tuple[str, ...]]

@@ -139,3 +139,32 @@ class _Listed(list[os.DirEntry[str]]):
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def test_bundle_indexes_follow_the_same_rules_when_found_without_a_listing(
+    tmp_path: Path,
+) -> None:
+    """A folder with a regular `index.md` is found with one stat; one whose `index.md` is a
+    symbolic link or a folder is listed as an ordinary folder, as before."""
+    touch(tmp_path, "plain/index.md")
+    touch(tmp_path, "plain/index.txt")  # index.md comes first
+    touch(tmp_path, "plain/notes.md")  # a bundle's only article is its index
+    touch(tmp_path, "linked/story.md")
+    os.symlink(tmp_path / "plain/index.md", tmp_path / "linked/index.md")
+    touch(tmp_path, "odd/index.md/inner.md")  # a folder named index.md
+    touch(tmp_path, "odd/story.md")
+    touch(tmp_path, "index.md")  # at the top, an ordinary article
+    listing = list_repository(tmp_path)
+    assert [(c.rel_path, c.bundle) for c in listing.candidates] == [
+        ("index.md", False),
+        ("linked/story.md", False),
+        ("odd/index.md/inner.md", False),
+        ("odd/story.md", False),
+        ("plain/index.md", True),
+    ]
+    assert [p.path for p in listing.problems] == ["linked/index.md"]
+    folders = FolderCache(tmp_path)
+    for candidate in listing.candidates:
+        assert folders.candidate_for(candidate.rel_path) == candidate
+    assert folders.candidate_for("plain/notes.md") is None
+    assert folders.candidate_for("linked/index.md") is None
