@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from feeds.models import Channel, Entry, FeedSpec, Format, Image, RenderedFeed
+from feeds.models import Channel, Entry, FeedSpec, Format, Image, RenderedFeed, byline
 
 INDEX_FILE = "index.html"
 OPML_FILE = "feeds.opml"
@@ -146,7 +146,7 @@ def _story(entry: Entry, zone: ZoneInfo, output_url: str) -> str:
         f'<time datetime="{article.published.isoformat()}">{_when(article.published, zone)}</time>'
     )
     if article.authors:
-        meta += " · " + escape(", ".join(author.name for author in article.authors))
+        meta += " · " + escape(byline(article.authors))
     parts.append(f'<p class="meta">{meta}</p>')
     if entry.summary:
         parts.append(f'<p class="summary">{escape(entry.summary)}</p>')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -44,6 +45,13 @@ class Link(_FastPickle):
 
     title: str
     url: str = ""
+
+
+def byline(authors: Sequence[Author]) -> str:
+    """Names as a person writes them: "A", "A and B", "A, B and C" (every place that shows
+    an article's bylines as one text)."""
+    names = [author.name for author in authors]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 @dataclass(frozen=True, slots=True)

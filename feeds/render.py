@@ -12,7 +12,16 @@ from lxml.etree import _Element as Element
 
 from feeds import __version__
 from feeds.markup import strip_forbidden_chars
-from feeds.models import Author, Channel, Entry, FeedSpec, Format, Image, RenderedFeed
+from feeds.models import (
+    Author,
+    Channel,
+    Entry,
+    FeedSpec,
+    Format,
+    Image,
+    RenderedFeed,
+    byline,
+)
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -79,12 +88,6 @@ def _reorder(
         return order.get(child.tag, 20)
 
     parent[:] = sorted(children, key=rank)
-
-
-def byline(authors: Sequence[Author]) -> str:
-    """Names as a person writes them: "A", "A and B", "A, B and C"."""
-    names = [author.name for author in authors]
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _media_content(parent: Element, image: Image) -> None:
