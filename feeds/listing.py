@@ -255,10 +255,7 @@ def _candidate(
     info = item.stat(follow_symlinks=False)
     stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
     body_format = READERS[suffix]
-    key: Hashable = stamp
-    if body_format == "wire":
-        stem = item.name[: -len(suffix)]
-        key = (stamp, tuple(images.values()) if bundle else images.get(stem))
+    key = _cache_key(stamp, body_format, images, bundle, item.name[: -len(suffix)])
     path = item.path
     rel_path = path[cut:] if os.sep == "/" else path[cut:].replace(os.sep, "/")
     # Not Candidate(...): that runs the named tuple's __new__, a Python function, and a
@@ -267,6 +264,37 @@ def _candidate(
 
 
 _new_tuple = tuple.__new__
+
+
+def _cache_key(
+    stamp: tuple[int, int, int],
+    body_format: BodyFormat,
+    images: Mapping[str, tuple[str, ...]],
+    bundle: bool,
+    stem: str,
+) -> Hashable:
+    """What a scan result depends on (see `Candidate.cache_key`)."""
+    if body_format != "wire":
+        return stamp
+    return (stamp, tuple(images.values()) if bundle else images.get(stem))
+
+
+def restamped(candidate: Candidate) -> Candidate | None:
+    """The candidate with its file's stamp as it is now, or None when the file is gone or no
+    longer a regular file. What the listing saw in its folder (its images, whether it is a
+    bundle) stays as listed: one build keeps to one listing of the repository, and this costs
+    one `lstat`, where finding the file anew lists its whole folder."""
+    try:
+        info = os.lstat(candidate.path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    name = os.path.basename(candidate.path)
+    stem = name[: -len(suffix_of(name))]
+    key = _cache_key(stamp, candidate.body_format, candidate.images, candidate.bundle, stem)
+    return candidate._replace(cache_key=key, size=info.st_size)
 
 
 def suffix_of(name: str) -> str:

@@ -338,10 +338,13 @@ def _publish(
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if scan_cache is not None:
         scan_cache.save()
-    # A large repository's listing and scan cache are done with: let their memory go now.
-    del listing, scan_cache, while_waiting
+    # A large repository's scan cache is done with: let its memory go now.
+    del scan_cache, while_waiting
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    reader = ArticleReader(config.repository, site, max_article_bytes=config.max_article_bytes)
+    reader = ArticleReader(
+        config.repository, site, max_article_bytes=config.max_article_bytes, listing=listing
+    )
+    del listing  # the reader keeps what it needs
     load = _EntryLoader(config, reader, candidates, entry_cache)
     expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []

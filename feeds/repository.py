@@ -31,7 +31,14 @@ from feeds.frontmatter import (
     split_front_matter,
 )
 from feeds.images import IMAGE_SUFFIXES, check_inside, read_image
-from feeds.listing import Candidate, FolderCache, Listing, list_repository, stem_of
+from feeds.listing import (
+    Candidate,
+    FolderCache,
+    Listing,
+    list_repository,
+    restamped,
+    stem_of,
+)
 from feeds.markup import (
     compose_content,
     derive_summary,
@@ -240,10 +247,18 @@ def _read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brie
 
 
 class ArticleReader:
-    """Reads the full `Article` of a scanned article again (the scan keeps only its `Brief`)."""
+    """Reads the full `Article` of a scanned article again (the scan keeps only its `Brief`).
 
-    def __init__(self, root: Path, site: Site, *, max_article_bytes: int) -> None:
+    Given the build's `listing`, an article in it is found again with one `lstat` and the
+    folder facts the scan used; any other by listing its folder.
+    """
+
+    def __init__(
+        self, root: Path, site: Site, *, max_article_bytes: int, listing: Listing | None = None
+    ) -> None:
         self._folders = FolderCache(root)
+        self._listing = listing
+        self._listed: dict[str, Candidate] | None = None
         self._site = site
         self._zone = ZoneInfo(site.timezone)
         self._max_bytes = max_article_bytes
@@ -255,7 +270,13 @@ class ArticleReader:
         Raises:
             ArticleError: it is gone, or is no longer an article file.
         """
-        candidate = self._folders.candidate_for(rel_path)
+        if self._listed is None and self._listing is not None:
+            self._listed = {c.rel_path: c for c in self._listing.candidates}
+        listed = self._listed.get(rel_path) if self._listed is not None else None
+        if listed is not None:
+            candidate = restamped(listed)
+        else:
+            candidate = self._folders.candidate_for(rel_path)
         if candidate is None:
             raise ArticleError(rel_path, 0, "disappeared while the feeds were being built")
         return candidate

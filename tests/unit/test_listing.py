@@ -168,3 +168,25 @@ def test_bundle_indexes_follow_the_same_rules_when_found_without_a_listing(
         assert folders.candidate_for(candidate.rel_path) == candidate
     assert folders.candidate_for("plain/notes.md") is None
     assert folders.candidate_for("linked/index.md") is None
+
+
+def test_restamped_gives_the_candidate_with_its_stamp_now(repo: Path) -> None:
+    listing = list_repository(repo)
+    by_path = {c.rel_path: c for c in listing.candidates}
+    for candidate in listing.candidates:  # unchanged: the same candidate
+        assert listing_module.restamped(candidate) == candidate
+    wire = by_path["news/2026-05-01-wire.txt"]
+    touch(repo, "news/2026-05-01-wire.txt", "a longer text now")
+    again = listing_module.restamped(wire)
+    assert again is not None
+    assert again.size == len("a longer text now") and again.cache_key != wire.cache_key
+    assert again == FolderCache(repo).candidate_for(wire.rel_path)  # as finding it anew
+    assert again._replace(cache_key=wire.cache_key, size=wire.size) == wire  # only the stamp
+    (repo / "news/a.md").unlink()
+    assert listing_module.restamped(by_path["news/a.md"]) is None
+    (repo / "top.md").unlink()
+    os.symlink(repo / "news/b.markdown", repo / "top.md")
+    assert listing_module.restamped(by_path["top.md"]) is None  # a link now: never followed
+    (repo / "news/b.markdown").unlink()
+    (repo / "news/b.markdown").mkdir()
+    assert listing_module.restamped(by_path["news/b.markdown"]) is None
