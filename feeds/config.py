@@ -355,14 +355,19 @@ def _permalink(value: object) -> str:
     return pattern
 
 
-def _formats(value: object) -> tuple[Format, ...]:
+def _distinct_choices(items: object, allowed: tuple[str, ...]) -> bool:
+    """`items` is a non-empty list of members of `allowed`, each once."""
     # Check the items before the set: a list of tables is unhashable.
-    if (
-        isinstance(value, list)
-        and value
-        and all(item in _FORMATS for item in value)
-        and len(set(value)) == len(value)
-    ):
+    return (
+        isinstance(items, list)
+        and bool(items)
+        and all(item in allowed for item in items)
+        and len(set(items)) == len(items)
+    )
+
+
+def _formats(value: object) -> tuple[Format, ...]:
+    if _distinct_choices(value, _FORMATS):
         return tuple(cast(list[Format], value))
     raise _InvalidValueError(
         _expected(
@@ -397,12 +402,7 @@ def _filter_values(value: object) -> tuple[str, ...]:
 def _per(value: object) -> tuple[SliceKey, ...]:
     # A single string is the common case ("one feed per tag"); a list makes several sets.
     items = [value] if isinstance(value, str) else value
-    if (
-        isinstance(items, list)
-        and items
-        and all(item in _SLICE_KEYS for item in items)
-        and len(set(items)) == len(items)
-    ):
+    if _distinct_choices(items, _SLICE_KEYS):
         return tuple(cast(list[SliceKey], items))
     raise _InvalidValueError(
         _expected(

@@ -10,17 +10,20 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from feeds.models import Channel, Entry, FeedSpec, Format, Image, RenderedFeed, byline
+from feeds.models import (
+    FEED_MEDIA_TYPES,
+    Channel,
+    Entry,
+    FeedSpec,
+    Format,
+    Image,
+    RenderedFeed,
+    byline,
+)
 
 INDEX_FILE = "index.html"
 OPML_FILE = "feeds.opml"
 
-#: MIME type of each feed format, for autodiscovery links.
-FEED_MEDIA_TYPES: dict[Format, str] = {
-    "rss": "application/rss+xml",
-    "atom": "application/atom+xml",
-    "json": "application/feed+json",
-}
 FORMAT_LABELS: dict[Format, str] = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
 # Month names spelled out here: strftime follows the process locale, which feedgen changes.

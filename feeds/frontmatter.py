@@ -219,8 +219,8 @@ def read_start(file: str | Path, limit: int, *, size: int | None = None) -> byte
             if limit > _QUICK_READ:  # do not make a buffer of `limit` bytes for a small file
                 limit = min(limit, os.fstat(fd).st_size + 1)
             data = os.read(fd, limit)
-        if not data or len(data) >= limit:
-            return data[:limit]
+        if not data or len(data) == limit:
+            return data
         parts = [data]  # a short read is nearly always the end of the file: make sure
         while (got := sum(map(len, parts))) < limit and (more := os.read(fd, limit - got)):
             parts.append(more)

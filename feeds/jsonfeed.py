@@ -10,7 +10,6 @@ from typing import Any
 from feeds.models import Author, Channel, Entry, FeedSpec, Image, RenderedFeed
 
 VERSION = "https://jsonfeed.org/version/1.1"
-MEDIA_TYPE = "application/feed+json"
 
 
 def render_json_feed(

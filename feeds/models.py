@@ -12,6 +12,13 @@ from feeds.errors import ArticleError
 
 Format = Literal["rss", "atom", "json"]
 
+#: The media type of each feed format (its self link, autodiscovery links).
+FEED_MEDIA_TYPES: dict[Format, str] = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+
 
 class _FastPickle:
     """Pickle a slotted dataclass as its constructor call: several times faster to load than

@@ -13,6 +13,7 @@ from lxml.etree import _Element as Element
 from feeds import __version__
 from feeds.markup import strip_forbidden_chars
 from feeds.models import (
+    FEED_MEDIA_TYPES,
     Author,
     Channel,
     Entry,
@@ -28,7 +29,6 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
-MEDIA_TYPES: dict[Format, str] = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 #: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -206,7 +206,7 @@ def render_feed(
     fg.id(self_url)
     fg.title(_t(spec.title))
     # RSS takes its channel <link> from the last link: self first, the site last.
-    fg.link(href=self_url, rel="self", type=MEDIA_TYPES[fmt])
+    fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
     fg.link(href=channel.url, rel="alternate", type="text/html")
     fg.description(_t(spec.description or spec.title))
     fg.language(channel.language)

@@ -15,7 +15,7 @@ import pytest
 from PIL import Image as PILImage
 
 from feeds import cache as cache_module
-from feeds import repository
+from feeds import pipeline, repository
 from feeds.cache import CACHE_DIR, ScanCache
 from feeds.config import load_config
 from feeds.listing import Candidate
@@ -315,7 +315,18 @@ def test_a_cold_build_read_by_two_processes_is_remembered_as_one_read_here(
     finds nothing changed, and writes what a cold build in one process writes."""
     monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 2)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    digests: list[str] = []
+    real_digest = pipeline._inputs_digest
+    monkeypatch.setattr(
+        pipeline, "_inputs_digest", lambda *args: digests.append(real_digest(*args)) or digests[-1]
+    )
+    waits: list[object] = []
+    real_read = repository._read_in_parallel
+    monkeypatch.setattr(
+        repository, "_read_in_parallel", lambda *a, **k: waits.append(k) or real_read(*a, **k)
+    )
     first = cached_build(site)
+    assert len(waits) == 1 and len(digests) == 1  # read in parallel; the digest made once
     assert not first.up_to_date
     assert cached_build(site).up_to_date == first.what_is_published()
     assert files(site / "output") == cold_files(site)

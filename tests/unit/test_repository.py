@@ -593,8 +593,12 @@ def test_a_parallel_scan_fills_the_cache_as_one_process_does(
     scan_repository(root, SITE, workers=1, cache=serial)
     serial.save()
     monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 16)
+    chunks: list[bytes] = []
+    real_adopt = ScanCache.adopt
+    monkeypatch.setattr(ScanCache, "adopt", lambda self, c: chunks.append(c) or real_adopt(self, c))
     parallel = ScanCache(tmp_path / "parallel", "settings")
     scan_repository(root, SITE, workers=2, cache=parallel)
+    assert chunks  # read by the workers: their chunks came back
     parallel.save()
     again = ScanCache(tmp_path / "parallel", "settings")
     assert {k: str(v) for k, v in again.items.items()} == {
