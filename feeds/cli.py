@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TextIO
 
 from feeds import __version__
+from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded
+from feeds.clock import format_time
 from feeds.config import load_config, load_schedule
 from feeds.errors import ExitStatus, FeedsError, UsageError
-from feeds.pipeline import PROGRESS_LOGGER, feed_paths, publish
-from feeds.state import Status, daemon_running, format_time, publish_recorded, read_status
+from feeds.state.locks import daemon_running
+from feeds.state.status import Status, read_status
 
 log = logging.getLogger("feeds")
 
@@ -69,7 +71,7 @@ def _seconds(text: str) -> float:
 
 def _check_codes(codes: list[str]) -> None:
     from feeds.validate import CODES  # noqa: PLC0415
-    from feeds.validate_json import JSON_CODES  # noqa: PLC0415
+    from feeds.validate.json_feed import JSON_CODES  # noqa: PLC0415
 
     known = set(CODES) | set(JSON_CODES)
     for code in codes:
@@ -259,9 +261,9 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     # The validator and its inputs are imported only by this command.
-    from feeds.report import format_reports  # noqa: PLC0415
-    from feeds.sources import read_targets  # noqa: PLC0415
     from feeds.validate import Limits, validate_feed  # noqa: PLC0415
+    from feeds.validate.inputs import read_targets  # noqa: PLC0415
+    from feeds.validate.report import format_reports  # noqa: PLC0415
 
     default = Limits()
     limits = Limits(

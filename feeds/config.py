@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
-from feeds.models import Author, Channel, FeedSpec, Format, SliceKey
+from feeds.model import Author, Channel, FeedSpec, Format, SliceKey
 
 _DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024

@@ -7,10 +7,13 @@ from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from feeds.errors import ArticleError
-from feeds.jsonfeed import render_json_feed
-from feeds.models import Channel, FeedSpec
-from feeds.render import render_feed
-from feeds.repository import ArticleReader, Site, load_entry, scan_repository
+from feeds.load import load_entry
+from feeds.model import Channel, FeedSpec
+from feeds.render.jsonfeed import render_json_feed
+from feeds.render.rss_atom import render_feed
+from feeds.sources.fields import Site
+from feeds.sources.files.reader import ArticleReader
+from feeds.sources.files.scan import scan_repository
 from feeds.validate import validate_feed
 
 SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")

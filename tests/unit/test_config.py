@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from feeds.config import Config, load_config
 from feeds.errors import ConfigError, ExitStatus
-from feeds.models import Author, Channel, FeedSpec
+from feeds.model import Author, Channel, FeedSpec
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "config"
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds import pipeline
+from feeds import build as pipeline
 from feeds.config import Schedule, load_config, load_schedule
 from feeds.daemon import (
     WATCH_DEBOUNCE,
@@ -22,7 +22,7 @@ from feeds.daemon import (
     snapshot_repository,
 )
 from feeds.errors import ConfigError, RepositoryError
-from feeds.state import read_status
+from feeds.state.status import read_status
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import OutputError
-from feeds.models import FeedSpec, RenderedFeed
-from feeds.writer import write_output
+from feeds.model import FeedSpec, RenderedFeed
+from feeds.publish.folder import write_output
 
 SPEC = FeedSpec(name="main", formats=("rss",), limit=5, title="T", description="D", path="")
 

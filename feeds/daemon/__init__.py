@@ -18,20 +18,12 @@ from zoneinfo import ZoneInfo
 
 import schedule as schedule_lib
 
+from feeds.build import Publisher, publish, publish_recorded
+from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config, Schedule, load_config, load_schedule
 from feeds.errors import ConfigError, FeedsError, LockedError
-from feeds.pipeline import publish
-from feeds.state import (
-    Clock,
-    DaemonLock,
-    Publisher,
-    format_time,
-    load_status_or_new,
-    publish_recorded,
-    record_failure,
-    utc_now,
-    write_status,
-)
+from feeds.state.locks import DaemonLock
+from feeds.state.status import load_status_or_new, record_failure, write_status
 
 log = logging.getLogger(__name__)
 

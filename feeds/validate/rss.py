@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from feeds.validate_base import (
+from feeds.validate.base import (
     ATOM_NS,
     CONTENT_NS,
     ISO639_1,

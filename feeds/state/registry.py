@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from feeds.cache import load_json, save_json
-from feeds.models import Article
+from feeds.model import Article
+from feeds.state.cache import load_json, save_json
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from typing import Final
 
 from lxml import etree
 
-from feeds.validate_base import (
+from feeds.validate.base import (
     MEDIA_NS,
     Collector,
     children,

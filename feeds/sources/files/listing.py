@@ -15,10 +15,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import NamedTuple
 
-from feeds.cache import gc_paused
 from feeds.errors import ArticleError, RepositoryError
-from feeds.images import IMAGE_SUFFIXES
-from feeds.models import BodyFormat
+from feeds.model import BodyFormat
+from feeds.rules import IMAGE_SUFFIXES
+from feeds.state.cache import gc_paused
 
 #: Suffix of an article file -> how its body is read.
 READERS: dict[str, BodyFormat] = {".md": "markdown", ".markdown": "markdown", ".txt": "wire"}

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from feeds.models import Author, Channel, Entry, FeedSpec, Image, RenderedFeed
+from feeds.model import Author, Channel, Entry, FeedSpec, Image, RenderedFeed
 
 VERSION = "https://jsonfeed.org/version/1.1"
 

@@ -19,7 +19,6 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -27,6 +26,7 @@ import yaml
 
 from feeds import toml
 from feeds.errors import ArticleError
+from feeds.rules import describe_value
 
 #: Largest front matter accepted, in bytes between the delimiters.
 MAX_FRONT_MATTER_BYTES = 64 * 1024
@@ -607,20 +607,3 @@ def _check_aliases(content: str, *, path: str) -> None:
                 f"front matter expands to more than {MAX_YAML_EXPANDED_VALUES} values through "
                 "YAML aliases (*name): write the values out instead of reusing anchors",
             )
-
-
-def describe_value(value: object) -> str:
-    """How a front matter value reads to a person ("a list", "plain text", "a date", ...)."""
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, str):
-        return "plain text"
-    if isinstance(value, bool):
-        return "a true/false value"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, datetime | date):
-        return "a date"
-    return f"a {type(value).__name__}"

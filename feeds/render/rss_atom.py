@@ -11,8 +11,7 @@ from lxml import etree
 from lxml.etree import _Element as Element
 
 from feeds import __version__
-from feeds.markup import strip_forbidden_chars
-from feeds.models import (
+from feeds.model import (
     FEED_MEDIA_TYPES,
     Author,
     Channel,
@@ -23,6 +22,7 @@ from feeds.models import (
     RenderedFeed,
     byline,
 )
+from feeds.rules import strip_forbidden_chars
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 DC_NS = "http://purl.org/dc/elements/1.1/"

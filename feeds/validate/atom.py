@@ -7,7 +7,7 @@ from typing import Final
 
 from lxml import etree
 
-from feeds.validate_base import (
+from feeds.validate.base import (
     ATOM_NS,
     XHTML_NS,
     Collector,

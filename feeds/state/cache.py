@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, Generic, NamedTuple, TypeVar
 
 from feeds import __version__
-from feeds.models import Article, Entry
-from feeds.writer import replace_file
+from feeds.atomic import replace_file
+from feeds.model import Article, Entry
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +47,9 @@ V = TypeVar("V")
 def code_digest() -> str:
     """A digest of this package's source: any code change invalidates every cached result."""
     digest = hashlib.sha256()
-    package = Path(__file__).parent
-    for source in sorted(package.glob("*.py")):
-        digest.update(source.name.encode())
+    package = Path(__file__).parent.parent  # feeds/, with every subpackage
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode())
         digest.update(source.read_bytes())
     return digest.hexdigest()
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Callable, Collection
 from typing import Final
 
-from feeds.validate_base import (
+from feeds.validate.base import (
     Issue,
     Severity,
     check_rfc3339,

@@ -33,7 +33,7 @@ import re
 from dataclasses import dataclass
 
 from feeds.errors import ArticleError
-from feeds.models import Author, Link
+from feeds.model import Author, Link
 
 #: A longer first line is almost certainly a paragraph, not a headline.
 MAX_HEADLINE_CHARS = 300

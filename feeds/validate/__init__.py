@@ -2,7 +2,7 @@
 
 The judgement follows the specifications and the W3C Feed Validation Service: errors only for
 what a specification forbids, warnings for best practices. The rule families live in
-`feeds.validate_rss`, `feeds.validate_atom` and `feeds.validate_media`; this module owns the
+`feeds.validate.rss`, `feeds.validate.atom` and `feeds.validate.media`; this module owns the
 public API, the byte/XML layer and the namespace checks.
 """
 
@@ -18,8 +18,8 @@ from typing import Final
 
 from lxml import etree
 
-from feeds.validate_atom import check_atom
-from feeds.validate_base import (
+from feeds.validate.atom import check_atom
+from feeds.validate.base import (
     ATOM_NS,
     CODES,
     KNOWN_NAMESPACES,
@@ -32,9 +32,9 @@ from feeds.validate_base import (
     is_language_tag,
     line_of,
 )
-from feeds.validate_json import check_json_feed, looks_like_json
-from feeds.validate_media import check_media
-from feeds.validate_rss import check_rss
+from feeds.validate.json_feed import check_json_feed, looks_like_json
+from feeds.validate.media import check_media
+from feeds.validate.rss import check_rss
 
 __all__ = [
     "CODES",

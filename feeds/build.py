@@ -8,13 +8,29 @@ import importlib
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from feeds.cache import (
+from feeds.clock import Clock, format_time, utc_now
+from feeds.config import Config
+from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
+from feeds.model import (
+    FEED_FILE_NAMES,
+    Brief,
+    Entry,
+    FeedSpec,
+    Format,
+    RenderedFeed,
+    ScanResult,
+)
+from feeds.publish.folder import MEDIA_DIR, WriteResult, write_output
+from feeds.scan import feed_order, is_published
+from feeds.sources.files.listing import Listing, list_repository
+from feeds.state.cache import (
     CACHE_DIR,
     EntryCache,
     ScanCache,
@@ -24,21 +40,8 @@ from feeds.cache import (
     save_json,
     stamp_of,
 )
-from feeds.config import Config
-from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
-from feeds.listing import Listing, list_repository
-from feeds.models import (
-    FEED_FILE_NAMES,
-    Article,
-    Brief,
-    Entry,
-    FeedSpec,
-    Format,
-    Link,
-    RenderedFeed,
-    ScanResult,
-)
-from feeds.registry import (
+from feeds.state.locks import build_lock
+from feeds.state.registry import (
     FEEDS_FILE,
     REGISTRY_FILE,
     FeedRecord,
@@ -49,10 +52,9 @@ from feeds.registry import (
     record_feeds,
     record_published,
 )
-from feeds.writer import MEDIA_DIR, WriteResult, write_output
+from feeds.state.status import load_status_or_new, record_failure, write_status
 
 if TYPE_CHECKING:
-    from feeds.repository import ArticleReader
     from feeds.validate import Issue, ValidationReport
 
 # Note on imports: the article readers (PyYAML, Markdown, ...), the renderers, the validator
@@ -151,122 +153,6 @@ class PublishResult:
         return line
 
 
-def is_published(article: Brief, now: datetime) -> bool:
-    """Drafts and articles dated after `now` (embargoed) are never published."""
-    return not article.draft and article.published <= now
-
-
-def feed_order(articles: Iterable[Brief]) -> list[Brief]:
-    """Newest first; equal dates ordered by id, so that the order is fully specified."""
-    by_id = sorted(articles, key=lambda a: a.id)
-    return sorted(by_id, key=lambda a: a.published, reverse=True)
-
-
-def _title_key(title: str) -> str:
-    return " ".join(title.casefold().split()).rstrip(".!?")
-
-
-def title_urls(published: Iterable[Brief]) -> dict[str, str]:
-    """The URL of each published headline (with two of the same headline, the last one's)."""
-    return {_title_key(article.title): article.url for article in published}
-
-
-def link_related(article: Article, urls: Mapping[str, str]) -> Article:
-    """Give related stories named only by title (wire `Related:` lines) the URL of the
-    published article with that headline (`urls` from `title_urls`): a draft or embargoed
-    story is never linked."""
-    if all(link.url for link in article.related):
-        return article
-    related = tuple(
-        link if link.url else Link(link.title, urls.get(_title_key(link.title), ""))
-        for link in article.related
-    )
-    return replace(article, related=related)
-
-
-class _EntryLoader:
-    """Loads each selected article's body at most once per build, remembering failures too.
-
-    The article's full metadata is read again from its file (the scan kept only its `Brief`);
-    should the file have changed since the scan so that it would no longer be selected the
-    same way, it is left out and reported, and the next build publishes it as it is then.
-    """
-
-    def __init__(
-        self,
-        config: Config,
-        reader: ArticleReader,
-        published: Sequence[Brief],
-        cache: EntryCache | None,
-    ) -> None:
-        self._config = config
-        self._reader = reader
-        self._published = published
-        self._urls: dict[str, str] | None = None
-        self._cache = cache
-        self._done: dict[str, Entry | ArticleError] = {}
-
-    def __call__(self, brief: Brief) -> Entry | ArticleError:
-        if brief.id not in self._done:
-            self._done[brief.id] = self._load(brief)
-        return self._done[brief.id]
-
-    def _load(self, brief: Brief) -> Entry | ArticleError:
-        from feeds.repository import load_entry  # noqa: PLC0415 - see the note on imports
-
-        try:
-            found = self._reader.find(brief.rel_path)
-            source = (found.rel_path, found.cache_key)
-            # An unchanged file gives the same article: it is read again only when it changed.
-            read = self._cache.article(brief.id, *source) if self._cache else None
-            read = read or self._reader.read(found)
-        except ArticleError as problem:
-            return problem
-        if read.brief() != brief:
-            return ArticleError(
-                brief.rel_path,
-                0,
-                "changed while the feeds were being built: the next build publishes it",
-            )
-        article = read
-        if not all(link.url for link in article.related):
-            if self._urls is None:  # only some wire articles need it: made once, when needed
-                self._urls = title_urls(self._published)
-            article = link_related(article, self._urls)
-        cached = self._cache.get(article, article.id) if self._cache else None
-        if cached is not None:
-            return cached
-        try:
-            entry = load_entry(
-                article,
-                repository=self._config.repository,
-                media_url=self._config.media_url,
-                max_image_bytes=self._config.max_image_bytes,
-                max_article_bytes=self._config.max_article_bytes,
-            )
-        except ArticleError as problem:
-            return problem
-        if self._cache is not None:
-            self._cache.remember(entry, entry.depends_on, source=source, read=read)
-        return entry
-
-    @property
-    def problems(self) -> list[ArticleError]:
-        return [value for value in self._done.values() if isinstance(value, ArticleError)]
-
-
-def select_entries(candidates: Sequence[Brief], spec: FeedSpec, load: _EntryLoader) -> list[Entry]:
-    """The newest `spec.limit` articles that load; a broken one makes room for the next."""
-    entries: list[Entry] = []
-    for article in candidates:
-        if len(entries) >= spec.limit:
-            break
-        loaded = load(article)
-        if isinstance(loaded, Entry):
-            entries.append(loaded)
-    return entries
-
-
 def publish(
     config: Config,
     *,
@@ -314,12 +200,11 @@ def _publish(
         _import_later_stages()
         inputs = inputs or _inputs_digest(config, listing)
 
-    from feeds.repository import (  # noqa: PLC0415 - see the note on imports
-        ArticleReader,
-        Site,
-        scan_repository,
-    )
-    from feeds.slices import expand_feeds, select_articles  # noqa: PLC0415
+    from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
+    from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
+    from feeds.sources.fields import Site  # noqa: PLC0415
+    from feeds.sources.files.reader import ArticleReader  # noqa: PLC0415
+    from feeds.sources.files.scan import scan_repository  # noqa: PLC0415
 
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
@@ -345,7 +230,7 @@ def _publish(
         config.repository, site, max_article_bytes=config.max_article_bytes, listing=listing
     )
     del listing  # the reader keeps what it needs
-    load = _EntryLoader(config, reader, candidates, entry_cache)
+    load = EntryLoader(config, reader, candidates, entry_cache)
     expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
@@ -410,7 +295,13 @@ def _publish(
 
 
 #: What the stages after the scan import (see the note on imports).
-_LATER_MODULES = ("feeds.render", "feeds.validate", "feeds.discovery", "cmarkgfm", "PIL.Image")
+_LATER_MODULES = (
+    "feeds.render.rss_atom",
+    "feeds.validate",
+    "feeds.render.pages",
+    "cmarkgfm",
+    "PIL.Image",
+)
 
 
 def _import_later_stages() -> None:
@@ -443,7 +334,7 @@ def _write_all(
     candidates: Sequence[Brief],
 ) -> WriteResult:
     """Write the feeds, the media their items show and the pages that list them."""
-    from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
+    from feeds.render.pages import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
 
     media = {
         image.media_path: image.source
@@ -627,10 +518,10 @@ def _render(
     updated_when_empty: datetime | None = None,
 ) -> RenderedFeed:
     if fmt == "json":
-        from feeds.jsonfeed import render_json_feed  # noqa: PLC0415 - see the note on imports
+        from feeds.render.jsonfeed import render_json_feed  # noqa: PLC0415 - see the note on imports
 
         return render_json_feed(config.channel, spec, entries, output_url=config.output_url)
-    from feeds import render  # noqa: PLC0415 - see the note on imports
+    from feeds.render import rss_atom as render  # noqa: PLC0415 - see the note on imports
 
     return render.render_feed(
         config.channel,
@@ -698,3 +589,61 @@ def feed_paths(config: Config) -> list[Path]:
                 )
                 paths.extend(sorted(config.output.glob(pattern)))
     return paths
+
+
+Publisher = Callable[..., PublishResult]
+
+
+# --- one recorded build (also used by `feeds build`) ----------------------------------------
+
+
+def publish_recorded(
+    config: Config,
+    *,
+    now: datetime,
+    clock: Clock = utc_now,
+    strict: bool = False,
+    wait: float,
+    stop: threading.Event | None = None,
+    publisher: Publisher = publish,
+) -> PublishResult:
+    """Publish under the output folder's build lock and record the outcome in the status file.
+
+    A failed run records its error and leaves the previously published feeds in place.
+
+    Args:
+        config: The configuration to build.
+        now: The moment to publish for (aware).
+        clock: Tells when the run finished.
+        strict: As for `publish`.
+        wait: Seconds to wait for another writer of the same output folder.
+        stop: Give up waiting for the lock when set.
+        publisher: `publish` (replaceable in tests).
+
+    Raises:
+        LockedError: another process kept the output folder locked (nothing recorded).
+        FeedsError: the build failed (recorded).
+    """
+    with build_lock(config.output, wait=wait, stop=stop):
+        status = load_status_or_new(config.state_dir)
+        status.last_start = format_time(clock())  # the real start, even for a --now build
+        status.runs += 1
+        try:
+            result = publisher(config, now=now, strict=strict)
+        except Exception as exc:
+            record_failure(status, exc, clock())
+            write_status(config.state_dir, status)
+            raise
+        finished = clock()
+        status.last_finish = status.last_success = format_time(finished)
+        status.last_outcome = "problems" if result.problems else "ok"
+        status.last_error = status.last_error_at = None
+        status.articles = result.article_count
+        status.problems = [str(p) for p in (*result.problems, *result.id_changes)]
+        status.next_embargo = format_time(result.next_embargo)
+        if result.written is not None:
+            status.written = list(result.written.written)
+            status.unchanged = list(result.written.unchanged)
+            status.removed = list(result.written.removed)
+        write_status(config.state_dir, status)
+    return result

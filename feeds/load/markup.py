@@ -11,7 +11,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from feeds.models import Image, Link
+from feeds.model import Image, Link
+from feeds.rules import strip_forbidden_chars
 
 #: Maps a relative URL found in the body to an absolute URL, or None when it is not a local file.
 LocalResolver = Callable[[str], str | None]
@@ -19,20 +20,12 @@ LocalResolver = Callable[[str], str | None]
 SUMMARY_CHARS = 300
 
 # XML 1.0 forbids these code points; they reach us from pasted text and must never reach lxml.
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite", "poster", "data-src", "longdesc"})
 _SRCSET_ATTRIBUTES = frozenset({"srcset", "data-srcset"})
 _LINK_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
 _MEDIA_SCHEMES = frozenset({"http", "https"})
 _FIRST_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)
-
-
-def strip_forbidden_chars(text: str) -> str:
-    """Remove the characters XML 1.0 does not allow (C0 controls but tab/LF/CR, U+FFFE/F)."""
-    if text.isprintable():  # none of them is printable: most text needs no search
-        return text
-    return _XML_FORBIDDEN.sub("", text)
 
 
 def render_markdown(text: str) -> str:

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from feeds.errors import ArticleError
-from feeds.models import Brief, FeedSpec, SliceKey
-from feeds.repository import slugify
+from feeds.model import Brief, FeedSpec, SliceKey
+from feeds.rules import slugify
 
 log = logging.getLogger(__name__)
 

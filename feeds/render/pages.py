@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from feeds.models import (
+from feeds.model import (
     FEED_MEDIA_TYPES,
     Channel,
     Entry,

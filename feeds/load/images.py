@@ -7,19 +7,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 from feeds.errors import ArticleError
-from feeds.models import Image, ImageRef
-
-# Pillow format name -> (MIME type, file suffixes that may carry it).
-_FORMATS: dict[str, tuple[str, frozenset[str]]] = {
-    "JPEG": ("image/jpeg", frozenset({".jpg", ".jpeg", ".jpe"})),
-    "PNG": ("image/png", frozenset({".png"})),
-    "WEBP": ("image/webp", frozenset({".webp"})),
-    "GIF": ("image/gif", frozenset({".gif"})),
-    "AVIF": ("image/avif", frozenset({".avif"})),
-}
-
-#: File suffixes the repository treats as images (for same-stem and bundle lookups).
-IMAGE_SUFFIXES = frozenset(suffix for _, suffixes in _FORMATS.values() for suffix in suffixes)
+from feeds.model import Image, ImageRef
+from feeds.rules import IMAGE_FORMATS as _FORMATS
 
 
 def check_inside(path: Path, repository: Path, *, article: str, line: int, what: str) -> Path:
