@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -16,16 +15,22 @@ def _umask() -> int:
     return mask
 
 
-#: What `replace_file` writes: bytes, a copy of a file, or whatever a function streams.
-Content = bytes | Path | Callable[[BinaryIO], None]
+#: What `replace_file` writes: bytes, or whatever a function streams.
+Content = bytes | Callable[[BinaryIO], None]
 
 
-def replace_file(target: Path, write: Content) -> None:
+def replace_file(target: Path, write: Content, *, mtime_ns: int | None = None) -> None:
     """Write through a temp file in the target's folder, then rename over the target.
 
     Readers of `target` see the old file or the new one, never a mix; on any error the temp
     file is removed and the old file stays. The one way feeds replaces a file: published
     feeds and media, and the state folder's records and cache alike.
+
+    Args:
+        target: The file to replace (its folder is created if missing).
+        write: The new bytes, or a function that writes them to a stream.
+        mtime_ns: The modification time to give the new file (a copy keeps its source's, so
+            that an unchanged copy is told by one `stat`); by default, now.
 
     Raises:
         OSError: the folder or the file cannot be written (the caller says what it means).
@@ -39,19 +44,14 @@ def replace_file(target: Path, write: Content) -> None:
         with os.fdopen(handle, "wb") as stream:
             if isinstance(write, bytes):
                 stream.write(write)
-            elif isinstance(write, Path):
-                with write.open("rb") as source:
-                    shutil.copyfileobj(source, stream, 1024 * 1024)
             else:
                 write(stream)
             stream.flush()
             os.fsync(stream.fileno())
         # mkstemp creates 0600 files; a web server (or monitoring) must be able to read them.
         temp.chmod(0o666 & ~_umask())
-        if isinstance(write, Path):
-            # Keep the source's mtime (the unchanged check compares it), not its permissions.
-            info = write.stat()
-            os.utime(temp, ns=(info.st_atime_ns, info.st_mtime_ns))
+        if mtime_ns is not None:
+            os.utime(temp, ns=(mtime_ns, mtime_ns))
         temp.replace(target)
     except BaseException:
         temp.unlink(missing_ok=True)

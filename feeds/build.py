@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import glob
-import hashlib
 import importlib
 import logging
-import os
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -20,27 +18,29 @@ from feeds.config import Config
 from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
 from feeds.model import (
     FEED_FILE_NAMES,
+    Article,
     Brief,
     Entry,
     FeedSpec,
     Format,
     RenderedFeed,
     ScanResult,
+    Site,
 )
-from feeds.publish.folder import MEDIA_DIR, WriteResult, write_output
+from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
+from feeds.publish.folder import FolderTarget
+from feeds.publish.plan import plan_changes
 from feeds.scan import feed_order, is_published
-from feeds.sources.files.listing import Listing, list_repository
+from feeds.sources import ArticleSource, Listing
+from feeds.sources.files import FileSource
 from feeds.state.cache import (
     CACHE_DIR,
     EntryCache,
     ScanCache,
     code_digest,
     gc_paused,
-    load_json,
-    save_json,
-    stamp_of,
 )
-from feeds.state.locks import build_lock
+from feeds.state.last_build import LastBuild, LastOutcome
 from feeds.state.registry import (
     FEEDS_FILE,
     REGISTRY_FILE,
@@ -184,53 +184,167 @@ def publish(
 def _publish(
     config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool
 ) -> PublishResult:
-    listing = list_repository(config.repository)
-    progress.info("found %d article files in %s", len(listing.candidates), config.repository)
-    inputs: str | None = None
-    if use_cache and write and (config.state_dir / CACHE_DIR / LAST_BUILD_FILE).exists():
-        inputs = _inputs_digest(config, listing)
-        unchanged = _unchanged_since_last_build(config, inputs, now, strict=strict)
-        if unchanged is not None:
-            return unchanged
+    source, target = article_source(config), publish_target(config)
+    listing = source.list()
+    progress.info("found %d article files in %s", listing.article_count, source.describe())
+    record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
+    last = record.unchanged(listing, now, strict=strict) if record and write else None
+    if last is not None:
+        return _up_to_date(last)
+    caches = _Caches(config) if use_cache else None
+    scan = _scan(source, listing, caches, record)
+    candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    rendering = _render_feeds(config, source, candidates, caches)
+    if caches is not None:
+        caches.keep_entries_of(scan)
+    emptied, retired = _no_longer_produced(config, rendering.feeds)
+    progress.info("rendered %d feed files; validating", len(rendering.feeds) + len(emptied))
+    reports = _validate_all([*rendering.feeds, *emptied], scan.articles)
+    registry = load_registry(config.state_dir)
+    in_feeds = rendering.articles()
+    id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
+    problems = _sorted_problems(scan.problems, rendering.problems)
+    if strict and (problems or id_changes):
+        raise _strict_error([*problems, *id_changes])
+    written = None
+    if write:
+        written = _write_all(
+            config,
+            source,
+            target,
+            rendering,
+            emptied=emptied,
+            retired=retired,
+            candidates=candidates,
+        )
+        record_published(config.state_dir, registry, in_feeds)
+        record_feeds(config.state_dir, (_record(feed) for feed in [*rendering.feeds, *emptied]))
+    result = PublishResult(
+        scan,
+        problems,
+        tuple(rendering.feeds),
+        reports,
+        written,
+        next_embargo=_next_embargo(scan, now),
+        published=len(candidates),
+        id_changes=id_changes,
+    )
+    if written is not None and record is not None:
+        _remember(config, record, listing, result, now=now, rendering=rendering)
+    return result
 
-    # (The listing is bound as a default, not closed over: `del listing` below lets it go.)
-    def while_waiting(listing: Listing = listing) -> None:
-        """While a cold scan's workers read: what comes next, and the digest for later."""
-        nonlocal inputs
-        _import_later_stages()
-        inputs = inputs or _inputs_digest(config, listing)
 
-    from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
-    from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
-    from feeds.sources.fields import Site  # noqa: PLC0415
-    from feeds.sources.files.reader import ArticleReader  # noqa: PLC0415
-    from feeds.sources.files.scan import scan_repository  # noqa: PLC0415
-
+def article_source(config: Config) -> ArticleSource:
+    """The configured article source."""
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
-    scan_cache, entry_cache = _open_caches(config) if use_cache else (None, None)
-    scan = scan_repository(
-        config.repository,
-        site,
-        max_article_bytes=config.max_article_bytes,
-        cache=scan_cache,
-        workers=len(os.sched_getaffinity(0)),
-        listing=listing,
-        while_waiting=while_waiting,
+    return FileSource(config.repository, site, max_article_bytes=config.max_article_bytes)
+
+
+def publish_target(config: Config) -> PublishTarget:
+    """The configured publish target."""
+    return FolderTarget(config.output)
+
+
+def _settings(config: Config) -> str:
+    """All a build's output depends on besides the articles: the program and the configuration."""
+    return f"{code_digest()}\n{config!r}"
+
+
+def _up_to_date(last: LastOutcome) -> PublishResult:
+    """The result of a build that found everything as the last build left it."""
+    return PublishResult(
+        ScanResult((), last.problems),
+        last.problems,
+        (),
+        (),
+        WriteResult((), last.outputs, ()),
+        next_embargo=last.until,
+        up_to_date=last.published,
+        known_articles=last.articles,
     )
-    inputs = inputs or _inputs_digest(config, listing)  # the scan had nothing to wait for
+
+
+class _Caches:
+    """The build caches of the state folder: the scan's (released once the scan is done, as a
+    large repository's is big) and the rendered entries'."""
+
+    def __init__(self, config: Config) -> None:
+        folder = config.state_dir / CACHE_DIR
+        scan_settings = (
+            str(config.repository),
+            config.channel.url,
+            config.channel.timezone,
+            config.permalink,
+            config.max_article_bytes,
+        )
+        # The entries cache keeps articles as read too: it depends on all the scan depends on.
+        entry_settings = (*scan_settings, config.media_url, config.max_image_bytes)
+        self.scan: ScanCache | None = ScanCache(folder, scan_settings)
+        self.entries = EntryCache(folder, entry_settings)
+
+    def save_scan(self) -> None:
+        if self.scan is not None:
+            self.scan.save()
+            self.scan = None
+
+    def keep_entries_of(self, scan: ScanResult) -> None:
+        self.entries.keep_only(a.id for a in scan.articles)
+        self.entries.save()
+
+
+def _scan(
+    source: ArticleSource, listing: Listing, caches: _Caches | None, record: LastBuild | None
+) -> ScanResult:
+    """Every article's `Brief`; while a cold scan's workers read, this process imports what
+    the later stages need and makes the digest of the build's inputs."""
+
+    def while_waiting() -> None:
+        _import_later_stages()
+        if record is not None:
+            record.inputs(listing)
+
+    scan = source.scan(listing, cache=caches.scan if caches else None, while_waiting=while_waiting)
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
-    if scan_cache is not None:
-        scan_cache.save()
-    # A large repository's scan cache is done with: let its memory go now.
-    del scan_cache, while_waiting
-    candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    reader = ArticleReader(
-        config.repository, site, max_article_bytes=config.max_article_bytes, listing=listing
+    if caches is not None:
+        caches.save_scan()
+    return scan
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendering:
+    """Every feed of the configuration rendered, with the entries each one carries."""
+
+    feeds: list[RenderedFeed]
+    entries_by_feed: list[list[Entry]]
+    problems: list[ArticleError]
+
+    def articles(self) -> list[Article]:
+        """Every article some feed carries, once each."""
+        return list({e.article.id: e.article for es in self.entries_by_feed for e in es}.values())
+
+    def newest(self, candidates: Sequence[Brief], count: int) -> list[Entry]:
+        """The newest entries any feed carries, in feed order: never a draft or embargoed one."""
+        by_id = {entry.article.id: entry for entries in self.entries_by_feed for entry in entries}
+        return [by_id[a.id] for a in candidates if a.id in by_id][:count]
+
+
+def _render_feeds(
+    config: Config, source: ArticleSource, candidates: Sequence[Brief], caches: _Caches | None
+) -> _Rendering:
+    """Expand the `per` templates, select each feed's articles, load and render them."""
+    from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
+    from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
+
+    load = EntryLoader(
+        source,
+        candidates,
+        caches.entries if caches else None,
+        repository=config.repository,
+        media_url=config.media_url,
+        max_image_bytes=config.max_image_bytes,
     )
-    del listing  # the reader keeps what it needs
-    load = EntryLoader(config, reader, candidates, entry_cache)
     expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
@@ -238,60 +352,25 @@ def _publish(
         entries = select_entries(select_articles(candidates, spec), spec, load)
         entries_by_feed.append(entries)
         feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
-    problems = tuple(
-        sorted(
-            [*scan.problems, *load.problems, *expansion.problems], key=lambda p: (p.path, p.line)
-        )
+    return _Rendering(feeds, entries_by_feed, [*load.problems, *expansion.problems])
+
+
+def _sorted_problems(*groups: Sequence[ArticleError]) -> tuple[ArticleError, ...]:
+    return tuple(sorted((p for group in groups for p in group), key=lambda p: (p.path, p.line)))
+
+
+def _strict_error(complaints: Sequence[object]) -> StrictModeError:
+    return StrictModeError(
+        f"--strict: {len(complaints)} problem(s), nothing was written:\n"
+        + "\n".join(f"  {complaint}" for complaint in complaints)
     )
-    if entry_cache is not None:
-        entry_cache.keep_only(a.id for a in scan.articles)
-        entry_cache.save()
-    emptied, retired = _no_longer_produced(config, feeds)
-    progress.info("rendered %d feed files; validating", len(feeds) + len(emptied))
-    reports = _validate_all([*feeds, *emptied], scan.articles)
-    registry = load_registry(config.state_dir)
-    in_feeds = list({e.article.id: e.article for es in entries_by_feed for e in es}.values())
-    id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
-    if strict and (problems or id_changes):
-        complaints = [*problems, *id_changes]
-        raise StrictModeError(
-            f"--strict: {len(complaints)} problem(s), nothing was written:\n"
-            + "\n".join(f"  {complaint}" for complaint in complaints)
-        )
-    written = None
-    if write:
-        written = _write_all(
-            config,
-            feeds,
-            emptied=emptied,
-            retired=retired,
-            entries_by_feed=entries_by_feed,
-            candidates=candidates,
-        )
-        record_published(config.state_dir, registry, in_feeds)
-        record_feeds(config.state_dir, (_record(feed) for feed in [*feeds, *emptied]))
-    pending = [a.published for a in scan.articles if not a.draft and a.published > now]
-    result = PublishResult(
-        scan,
-        problems,
-        tuple(feeds),
-        reports,
-        written,
-        next_embargo=min(pending, default=None),
-        published=len(candidates),
-        id_changes=id_changes,
+
+
+def _next_embargo(scan: ScanResult, now: datetime) -> datetime | None:
+    """The earliest moment after `now` at which a non-draft article becomes due."""
+    return min(
+        (a.published for a in scan.articles if not a.draft and a.published > now), default=None
     )
-    if written is not None and use_cache:
-        sources = [path for entries in entries_by_feed for e in entries for path in e.depends_on]
-        _remember_build(
-            config,
-            inputs,
-            now=now,
-            result=result,
-            outputs=[*written.written, *written.unchanged],
-            sources=sources,
-        )
-    return result
 
 
 #: What the stages after the scan import (see the note on imports).
@@ -326,126 +405,65 @@ def _validate_all(
 
 def _write_all(
     config: Config,
-    feeds: Sequence[RenderedFeed],
+    source: ArticleSource,
+    target: PublishTarget,
+    rendering: _Rendering,
     *,
     emptied: Sequence[RenderedFeed],
     retired: Sequence[str],
-    entries_by_feed: Sequence[Sequence[Entry]],
     candidates: Sequence[Brief],
 ) -> WriteResult:
-    """Write the feeds, the media their items show and the pages that list them."""
+    """Publish the feeds, the media their items show and the pages that list them."""
     from feeds.render.pages import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
 
     media = {
-        image.media_path: image.source
-        for entries in entries_by_feed
+        image.media_path: source.open_blob(str(image.source))
+        for entries in rendering.entries_by_feed
         for entry in entries
         for image in (*entry.images, *entry.inline_images)
     }
-    newest = _newest(entries_by_feed, candidates, NEWEST_ON_INDEX)
-    documents = [
+    feeds = rendering.feeds
+    newest = rendering.newest(candidates, NEWEST_ON_INDEX)
+    pages = [
         (INDEX_FILE, render_index(config.channel, feeds, newest, output_url=config.output_url)),
         (OPML_FILE, render_opml(config.channel, feeds)),
     ]
-    return write_output(config.output, [*feeds, *emptied], media, documents, retired=retired)
+    changes = plan_changes(
+        [*feeds, *emptied], media, pages, held_media=target.media(), retired=retired
+    )
+    return target.apply(changes)
 
 
-LAST_BUILD_FILE = "last-build.json"
-
-
-def _inputs_digest(config: Config, listing: Listing) -> str:
-    """Everything a build's output depends on apart from `now` and the files it renders from:
-    the program, the configuration and the repository listing with every file's stamp."""
-    digest = hashlib.sha256()
-    digest.update(f"{code_digest()}\n{config!r}\n{listing.fingerprint()}".encode())
-    return digest.hexdigest()
-
-
-def _remember_build(
+def _remember(
     config: Config,
-    inputs: str,
+    record: LastBuild,
+    listing: Listing,
+    result: PublishResult,
     *,
     now: datetime,
-    result: PublishResult,
-    outputs: Sequence[str],
-    sources: Sequence[str],
+    rendering: _Rendering,
 ) -> None:
     """Record what a later build needs to prove nothing changed (an id change is never
     recorded: its warning must come again)."""
     if result.id_changes:
-        (config.state_dir / CACHE_DIR / LAST_BUILD_FILE).unlink(missing_ok=True)
+        record.forget()
         return
+    assert result.written is not None
+    outputs = [*result.written.written, *result.written.unchanged]
+    sources = [
+        path for entries in rendering.entries_by_feed for e in entries for path in e.depends_on
+    ]
     # The registry and the feed record too: a damaged one must be noticed and rebuilt.
     state = [str(config.state_dir / name) for name in (REGISTRY_FILE, FEEDS_FILE)]
-    files = sorted({*(str(config.output / rel) for rel in outputs), *sources, *state})
-    record = {
-        "inputs": inputs,
-        "now": now.isoformat(),
-        "until": result.next_embargo.isoformat() if result.next_embargo else None,
-        "published": result.what_is_published(),
-        "articles": len(result.scan.articles),
-        "problems": [[p.path, p.line, p.reason] for p in result.problems],
-        "outputs": list(outputs),
-        "files": [[path, stamp_of(path)] for path in files],
-    }
-    save_json(config.state_dir / CACHE_DIR / LAST_BUILD_FILE, record)
-
-
-def _unchanged_since_last_build(
-    config: Config, inputs: str, now: datetime, *, strict: bool
-) -> PublishResult | None:
-    """The last build's result if rendering again would give the very same files.
-
-    That holds when the program, the configuration and every article file are as they were,
-    every file the published items were made from and every published file still has its
-    stamp, and no embargo lapsed between the last build's moment and `now`.
-    """
-    record = load_json(config.state_dir / CACHE_DIR / LAST_BUILD_FILE)
-    try:
-        if record is None or record["inputs"] != inputs:
-            return None
-        until = datetime.fromisoformat(record["until"]) if record["until"] else None
-        if now < datetime.fromisoformat(record["now"]) or (until is not None and now >= until):
-            return None
-        problems = tuple(
-            ArticleError(path, line, reason) for path, line, reason in record["problems"]
-        )
-        if strict and problems:
-            return None
-        if any(
-            stamp_of(path) != (tuple(stamp) if stamp else None) for path, stamp in record["files"]
-        ):
-            return None
-        return PublishResult(
-            ScanResult((), problems),
-            problems,
-            (),
-            (),
-            WriteResult((), tuple(record["outputs"]), ()),
-            next_embargo=until,
-            up_to_date=str(record["published"]),
-            known_articles=int(record["articles"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _open_caches(config: Config) -> tuple[ScanCache, EntryCache]:
-    folder = config.state_dir / CACHE_DIR
-    scan_settings = (
-        str(config.repository),
-        config.channel.url,
-        config.channel.timezone,
-        config.permalink,
-        config.max_article_bytes,
+    outcome = LastOutcome(
+        published=result.what_is_published(),
+        articles=len(result.scan.articles),
+        problems=result.problems,
+        outputs=tuple(outputs),
+        until=result.next_embargo,
     )
-    # The entries cache keeps articles as read too: it depends on all the scan depends on.
-    entry_settings = (
-        *scan_settings,
-        config.media_url,
-        config.max_image_bytes,
-    )
-    return ScanCache(folder, scan_settings), EntryCache(folder, entry_settings)
+    files = [*(str(config.output / rel) for rel in outputs), *sources, *state]
+    record.remember(listing, outcome, now=now, files=files)
 
 
 def _record(feed: RenderedFeed) -> FeedRecord:
@@ -533,14 +551,6 @@ def _render(
     )
 
 
-def _newest(
-    entries_by_feed: Sequence[Sequence[Entry]], candidates: Sequence[Brief], count: int
-) -> list[Entry]:
-    """The newest entries any feed carries, in feed order: never a draft or embargoed one."""
-    by_id = {entry.article.id: entry for entries in entries_by_feed for entry in entries}
-    return [by_id[a.id] for a in candidates if a.id in by_id][:count]
-
-
 def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Brief]) -> str:
     match = _ITEM_INDEX.search(issue.path)
     if match is None:
@@ -624,7 +634,7 @@ def publish_recorded(
         LockedError: another process kept the output folder locked (nothing recorded).
         FeedsError: the build failed (recorded).
     """
-    with build_lock(config.output, wait=wait, stop=stop):
+    with publish_target(config).lease(wait=wait, stop=stop):
         status = load_status_or_new(config.state_dir)
         status.last_start = format_time(clock())  # the real start, even for a --now build
         status.runs += 1

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Literal, NamedTuple
+from typing import BinaryIO, Literal, NamedTuple
 
 from feeds.errors import ArticleError
 
@@ -77,6 +77,22 @@ class ImageRef(_FastPickle):
     credit: str = ""
     title: str = ""
     line: int = 0
+
+
+class Blob(NamedTuple):
+    """The bytes of a file a source holds (an image), handed to a publish target, which never
+    sees where the source keeps it.
+
+    Attributes:
+        size: Its length in bytes.
+        mtime_ns: When it last changed (ns since the epoch): a copy that kept this time and
+            size is the same file.
+        open: Opens it for reading.
+    """
+
+    size: int
+    mtime_ns: int
+    open: Callable[[], BinaryIO]
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +243,21 @@ class Entry:
     images: tuple[Image, ...]
     inline_images: tuple[Image, ...] = ()
     depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What the repository needs to know about the site to turn files into articles.
+
+    Attributes:
+        url: The site's absolute URL, ending with "/".
+        timezone: IANA zone for dates written without an offset.
+        permalink: Article URL pattern relative to `url` ({slug} {year} {month} {day} {section}).
+    """
+
+    url: str
+    timezone: str
+    permalink: str = "{slug}/"
 
 
 @dataclass(frozen=True, slots=True)

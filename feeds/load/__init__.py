@@ -14,36 +14,38 @@ from feeds.load.markup import compose_content, derive_summary, render_markdown, 
 from feeds.model import Article, Brief, Entry, FeedSpec, Image, ImageRef
 from feeds.rules import IMAGE_SUFFIXES
 from feeds.scan import link_related, title_urls
-from feeds.sources.files.frontmatter import split_front_matter
-from feeds.sources.files.reader import read_text
 from feeds.sources.wire import parse_wire
 
 if TYPE_CHECKING:
-    from feeds.config import Config
-    from feeds.sources.files.reader import ArticleReader
+    from feeds.sources import ArticleSource, Body
     from feeds.state.cache import EntryCache
 
 
 class EntryLoader:
     """Loads each selected article's body at most once per build, remembering failures too.
 
-    The article's full metadata is read again from its file (the scan kept only its `Brief`);
-    should the file have changed since the scan so that it would no longer be selected the
+    The article's full metadata is read again from its source (the scan kept only its
+    `Brief`); should it have changed since the scan so that it would no longer be selected the
     same way, it is left out and reported, and the next build publishes it as it is then.
     """
 
     def __init__(
         self,
-        config: Config,
-        reader: ArticleReader,
+        source: ArticleSource,
         published: Sequence[Brief],
         cache: EntryCache | None,
+        *,
+        repository: Path,
+        media_url: str,
+        max_image_bytes: int,
     ) -> None:
-        self._config = config
-        self._reader = reader
+        self._source = source
         self._published = published
         self._urls: dict[str, str] | None = None
         self._cache = cache
+        self._repository = repository
+        self._media_url = media_url
+        self._max_image_bytes = max_image_bytes
         self._done: dict[str, Entry | ArticleError] = {}
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
@@ -53,11 +55,10 @@ class EntryLoader:
 
     def _load(self, brief: Brief) -> Entry | ArticleError:
         try:
-            found = self._reader.find(brief.rel_path)
-            source = (found.rel_path, found.cache_key)
-            # An unchanged file gives the same article: it is read again only when it changed.
-            read = self._cache.article(brief.id, *source) if self._cache else None
-            read = read or self._reader.read(found)
+            stamp = (brief.rel_path, self._source.locate(brief.rel_path))
+            # An unchanged article is the same article: it is read again only when it changed.
+            read = self._cache.article(brief.id, *stamp) if self._cache else None
+            read = read or self._source.read_article(brief.rel_path)
         except ArticleError as problem:
             return problem
         if read.brief() != brief:
@@ -77,15 +78,15 @@ class EntryLoader:
         try:
             entry = load_entry(
                 article,
-                repository=self._config.repository,
-                media_url=self._config.media_url,
-                max_image_bytes=self._config.max_image_bytes,
-                max_article_bytes=self._config.max_article_bytes,
+                self._source.read_body(article),
+                repository=self._repository,
+                media_url=self._media_url,
+                max_image_bytes=self._max_image_bytes,
             )
         except ArticleError as problem:
             return problem
         if self._cache is not None:
-            self._cache.remember(entry, entry.depends_on, source=source, read=read)
+            self._cache.remember(entry, entry.depends_on, source=stamp, read=read)
         return entry
 
     @property
@@ -107,24 +108,22 @@ def select_entries(candidates: Sequence[Brief], spec: FeedSpec, load: EntryLoade
 
 def load_entry(
     article: Article,
+    body: Body,
     *,
     repository: Path,
     media_url: str,
     max_image_bytes: int,
-    max_article_bytes: int = 5 * 1024 * 1024,
 ) -> Entry:
-    """Read and render one selected article's body, and read its images.
+    """Render one selected article's body (as its source gave it), and read its images.
 
     Raises:
-        ArticleError: the body or an image cannot be read.
+        ArticleError: an image cannot be read.
     """
-    text = read_text(article.source, article.rel_path, max_article_bytes)
-    matter = split_front_matter(text, path=article.rel_path)
     if article.body_format == "wire":
-        wire = parse_wire(matter.body, path=article.rel_path, first_line=matter.body_line)
+        wire = parse_wire(body.text, path=article.rel_path, first_line=body.first_line)
         body_html = render_paragraphs(wire.paragraphs)
     else:
-        body_html = render_markdown(matter.body)
+        body_html = render_markdown(body.text)
 
     images = tuple(
         read_image(

@@ -1,31 +1,24 @@
-"""Everything that touches `output/`: atomic replace, skip unchanged files, publish media."""
+"""The output folder as a `PublishTarget`: atomic replace, unchanged files left alone."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
 from glob import escape as glob_escape
 from pathlib import Path
+from typing import BinaryIO
 
 from feeds.atomic import replace_file
 from feeds.errors import OutputError
-from feeds.model import RenderedFeed
+from feeds.model import Blob
+from feeds.publish import MEDIA_DIR, Change, Delete, WriteResult
+from feeds.state.locks import build_lock
 
 log = logging.getLogger(__name__)
-
-#: Folder inside the output folder that feeds owns completely (stale files are removed).
-MEDIA_DIR = "media"
-
-
-@dataclass(frozen=True, slots=True)
-class WriteResult:
-    """What a publish did to the output folder (paths relative to it, POSIX)."""
-
-    written: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    removed: tuple[str, ...]
 
 
 def _fail(path: Path, exc: OSError) -> OutputError:
@@ -35,67 +28,94 @@ def _fail(path: Path, exc: OSError) -> OutputError:
     )
 
 
-def write_output(
-    output: Path,
-    feeds: Sequence[RenderedFeed],
-    media: Mapping[str, Path],
-    documents: Sequence[tuple[str, bytes]] = (),
-    retired: Sequence[str] = (),
-) -> WriteResult:
-    """Publish feeds, other documents and media into `output`, touching only what changed.
+class FolderTarget:
+    """Publishes into a local folder (`output.path`), which a web server serves as it is."""
 
-    Media are written first, so that a feed never names an image that is not there yet; then
-    the feeds, then the documents that list them; media that no published feed uses any more
-    are removed last.
+    def __init__(self, root: Path) -> None:
+        self.root = root
 
-    Args:
-        output: The output folder (created if missing).
-        feeds: Validated feed documents.
-        media: Published media path (relative to the media folder) -> source file.
-        documents: Other files (path relative to the output folder, POSIX; bytes), such as the
-            discovery page.
-        retired: Files feeds published before that no configured feed produces any more
-            (relative paths); they are removed, so their old items cannot linger.
+    def describe(self) -> str:
+        return str(self.root)
 
-    Raises:
-        OutputError: a file could not be written; files already replaced stay valid.
-    """
-    written: list[str] = []
-    unchanged: list[str] = []
-    media_root = output / MEDIA_DIR
-    for media_path, source in sorted(media.items()):
-        target = media_root / media_path
-        rel = f"{MEDIA_DIR}/{media_path}"
-        try:
-            if _same_file(source, target):
-                unchanged.append(rel)
+    @contextlib.contextmanager
+    def lease(self, *, wait: float, stop: threading.Event | None = None) -> Iterator[None]:
+        with build_lock(self.root, wait=wait, stop=stop):
+            yield
+
+    def media(self) -> list[str]:
+        media_root = self.root / MEDIA_DIR
+        if not media_root.is_dir():
+            return []
+        held = []
+        for folder, _, files in os.walk(media_root):
+            for name in files:
+                held.append((Path(folder) / name).relative_to(self.root).as_posix())
+        return sorted(held)
+
+    def apply(self, changes: Sequence[Change]) -> WriteResult:
+        written: list[str] = []
+        unchanged: list[str] = []
+        removed: list[str] = []
+        for change in changes:
+            target = self.root / change.path
+            if isinstance(change, Delete):
+                if self._delete(change.path, target):
+                    removed.append(change.path)
                 continue
-            replace_file(target, source)
+            body = change.body
+            if not isinstance(body, bytes):
+                if self._copy(body, target):
+                    written.append(change.path)
+                else:
+                    unchanged.append(change.path)
+                continue
+            _remove_leftover_temp_files(target)
+            try:
+                if target.is_file() and target.read_bytes() == body:
+                    unchanged.append(change.path)
+                    continue
+                replace_file(target, body)
+            except OSError as exc:
+                raise _fail(target, exc) from exc
+            written.append(change.path)
+        _prune_empty_folders(self.root / MEDIA_DIR)
+        for rel in written:
+            log.debug("wrote %s", rel)
+        return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
+
+    @staticmethod
+    def _copy(blob: Blob, target: Path) -> bool:
+        """Copy a source file unless the copy there has its size and time (copies keep the
+        source's modification time, so that this check is one `stat`)."""
+        try:
+            if _same_file(blob, target):
+                return False
+
+            def copy(stream: BinaryIO) -> None:
+                with blob.open() as source:
+                    shutil.copyfileobj(source, stream, 1024 * 1024)
+
+            replace_file(target, copy, mtime_ns=blob.mtime_ns)
         except OSError as exc:
             raise _fail(target, exc) from exc
-        written.append(rel)
-    for rel_path, body in [*((feed.rel_path, feed.body) for feed in feeds), *documents]:
-        target = output / rel_path
-        _remove_leftover_temp_files(target)
-        try:
-            if target.is_file() and target.read_bytes() == body:
-                unchanged.append(rel_path)
-                continue
-            replace_file(target, body)
-        except OSError as exc:
-            raise _fail(target, exc) from exc
-        written.append(rel_path)
-    removed = _remove_stale_media(media_root, set(media))
-    for rel_path in retired:
-        target = output / rel_path
+        return True
+
+    @staticmethod
+    def _delete(rel_path: str, target: Path) -> bool:
+        if rel_path.startswith(f"{MEDIA_DIR}/"):
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                return False
+            except OSError as exc:
+                log.warning("%s: cannot remove unpublished media: %s", target, exc.strerror)
+                return False
+            return True
         try:
             target.unlink(missing_ok=True)
         except OSError as exc:
             raise _fail(target, exc) from exc
-        removed.append(rel_path)
-    for rel in written:
-        log.debug("wrote %s", rel)
-    return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
+        return True
 
 
 def _remove_leftover_temp_files(target: Path) -> None:
@@ -111,37 +131,21 @@ def _remove_leftover_temp_files(target: Path) -> None:
             log.info("removed %s left by an interrupted build", leftover.name)
 
 
-def _same_file(source: Path, target: Path) -> bool:
+def _same_file(blob: Blob, target: Path) -> bool:
     """Size and modification time match (copies keep the source's mtime)."""
     try:
         target_stat = target.stat()
     except FileNotFoundError:
         return False
-    source_stat = source.stat()
-    return (
-        source_stat.st_size == target_stat.st_size
-        and source_stat.st_mtime_ns == target_stat.st_mtime_ns
-    )
+    return blob.size == target_stat.st_size and blob.mtime_ns == target_stat.st_mtime_ns
 
 
-def _remove_stale_media(media_root: Path, keep: set[str]) -> list[str]:
-    removed: list[str] = []
+def _prune_empty_folders(media_root: Path) -> None:
+    """Remove the media folders that deleting unpublished media left empty."""
     if not media_root.is_dir():
-        return removed
-    for folder, subfolders, files in os.walk(media_root, topdown=False):
-        for name in sorted(files):
-            path = Path(folder) / name
-            rel = path.relative_to(media_root).as_posix()
-            if rel in keep:
-                continue
-            try:
-                path.unlink()
-            except OSError as exc:
-                log.warning("%s: cannot remove unpublished media: %s", path, exc.strerror)
-                continue
-            removed.append(f"{MEDIA_DIR}/{rel}")
+        return
+    for folder, subfolders, _ in os.walk(media_root, topdown=False):
         for name in subfolders:
             sub = Path(folder) / name
             if not any(sub.iterdir()):
                 sub.rmdir()
-    return sorted(removed)

@@ -19,27 +19,12 @@ from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError
-from feeds.model import Article, Author, BodyFormat, ImageRef, Link
+from feeds.model import Article, Author, BodyFormat, ImageRef, Link, Site
 from feeds.rules import describe_value, slugify, strip_forbidden_chars
 from feeds.sources.wire import WireDocument
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
 _SLASHES = re.compile(r"/{2,}")
-
-
-@dataclass(frozen=True, slots=True)
-class Site:
-    """What the repository needs to know about the site to turn files into articles.
-
-    Attributes:
-        url: The site's absolute URL, ending with "/".
-        timezone: IANA zone for dates written without an offset.
-        permalink: Article URL pattern relative to `url` ({slug} {year} {month} {day} {section}).
-    """
-
-    url: str
-    timezone: str
-    permalink: str = "{slug}/"
 
 
 class FieldValues(Protocol):

@@ -14,13 +14,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image as PILImage
 
-from feeds import build as pipeline
 from feeds.build import publish
 from feeds.config import load_config
 from feeds.model import Article, Author
 from feeds.sources.files import reader
 from feeds.sources.files import scan as files_scan
-from feeds.sources.files.listing import Candidate
+from feeds.sources.files.listing import Candidate, Listing
 from feeds.state import cache as cache_module
 from feeds.state.cache import CACHE_DIR, ScanCache
 
@@ -319,9 +318,9 @@ def test_a_cold_build_read_by_two_processes_is_remembered_as_one_read_here(
     monkeypatch.setattr(files_scan, "PARALLEL_MIN_FILES", 2)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     digests: list[str] = []
-    real_digest = pipeline._inputs_digest
+    real_fingerprint = Listing.fingerprint
     monkeypatch.setattr(
-        pipeline, "_inputs_digest", lambda *args: digests.append(real_digest(*args)) or digests[-1]
+        Listing, "fingerprint", lambda self: digests.append(real_fingerprint(self)) or digests[-1]
     )
     waits: list[object] = []
     real_read = files_scan._read_in_parallel

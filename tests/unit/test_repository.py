@@ -15,10 +15,10 @@ from PIL import Image as PILImage
 
 from feeds.errors import ArticleError, RepositoryError
 from feeds.load import load_entry
-from feeds.model import Article
+from feeds.model import Article, Site
 from feeds.rules import slugify
-from feeds.sources.fields import Site, name_uuid
-from feeds.sources.files import reader
+from feeds.sources.fields import name_uuid
+from feeds.sources.files import FileSource, reader
 from feeds.sources.files import scan as files_scan
 from feeds.sources.files.reader import ArticleReader
 from feeds.sources.files.scan import scan_repository
@@ -70,8 +70,14 @@ def only(root: Path, site: Site = SITE):
     return article
 
 
+def body_of(article, root: Path, max_article_bytes: int = 5 * 1024 * 1024):
+    return FileSource(root, SITE, max_article_bytes=max_article_bytes).read_body(article)
+
+
 def load(article, root: Path):
-    return load_entry(article, repository=root, media_url=MEDIA, max_image_bytes=10_000_000)
+    return load_entry(
+        article, body_of(article, root), repository=root, media_url=MEDIA, max_image_bytes=10**7
+    )
 
 
 YAML_ARTICLE = """\
@@ -418,13 +424,7 @@ def test_gigantic_article_is_refused_without_reading_it_all(tmp_path: Path) -> N
     (article,) = read_full(tmp_path, SITE, result.articles, max_article_bytes=1000)
     # the Markdown scan reads only the front matter
     with pytest.raises(ArticleError, match=r"^big\.md: is larger than 1000 bytes"):
-        load_entry(
-            article,
-            repository=tmp_path,
-            media_url=MEDIA,
-            max_image_bytes=10,
-            max_article_bytes=1000,
-        )
+        body_of(article, tmp_path, max_article_bytes=1000)
 
 
 def test_binary_file_with_nul_bytes_is_a_located_problem(tmp_path: Path) -> None:

@@ -56,6 +56,11 @@ class Listing(NamedTuple):
     candidates: tuple[Candidate, ...]
     problems: tuple[ArticleError, ...]
 
+    @property
+    def article_count(self) -> int:
+        """How many article files were found."""
+        return len(self.candidates)
+
     def fingerprint(self) -> str:
         """Changes whenever an article file, or an image a wire article uses, changes."""
         text = "\n".join(f"{c.rel_path}\0{c.cache_key!r}" for c in self.candidates)

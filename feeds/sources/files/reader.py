@@ -9,8 +9,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError
-from feeds.model import Article, ImageRef
-from feeds.sources.fields import Site, article_from_fields
+from feeds.model import Article, ImageRef, Site
+from feeds.sources.fields import article_from_fields
 from feeds.sources.files.frontmatter import (
     decode_utf8,
     read_front_matter,

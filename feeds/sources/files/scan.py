@@ -10,9 +10,8 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError
-from feeds.model import Brief, ScanResult
+from feeds.model import Brief, ScanResult, Site
 from feeds.scan import drop_duplicates
-from feeds.sources.fields import Site
 from feeds.sources.files.listing import Candidate, Listing, list_repository
 from feeds.sources.files.reader import read_article
 from feeds.state.cache import ScanCache, gc_paused, pickle_chunk
