@@ -5,7 +5,6 @@ from __future__ import annotations
 import glob
 import importlib
 import logging
-import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,9 +67,6 @@ log = logging.getLogger(__name__)
 PROGRESS_LOGGER = "feeds.progress"
 progress = logging.getLogger(PROGRESS_LOGGER)
 
-# An issue's element path names the item as "item[3]", or just "item" when it is the only one;
-# a JSON Feed path as "items[3].title".
-_ITEM_INDEX = re.compile(r"(?:^|/)(?:item|entry)(?:\[(\d+)\])?(?:/|$)|^items\[(\d+)\]")
 #: How many of the newest stories the discovery page shows.
 NEWEST_ON_INDEX = 12
 
@@ -552,13 +548,9 @@ def _render(
 
 
 def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Brief]) -> str:
-    match = _ITEM_INDEX.search(issue.path)
-    if match is None:
+    if issue.item is None or not 0 <= issue.item < len(feed.article_ids):
         return ""
-    index = int(match.group(1) or match.group(2) or 1) - 1
-    if not 0 <= index < len(feed.article_ids):
-        return ""
-    article_id = feed.article_ids[index]
+    article_id = feed.article_ids[issue.item]
     source = next((a.rel_path for a in articles if a.id == article_id), article_id)
     return f" (article {source})"
 

@@ -331,6 +331,24 @@ def line_of(el: etree._Element) -> int:
     return line if isinstance(line, int) else 0
 
 
+#: Local names of the elements that hold one item of a feed (RSS 2.0 and 1.0, Atom).
+_ITEM_NAMES = frozenset({"item", "entry"})
+
+
+def item_index(el: etree._Element) -> int | None:
+    """The position (from 0) of the item or entry that holds `el` (or is `el`) among its
+    siblings of the same kind; None when `el` is not inside one."""
+    node: etree._Element | None = el
+    while node is not None:
+        parent = node.getparent()
+        if parent is None:
+            return None
+        if isinstance(node.tag, str) and etree.QName(node).localname in _ITEM_NAMES:
+            return [c for c in parent if c.tag == node.tag].index(node)
+        node = parent
+    return None
+
+
 def element_path(el: etree._Element) -> str:
     """Path from the document root (excluded) to `el`: ``channel/item[3]/enclosure``."""
     parts: list[str] = []
@@ -357,6 +375,8 @@ class Issue:
         line: 1-based line, 0 if unknown.
         column: 1-based column, 0 if unknown.
         path: Element path such as ``channel/item[3]/enclosure`` ("" for the document).
+        item: Which item (RSS) or entry (Atom) the issue is inside, counted from 0 in document
+            order; None when it is not inside one. A publisher finds the article at fault by it.
     """
 
     code: str
@@ -365,6 +385,7 @@ class Issue:
     line: int
     column: int
     path: str
+    item: int | None = None
 
 
 class Collector:
@@ -382,4 +403,5 @@ class Collector:
         path = element_path(el)
         if attr:
             path = f"{path}/@{attr}" if path else f"@{attr}"
-        self.issues.append(Issue(code, CODES[code][0], message, line_of(el), 0, path))
+        issue = Issue(code, CODES[code][0], message, line_of(el), 0, path, item_index(el))
+        self.issues.append(issue)

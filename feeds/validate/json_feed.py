@@ -97,7 +97,9 @@ class _Out:
         self.issues: list[Issue] = []
 
     def add(self, code: str, path: str, message: str) -> None:
-        self.issues.append(Issue(code, JSON_CODES[code][0], message, 0, 0, path))
+        # Paths inside an item start "items[N]" (N from 1), as `_check_feed` writes them.
+        item = int(path[6 : path.index("]")]) - 1 if path.startswith("items[") else None
+        self.issues.append(Issue(code, JSON_CODES[code][0], message, 0, 0, path, item))
 
 
 def check_json_feed(data: bytes) -> list[Issue]:
