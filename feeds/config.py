@@ -13,14 +13,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
 from feeds.model import Author, Channel, FeedSpec, Format, SliceKey
+from feeds.rules import (
+    MAX_ARTICLE_BYTES,
+    MAX_IMAGE_BYTES,
+    XML_FORBIDDEN,
+    is_plausible_email,
+    is_plausible_language,
+    is_slug,
+    is_web_url,
+)
 
-_DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
-_DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+_DEFAULT_MAX_IMAGE_BYTES = MAX_IMAGE_BYTES
+_DEFAULT_MAX_ARTICLE_BYTES = MAX_ARTICLE_BYTES
 _DEFAULT_STATE_DIR = ".feeds-state"
 
 
@@ -109,14 +117,6 @@ _MAX_LIMIT = 10_000
 _MEDIA_FOLDER = "media"
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-# BCP 47 "-ish": language, optional script, optional region, optional variants. Enough to catch
-# typos such as "en_GB" or "english" without shipping the IANA subtag registry.
-_LANGUAGE = re.compile(
-    r"[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
-    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
-)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _TOML_POSITION = re.compile(r"(?P<reason>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)", re.S)
 
 _T = TypeVar("_T")
@@ -228,7 +228,7 @@ def _text(value: object) -> str:
 
 
 # XML 1.0 forbids these; a feed title or description cannot carry them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL = XML_FORBIDDEN
 
 
 def _nonempty_text(value: object) -> str:
@@ -261,7 +261,7 @@ def _limit(value: object) -> int:
 def _http_url(value: object) -> str:
     """An absolute http(s) URL that paths can be appended to, normalised to end with "/"."""
     text = _text(value)
-    if not _is_absolute_url(text, schemes=("http", "https")):
+    if not is_web_url(text):
         raise _InvalidValueError(
             _expected('an absolute http(s) URL such as "https://news.example.org/"', value)
         )
@@ -273,7 +273,7 @@ def _http_url(value: object) -> str:
 
 def _absolute_url(value: object) -> str:
     text = _text(value)
-    if not _is_absolute_url(text, schemes=None):
+    if not is_web_url(text, schemes=None):
         raise _InvalidValueError(
             _expected('an absolute URL such as "https://news.example.org/about/"', value)
         )
@@ -282,7 +282,7 @@ def _absolute_url(value: object) -> str:
 
 def _email(value: object) -> str:
     text = _text(value)
-    if not _EMAIL.fullmatch(text):
+    if not is_plausible_email(text):
         raise _InvalidValueError(
             _expected('an e-mail address such as "desk@news.example.org"', value)
         )
@@ -291,11 +291,11 @@ def _email(value: object) -> str:
 
 def _language(value: object) -> str:
     text = _text(value)
-    if _LANGUAGE.fullmatch(text):
+    if is_plausible_language(text):
         return text
     hint = (
         f' (write "{text.replace("_", "-")}")'
-        if _LANGUAGE.fullmatch(text.replace("_", "-"))
+        if is_plausible_language(text.replace("_", "-"))
         else ""
     )
     raise _InvalidValueError(
@@ -432,25 +432,13 @@ def _slice_path(pattern: str, per: Sequence[SliceKey]) -> str:
 
 def _slug(value: object) -> str:
     text = _text(value)
-    if not _SLUG.fullmatch(text):
+    if not is_slug(text):
         expected = 'a lowercase name of a-z, 0-9 and "-" such as "sport"'
         raise _InvalidValueError(_expected(expected, value))
     return text
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _is_absolute_url(text: str, schemes: tuple[str, ...] | None) -> bool:
-    if any(char.isspace() for char in text):
-        return False
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
-    scheme_ok = parts.scheme in schemes if schemes else bool(parts.scheme)
-    return scheme_ok and bool(host)
 
 
 def _join(where: str, key: str) -> str:

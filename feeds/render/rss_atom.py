@@ -22,13 +22,7 @@ from feeds.model import (
     RenderedFeed,
     byline,
 )
-from feeds.rules import strip_forbidden_chars
-
-MEDIA_NS = "http://search.yahoo.com/mrss/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-ATOM_NS = "http://www.w3.org/2005/Atom"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-
+from feeds.rules import CONTENT_NS, DC_NS, MEDIA_NS, strip_forbidden_chars
 
 #: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)

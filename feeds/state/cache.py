@@ -25,6 +25,8 @@ from typing import Any, BinaryIO, Generic, NamedTuple, TypeVar
 from feeds import __version__
 from feeds.atomic import replace_file
 from feeds.model import Article, Entry
+from feeds.rules import Stamp as FileStamp
+from feeds.rules import file_stamp
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ CHUNK = 2000
 CACHE_DIR = "cache"
 
 #: (size, mtime_ns, inode) of a file, or None when it does not exist.
-Stamp = tuple[int, int, int] | None
+Stamp = FileStamp | None
 
 V = TypeVar("V")
 
@@ -100,7 +102,7 @@ def stamp_of(path: str | Path) -> Stamp:
         info = os.stat(path)
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    return file_stamp(info)
 
 
 class _Store(Generic[V]):

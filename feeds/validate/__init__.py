@@ -18,9 +18,9 @@ from typing import Final
 
 from lxml import etree
 
+from feeds.rules import ATOM_NS, XML_FORBIDDEN, is_iri_reference, is_language_tag
 from feeds.validate.atom import check_atom
 from feeds.validate.base import (
-    ATOM_NS,
     CODES,
     KNOWN_NAMESPACES,
     XML_BASE,
@@ -28,8 +28,6 @@ from feeds.validate.base import (
     Collector,
     Issue,
     Severity,
-    is_iri_reference,
-    is_language_tag,
     line_of,
 )
 from feeds.validate.json_feed import check_json_feed, looks_like_json
@@ -65,7 +63,7 @@ _BOMS: Final = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
 )
 _DECLARED_ENCODING = re.compile(r"""\A<\?xml\b[^?>]*?\bencoding\s*=\s*["']([^"']*)["']""")
-_FORBIDDEN_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_FORBIDDEN_CHAR = XML_FORBIDDEN
 _CHAR_REF = re.compile(r"&#(?:x([0-9a-fA-F]+)|([0-9]+));")
 _LXML_POSITION = re.compile(r", line \d+, column \d+$")
 _MAX_REPORTED_CHARS: Final = 20

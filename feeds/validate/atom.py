@@ -7,17 +7,13 @@ from typing import Final
 
 from lxml import etree
 
+from feeds.rules import ATOM_NS, XHTML_NS, is_email, is_iri_reference, is_language_tag
+from feeds.rules import is_absolute_iri as is_absolute_url
 from feeds.validate.base import (
-    ATOM_NS,
-    XHTML_NS,
     Collector,
     check_rfc3339,
     children,
     element_name,
-    is_absolute_url,
-    is_email,
-    is_iri_reference,
-    is_language_tag,
     is_mime_type,
     is_non_negative_integer,
     is_xml_mime_type,

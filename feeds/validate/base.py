@@ -10,31 +10,16 @@ from typing import Final
 
 from lxml import etree
 
-#: Namespaces the validator knows, by their usual prefix (exact URIs, trailing slashes matter).
-ATOM_NS: Final = "http://www.w3.org/2005/Atom"
-MEDIA_NS: Final = "http://search.yahoo.com/mrss/"
-CONTENT_NS: Final = "http://purl.org/rss/1.0/modules/content/"
-XHTML_NS: Final = "http://www.w3.org/1999/xhtml"
-XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+from feeds.rules import (
+    NAMESPACES,
+    XML_NS,
+)
+
 XML_LANG: Final = f"{{{XML_NS}}}lang"
 XML_BASE: Final = f"{{{XML_NS}}}base"
 
-KNOWN_NAMESPACES: Final[dict[str, str]] = {
-    "atom": ATOM_NS,
-    "media": MEDIA_NS,
-    "content": CONTENT_NS,
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "dcterms": "http://purl.org/dc/terms/",
-    "slash": "http://purl.org/rss/1.0/modules/slash/",
-    "sy": "http://purl.org/rss/1.0/modules/syndication/",
-    "wfw": "http://wellformedweb.org/CommentAPI/",
-    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
-    "georss": "http://www.georss.org/georss",
-    "thr": "http://purl.org/syndication/thread/1.0",
-    "fh": "http://purl.org/syndication/history/1.0",
-    "xhtml": XHTML_NS,
-    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
-}
+#: Namespaces the validator knows, by their usual prefix (exact URIs, trailing slashes matter).
+KNOWN_NAMESPACES: Final[dict[str, str]] = NAMESPACES
 
 
 class Severity(StrEnum):
@@ -142,29 +127,13 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "media-group-single": (W, "media:group that wraps fewer than two renditions"),
 }
 
-# Characters never valid in a URI/IRI, whatever its scheme.
-_IRI_BAD = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _MIME = re.compile(
     r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+\-]{0,126}"
     r"(\s*;\s*[A-Za-z0-9!#$&^_.+\-]+=(\"[^\"]*\"|[^;\s]*))*\s*"
 )
-_LANG_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
-_EMAIL = re.compile(r"[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+")
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))"
 )
-
-
-def is_absolute_url(value: str) -> bool:
-    """Whether `value` is an absolute URI/IRI with a scheme and no forbidden characters."""
-    value = value.strip()
-    return bool(_SCHEME.match(value)) and not _IRI_BAD.search(value) and len(value) > 3
-
-
-def is_iri_reference(value: str) -> bool:
-    """Whether `value` may be used as an IRI reference (relative allowed)."""
-    return not _IRI_BAD.search(value.strip())
 
 
 def is_mime_type(value: str) -> bool:
@@ -176,21 +145,6 @@ def is_xml_mime_type(value: str) -> bool:
     """Whether a MIME type is an XML type (RFC 3023): ``*/xml`` or ``*+xml``."""
     base = value.split(";", 1)[0].strip().lower()
     return base.endswith(("/xml", "+xml"))
-
-
-def is_language_tag(value: str) -> bool:
-    """Whether `value` is a BCP 47 / RFC 3066 language tag (syntax only)."""
-    return bool(_LANG_TAG.fullmatch(value))
-
-
-def has_email(value: str) -> bool:
-    """Whether `value` contains an e-mail address (``jo@example.com (Jo)`` counts)."""
-    return bool(_EMAIL.search(value))
-
-
-def is_email(value: str) -> bool:
-    """Whether `value` is exactly one addr-spec e-mail address."""
-    return bool(_EMAIL.fullmatch(value.strip()))
 
 
 def is_non_negative_integer(value: str) -> bool:

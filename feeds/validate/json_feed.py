@@ -7,14 +7,9 @@ import json
 from collections.abc import Callable, Collection
 from typing import Final
 
-from feeds.validate.base import (
-    Issue,
-    Severity,
-    check_rfc3339,
-    is_absolute_url,
-    is_language_tag,
-    is_mime_type,
-)
+from feeds.rules import is_absolute_iri as is_absolute_url
+from feeds.rules import is_language_tag
+from feeds.validate.base import Issue, Severity, check_rfc3339, is_mime_type
 
 E = Severity.ERROR
 W = Severity.WARNING

@@ -6,14 +6,9 @@ from typing import Final
 
 from lxml import etree
 
-from feeds.validate.base import (
-    MEDIA_NS,
-    Collector,
-    children,
-    element_name,
-    is_absolute_url,
-    is_number,
-)
+from feeds.rules import MEDIA_NS
+from feeds.rules import is_absolute_iri as is_absolute_url
+from feeds.validate.base import Collector, children, element_name, is_number
 
 _KNOWN: Final = frozenset(
     """adult backLink backLinks category comment comments community content copyright credit

@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from typing import Final, Literal
 
+from feeds.rules import XML_FORBIDDEN_CHARS
 from feeds.validate import Issue, ValidationReport
 
 ReportFormat = Literal["text", "json", "junit", "github"]
@@ -15,7 +16,8 @@ ReportFormat = Literal["text", "json", "junit", "github"]
 #: Version of the JSON document's structure; bumped on any incompatible change.
 JSON_SCHEMA_VERSION: Final = 1
 
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+# Lone surrogates too: a report is text that must encode, whatever the input held.
+_XML_FORBIDDEN = re.compile(f"[{XML_FORBIDDEN_CHARS}\ud800-\udfff]")
 
 
 def format_reports(reports: Sequence[ValidationReport], fmt: ReportFormat, *, strict: bool) -> str:

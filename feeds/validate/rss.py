@@ -8,17 +8,14 @@ from typing import Final
 
 from lxml import etree
 
+from feeds.rules import ATOM_NS, CONTENT_NS, has_email, is_iri_reference
+from feeds.rules import is_absolute_iri as is_absolute_url
 from feeds.validate.base import (
-    ATOM_NS,
-    CONTENT_NS,
     ISO639_1,
     Collector,
     check_rfc822,
     children,
     element_name,
-    has_email,
-    is_absolute_url,
-    is_iri_reference,
     is_mime_type,
     is_non_negative_integer,
     text_of,

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 from feeds.errors import ArticleError, RepositoryError
 from feeds.model import BodyFormat
-from feeds.rules import IMAGE_SUFFIXES
+from feeds.rules import IMAGE_SUFFIXES, file_stamp
 from feeds.state.cache import gc_paused
 
 #: Suffix of an article file -> how its body is read.
@@ -244,7 +244,7 @@ def _markdown_bundle(top: str, folder: str) -> Candidate | None:
         return None  # no such file (or not one to read): the folder is listed as usual
     if not stat.S_ISREG(info.st_mode):
         return None  # a symbolic link (reported by the listing) or a folder
-    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    stamp = file_stamp(info)
     rel_path = path[len(top) + 1 :].replace(os.sep, "/")
     return Candidate(path, rel_path, _NO_IMAGES, True, READERS[".md"], stamp, info.st_size)
 
@@ -258,7 +258,7 @@ def _candidate(
     suffix: str,
 ) -> Candidate:
     info = item.stat(follow_symlinks=False)
-    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    stamp = file_stamp(info)
     body_format = READERS[suffix]
     key = _cache_key(stamp, body_format, images, bundle, item.name[: -len(suffix)])
     path = item.path
@@ -295,7 +295,7 @@ def restamped(candidate: Candidate) -> Candidate | None:
         return None
     if not stat.S_ISREG(info.st_mode):
         return None
-    stamp = (info.st_size, info.st_mtime_ns, info.st_ino)
+    stamp = file_stamp(info)
     name = os.path.basename(candidate.path)
     stem = name[: -len(suffix_of(name))]
     key = _cache_key(stamp, candidate.body_format, candidate.images, candidate.bundle, stem)

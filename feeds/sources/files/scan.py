@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError
 from feeds.model import Brief, ScanResult, Site
+from feeds.rules import MAX_ARTICLE_BYTES
 from feeds.scan import drop_duplicates
 from feeds.sources.files.listing import Candidate, Listing, list_repository
 from feeds.sources.files.reader import read_article
@@ -27,7 +28,7 @@ def scan_repository(
     root: Path,
     site: Site,
     *,
-    max_article_bytes: int = 5 * 1024 * 1024,
+    max_article_bytes: int = MAX_ARTICLE_BYTES,
     cache: ScanCache | None = None,
     workers: int = 1,
     listing: Listing | None = None,
