@@ -19,7 +19,7 @@ from typing import TextIO
 from feeds import __version__
 from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded
 from feeds.clock import format_time
-from feeds.config import load_config, load_schedule
+from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
 from feeds.state.locks import daemon_running
 from feeds.state.status import Status, read_status
@@ -297,7 +297,6 @@ def _run(args: argparse.Namespace) -> ExitStatus:
 
     # Every configuration problem is reported before anything starts.
     config = load_config(args.config)
-    spec = load_schedule(args.config)
     control = Control()
     handlers = {
         signal.SIGTERM: lambda *_: control.request_stop(),
@@ -306,7 +305,7 @@ def _run(args: argparse.Namespace) -> ExitStatus:
     }
     previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
-        run_daemon(config, spec, control)
+        run_daemon(config, control)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

@@ -32,6 +32,76 @@ _DEFAULT_MAX_ARTICLE_BYTES = MAX_ARTICLE_BYTES
 _DEFAULT_STATE_DIR = ".feeds-state"
 
 
+# --- [schedule]: when `feeds run` builds ----------------------------------------------------
+
+_DEFAULT_EVERY_SECONDS = 5 * 60
+_MAX_EVERY_SECONDS = 24 * 60 * 60
+_EVERY = re.compile(r"\s*(\d+)\s*([a-z]*)\s*")
+_EVERY_UNITS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+}
+_AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When `feeds run` builds: every `every_seconds`, or daily at the `at` times.
+
+    Attributes:
+        every_seconds: Interval between regular runs (None when `at` is used).
+        at: Daily times, wall-clock time in ``site.timezone``, sorted.
+        watch: Also build soon after the repository changes.
+    """
+
+    every_seconds: int | None = _DEFAULT_EVERY_SECONDS
+    at: tuple[time, ...] = ()
+    watch: bool = False
+
+
+def _every(value: object) -> int:
+    text = _text(value)
+    match = _EVERY.fullmatch(text.lower())
+    unit = _EVERY_UNITS.get(match.group(2)) if match else None
+    if match is None or unit is None:
+        raise _InvalidValueError(
+            _expected('an interval such as "30s", "5m" or "1h" (s, m or h)', value)
+        )
+    seconds = int(match.group(1)) * unit
+    if not 1 <= seconds <= _MAX_EVERY_SECONDS:
+        raise _InvalidValueError(
+            _expected("an interval from 1s to 24h (use `at` for daily runs)", value)
+        )
+    return seconds
+
+
+def _at_times(value: object) -> tuple[time, ...]:
+    items = [value] if isinstance(value, str | time) else value
+    expected = 'a list of daily times such as ["06:00", "18:30"]'
+    if not isinstance(items, list) or not items:
+        raise _InvalidValueError(_expected(expected, value))
+    times: list[time] = []
+    for item in items:
+        if isinstance(item, time) and item.tzinfo is None:
+            times.append(item.replace(microsecond=0))
+            continue
+        match = _AT.fullmatch(item) if isinstance(item, str) else None
+        if match is None:
+            raise _InvalidValueError(_expected(expected + ' ("HH:MM", 24-hour clock)', value))
+        hour, minute, second = match.groups()
+        times.append(time(int(hour), int(minute), int(second or 0)))
+    if len(set(times)) != len(times):
+        raise _InvalidValueError(_expected(expected + ", each time once", value))
+    return tuple(sorted(times))
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _InvalidValueError(_expected("true or false", value))
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole, validated configuration.
@@ -47,6 +117,8 @@ class Config:
         max_article_bytes: Article files larger than this are an article error.
         state_dir: The state folder (status file, locks' records); a relative path resolves
             against the configuration file's folder.
+        schedule: When `feeds run` builds (left out of `repr`: the published files do not
+            depend on it, and a build's inputs digest is made from the repr).
     """
 
     source: Path
@@ -60,6 +132,7 @@ class Config:
     max_image_bytes: int = _DEFAULT_MAX_IMAGE_BYTES
     max_article_bytes: int = _DEFAULT_MAX_ARTICLE_BYTES
     state_dir: Path = Path(_DEFAULT_STATE_DIR)
+    schedule: Schedule = field(default=Schedule(), repr=False)
 
     def __post_init__(self) -> None:
         if not self.state_dir.is_absolute():
@@ -735,9 +808,7 @@ def load_config(path: Path) -> Config:
     media_url = output.get("media_url", _http_url) or f"{output_url}{_MEDIA_FOLDER}/"
 
     feeds = _read_feeds(root, channel)
-    # [schedule] belongs to the daemon, which checks its keys at start (`load_schedule`); here
-    # it only has to be a table, so that a stray `schedule = ...` is still caught.
-    root.table("schedule")
+    schedule = _read_schedule(root.table("schedule"), problems)
     state = root.table("state")
     state.reject_unknown(_STATE_KEYS)
     state_dir = base / (state.get("path", _folder) or _DEFAULT_STATE_DIR)
@@ -754,94 +825,13 @@ def load_config(path: Path) -> Config:
         max_image_bytes=max_image_bytes,
         max_article_bytes=max_article_bytes,
         state_dir=state_dir.resolve(),
+        schedule=schedule,
     )
 
 
-# --- [schedule]: read only by `feeds run` --------------------------------------------------
-
-_DEFAULT_EVERY_SECONDS = 5 * 60
-_MAX_EVERY_SECONDS = 24 * 60 * 60
-_EVERY = re.compile(r"\s*(\d+)\s*([a-z]*)\s*")
-_EVERY_UNITS = {
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
-}
-_AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """When `feeds run` builds: every `every_seconds`, or daily at the `at` times.
-
-    Attributes:
-        every_seconds: Interval between regular runs (None when `at` is used).
-        at: Daily times, wall-clock time in ``site.timezone``, sorted.
-        watch: Also build soon after the repository changes.
-    """
-
-    every_seconds: int | None = _DEFAULT_EVERY_SECONDS
-    at: tuple[time, ...] = ()
-    watch: bool = False
-
-
-def _every(value: object) -> int:
-    text = _text(value)
-    match = _EVERY.fullmatch(text.lower())
-    unit = _EVERY_UNITS.get(match.group(2)) if match else None
-    if match is None or unit is None:
-        raise _InvalidValueError(
-            _expected('an interval such as "30s", "5m" or "1h" (s, m or h)', value)
-        )
-    seconds = int(match.group(1)) * unit
-    if not 1 <= seconds <= _MAX_EVERY_SECONDS:
-        raise _InvalidValueError(
-            _expected("an interval from 1s to 24h (use `at` for daily runs)", value)
-        )
-    return seconds
-
-
-def _at_times(value: object) -> tuple[time, ...]:
-    items = [value] if isinstance(value, str | time) else value
-    expected = 'a list of daily times such as ["06:00", "18:30"]'
-    if not isinstance(items, list) or not items:
-        raise _InvalidValueError(_expected(expected, value))
-    times: list[time] = []
-    for item in items:
-        if isinstance(item, time) and item.tzinfo is None:
-            times.append(item.replace(microsecond=0))
-            continue
-        match = _AT.fullmatch(item) if isinstance(item, str) else None
-        if match is None:
-            raise _InvalidValueError(_expected(expected + ' ("HH:MM", 24-hour clock)', value))
-        hour, minute, second = match.groups()
-        times.append(time(int(hour), int(minute), int(second or 0)))
-    if len(set(times)) != len(times):
-        raise _InvalidValueError(_expected(expected + ", each time once", value))
-    return tuple(sorted(times))
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _InvalidValueError(_expected("true or false", value))
-
-
-def load_schedule(path: Path) -> Schedule:
-    """Read and validate the ``[schedule]`` table of a configuration file (for `feeds run`).
-
-    Without the table, or with neither `every` nor `at`, the daemon builds every 5 minutes.
-
-    Args:
-        path: The TOML configuration file.
-
-    Raises:
-        ConfigError: the file cannot be read, or the table has problems (each with its key
-            path, all at once).
-    """
-    problems = _Problems()
-    root = _Table(_read_toml(path), "", problems)
-    table = root.table("schedule")
+def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
+    """The ``[schedule]`` table: without it, or with neither `every` nor `at`, the daemon builds
+    every 5 minutes."""
     table.reject_unknown(_SCHEDULE_KEYS)
     every = table.get("every", _every)
     at = table.get("at", _at_times) or ()
@@ -851,7 +841,6 @@ def load_schedule(path: Path) -> Schedule:
             table.key("at"),
             "use either `every` (an interval) or `at` (daily times), not both",
         )
-    problems.raise_if_any(path)
     if at:
         return Schedule(every_seconds=None, at=at, watch=watch)
     return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch)

@@ -20,7 +20,7 @@ import schedule as schedule_lib
 
 from feeds.build import Publisher, publish, publish_recorded
 from feeds.clock import Clock, format_time, utc_now
-from feeds.config import Config, Schedule, load_config, load_schedule
+from feeds.config import Config, Schedule, load_config
 from feeds.errors import ConfigError, FeedsError, LockedError
 from feeds.state.locks import DaemonLock
 from feeds.state.status import load_status_or_new, record_failure, write_status
@@ -252,8 +252,8 @@ class Daemon:
     """The main loop around `Planner`: builds, watching, reloads, status and locks.
 
     Args:
-        config: The validated configuration (its `source` is reread on reload).
-        spec: The validated ``[schedule]``.
+        config: The validated configuration (its `source` is reread on reload), with its
+            ``[schedule]``.
         control: Stop / reload requests.
         clock: The daemon clock (aware); every `publish` gets its reading as `now`.
         publisher: `publish` (replaceable in tests).
@@ -263,7 +263,6 @@ class Daemon:
     def __init__(
         self,
         config: Config,
-        spec: Schedule,
         control: Control,
         *,
         clock: Clock = utc_now,
@@ -271,7 +270,7 @@ class Daemon:
         lock_wait: float = DAEMON_LOCK_WAIT,
     ) -> None:
         self.config = config
-        self.spec = spec
+        self.spec = spec = config.schedule
         self.control = control
         self.clock = clock
         self.publisher = publisher
@@ -420,7 +419,6 @@ class Daemon:
         source = self.config.source
         try:
             config = load_config(source)
-            spec = load_schedule(source)
         except ConfigError as exc:
             log.error("reload refused, the running configuration stays: %s", exc)
             return
@@ -433,7 +431,8 @@ class Daemon:
                 return
             self._lock.release()
             self._lock = lock
-        self.config, self.spec = config, spec
+        self.config, self.spec = config, config.schedule
+        spec = config.schedule
         self.planner = Planner(spec, config.channel.timezone, self.clock())
         self.next_embargo = None
         self._watch(spec.watch)
@@ -441,10 +440,10 @@ class Daemon:
         log.info("reloaded %s", source)
 
 
-def run_daemon(config: Config, spec: Schedule, control: Control) -> None:
-    """Serve `config` on `spec` until `control` asks to stop (the `feeds run` command).
+def run_daemon(config: Config, control: Control) -> None:
+    """Serve `config` on its schedule until `control` asks to stop (the `feeds run` command).
 
     Raises:
         LockedError: another daemon already serves the same output folder.
     """
-    Daemon(config, spec, control).run()
+    Daemon(config, control).run()
