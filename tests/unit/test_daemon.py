@@ -13,15 +13,9 @@ import pytest
 
 from feeds import build as pipeline
 from feeds.config import Schedule, load_config
-from feeds.daemon import (
-    WATCH_DEBOUNCE,
-    WATCH_MAX_DELAY,
-    Control,
-    Daemon,
-    Planner,
-    Watcher,
-    snapshot_repository,
-)
+from feeds.daemon import Control, Daemon
+from feeds.daemon.planner import WATCH_DEBOUNCE, WATCH_MAX_DELAY, Planner
+from feeds.daemon.watch import Watcher, snapshot_repository
 from feeds.errors import ConfigError, RepositoryError
 from feeds.state.status import read_status
 
