@@ -29,7 +29,7 @@ from feeds.model import (
 from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
 from feeds.publish.plan import plan_changes
-from feeds.scan import feed_order, is_published
+from feeds.scan import feed_order, is_published, rule_out_duplicates
 from feeds.sources import ArticleSource, Listing
 from feeds.sources.files import FileSource
 from feeds.state.cache import (
@@ -302,6 +302,7 @@ def _scan(
             record.inputs(listing)
 
     scan = source.scan(listing, cache=caches.scan if caches else None, while_waiting=while_waiting)
+    scan = rule_out_duplicates(scan)
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if caches is not None:
         caches.save_scan()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from feeds.errors import ArticleError
-from feeds.model import Article, Brief, Link
+from feeds.model import Article, Brief, Link, ScanResult
 
 
 def is_published(article: Brief, now: datetime) -> bool:
@@ -44,12 +43,20 @@ def link_related(article: Article, urls: Mapping[str, str]) -> Article:
     return replace(article, related=related)
 
 
-_REL_PATH = operator.attrgetter("rel_path")
+def rule_out_duplicates(scan: ScanResult) -> ScanResult:
+    """Keep the first article (in key order) for each id and URL; report the others."""
+    problems = list(scan.problems)
+    unique = drop_duplicates(list(scan.articles), problems)
+    if len(unique) == len(scan.articles):
+        return scan
+    problems.sort(key=lambda p: (p.path, p.line))
+    return ScanResult(tuple(unique), tuple(problems))
 
 
 def drop_duplicates(articles: list[Brief], problems: list[ArticleError]) -> list[Brief]:
-    """Keep the first article (in path order) for each id and URL; report the others."""
-    in_order = sorted(articles, key=_REL_PATH)
+    """Keep the first article (`articles` are in key order) for each id and URL; report the
+    others in `problems`."""
+    in_order = articles
     if len({a.id for a in in_order}) == len({a.url for a in in_order}) == len(in_order):
         return in_order  # the usual case, told at once
     kept: list[Brief] = []

@@ -65,8 +65,8 @@ class ArticleSource(Protocol):
         cache: ScanCache | None,
         while_waiting: Callable[[], object] | None = None,
     ) -> ScanResult:
-        """A `Brief` for every listed article (from `cache` where its stamp is unchanged), and
-        a located problem for each one that cannot be read; duplicates are ruled out.
+        """A `Brief` for every listed article in key order (from `cache` where its stamp is
+        unchanged), and a located problem for each one that cannot be read.
 
         `while_waiting` is work for the caller's process while worker processes read, if any.
         """

@@ -17,6 +17,7 @@ from feeds.errors import ArticleError, RepositoryError
 from feeds.load import load_entry
 from feeds.model import Article, Site
 from feeds.rules import slugify
+from feeds.scan import rule_out_duplicates
 from feeds.sources.fields import name_uuid
 from feeds.sources.files import FileSource, reader
 from feeds.sources.files import scan as files_scan
@@ -59,7 +60,7 @@ def read_full(root: Path, site: Site, briefs, max_article_bytes: int = 5 * 1024 
 
 
 def scan(root: Path, site: Site = SITE) -> Scanned:
-    result = scan_repository(root, site)
+    result = rule_out_duplicates(scan_repository(root, site))
     return Scanned(read_full(root, site, result.articles), result.problems)
 
 

@@ -4,6 +4,7 @@ scan cache and, when many files must be read, both cores."""
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import cast
@@ -12,12 +13,13 @@ from zoneinfo import ZoneInfo
 from feeds.errors import ArticleError
 from feeds.model import Brief, ScanResult, Site
 from feeds.rules import MAX_ARTICLE_BYTES
-from feeds.scan import drop_duplicates
 from feeds.sources.files.listing import Candidate, Listing, list_repository
 from feeds.sources.files.reader import read_article
 from feeds.state.cache import ScanCache, gc_paused, pickle_chunk
 
 log = logging.getLogger(__name__)
+
+_REL_PATH = operator.attrgetter("rel_path")
 
 
 #: Below this many files to read, a second process costs more than it saves.
@@ -74,18 +76,17 @@ def scan_repository(
     )
     if cache is not None:
         cache.keep_only(results)
-    articles = [r for r in results.values() if isinstance(r, Brief)]
+    articles = sorted((r for r in results.values() if isinstance(r, Brief)), key=_REL_PATH)
     problems.extend(r for r in results.values() if isinstance(r, ArticleError))
-    unique = drop_duplicates(articles, problems)
     problems.sort(key=lambda p: (p.path, p.line))
     log.debug(
         "scanned %d articles (%d read, %d from the cache), %d problems",
-        len(unique),
+        len(articles),
         len(todo),
         len(candidates) - len(todo),
         len(problems),
     )
-    return ScanResult(tuple(unique), tuple(problems))
+    return ScanResult(tuple(articles), tuple(problems))
 
 
 def _read_all(
