@@ -29,6 +29,7 @@ from feeds.model import (
 from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
 from feeds.publish.plan import plan_changes
+from feeds.render import render_feed
 from feeds.scan import feed_order, is_published, rule_out_duplicates
 from feeds.sources import ArticleSource, Listing
 from feeds.sources.files import FileSource
@@ -532,13 +533,7 @@ def _render(
     *,
     updated_when_empty: datetime | None = None,
 ) -> RenderedFeed:
-    if fmt == "json":
-        from feeds.render.jsonfeed import render_json_feed  # noqa: PLC0415 - see the note on imports
-
-        return render_json_feed(config.channel, spec, entries, output_url=config.output_url)
-    from feeds.render import rss_atom as render  # noqa: PLC0415 - see the note on imports
-
-    return render.render_feed(
+    return render_feed(
         config.channel,
         spec,
         fmt,
