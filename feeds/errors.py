@@ -17,6 +17,7 @@ class ExitStatus(IntEnum):
     OUTPUT = 6
     REPOSITORY = 7
     LOCKED = 8
+    TARGET_ACCESS = 9
 
 
 class FeedsError(Exception):
@@ -76,15 +77,28 @@ class FeedInvalidError(FeedsError):
 
 
 class OutputError(FeedsError):
-    """The output folder cannot be written."""
+    """The output folder (or the object storage) cannot be written.
+
+    Attributes:
+        written: What the target had already replaced when it stopped (live, so that its
+            feeds can still be announced).
+    """
 
     status = ExitStatus.OUTPUT
+    written: tuple[str, ...] = ()
 
 
 class LockedError(FeedsError):
     """Another `feeds` process is writing the same output folder."""
 
     status = ExitStatus.LOCKED
+
+
+class TargetAccessError(FeedsError):
+    """The publish target refuses access as a whole: no or wrong credentials, or the bucket
+    does not exist (a setup problem, not a passing fault)."""
+
+    status = ExitStatus.TARGET_ACCESS
 
 
 class RepositoryError(FeedsError):

@@ -262,7 +262,11 @@ class Site:
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """The site a feed belongs to."""
+    """The site a feed belongs to.
+
+    Attributes:
+        hubs: WebSub hubs every feed advertises (and that are told when a feed changes).
+    """
 
     title: str
     url: str
@@ -271,6 +275,7 @@ class Channel:
     timezone: str
     author: Author | None = None
     copyright: str = ""
+    hubs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
