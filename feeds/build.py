@@ -7,14 +7,14 @@ import importlib
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config
-from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
+from feeds.errors import ArticleError, FeedInvalidError, OutputError, StrictModeError
 from feeds.model import (
     FEED_FILE_NAMES,
     Article,
@@ -26,7 +26,7 @@ from feeds.model import (
     ScanResult,
     Site,
 )
-from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
+from feeds.publish import MEDIA_DIR, Notifier, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
 from feeds.publish.plan import plan_changes
 from feeds.render import render_feed
@@ -83,6 +83,7 @@ class PublishResult:
         up_to_date: Set when the build found every input and output as the last build left
             them and so rendered nothing: what the last build published (its summary).
         known_articles: With `up_to_date`: how many articles the repository holds.
+        hub_failures: WebSub announcements that failed (sent again at the next build).
     """
 
     scan: ScanResult
@@ -95,6 +96,7 @@ class PublishResult:
     id_changes: tuple[IdChange, ...] = ()
     up_to_date: str = ""
     known_articles: int | None = None
+    hub_failures: tuple[str, ...] = ()
 
     @property
     def article_count(self) -> int:
@@ -186,9 +188,13 @@ def _publish(
     listing = source.list()
     progress.info("found %d article files in %s", listing.article_count, source.describe())
     record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
-    last = record.unchanged(listing, now, strict=strict) if record and write else None
+    last = None
+    if record and write:
+        last = record.unchanged(listing, now, strict=strict, target=target.stamp())
     if last is not None:
-        return _up_to_date(last)
+        announce = notifier(config, store)  # what failed to reach a hub before is sent again
+        owed = announce.published([]) if announce else []
+        return replace(_up_to_date(last), hub_failures=tuple(owed))
     caches = _Caches(config) if use_cache else None
     scan = _scan(source, listing, caches, record)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
@@ -205,16 +211,23 @@ def _publish(
     if strict and (problems or id_changes):
         raise _strict_error([*problems, *id_changes])
     written = None
+    failures: list[str] = []
     if write:
-        written = _write_all(
-            config,
-            source,
-            target,
-            rendering,
-            emptied=emptied,
-            retired=retired,
-            candidates=candidates,
-        )
+        announce = notifier(config, store)
+        try:
+            written = _write_all(
+                config,
+                source,
+                target,
+                rendering,
+                emptied=emptied,
+                retired=retired,
+                candidates=candidates,
+            )
+        except OutputError as exc:
+            _announce(announce, [*rendering.feeds, *emptied], exc.written)
+            raise
+        failures = _announce(announce, [*rendering.feeds, *emptied], written.written)
         record_published(store, registry, in_feeds)
         record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *emptied]))
     result = PublishResult(
@@ -226,9 +239,10 @@ def _publish(
         next_embargo=_next_embargo(scan, now),
         published=len(candidates),
         id_changes=id_changes,
+        hub_failures=tuple(failures),
     )
     if written is not None and record is not None:
-        _remember(config, record, listing, result, now=now, rendering=rendering)
+        _remember(config, record, listing, result, now=now, rendering=rendering, target=target)
     return result
 
 
@@ -241,13 +255,50 @@ def article_source(config: Config) -> ArticleSource:
 
 
 def publish_target(config: Config) -> PublishTarget:
-    """The configured publish target."""
+    """The configured publish target: the output folder, or object storage."""
+    if config.s3 is not None:
+        # Imported only for such a target: boto3 costs a local build nothing.
+        from feeds.publish.s3 import S3Target  # noqa: PLC0415
+
+        s3, headers = config.s3, config.cache_control
+        return S3Target(
+            s3.bucket,
+            s3.prefix,
+            endpoint_url=s3.endpoint_url,
+            region=s3.region,
+            cache_control={"feed": headers.feeds, "media": headers.media, "page": headers.pages},
+        )
     return FolderTarget(config.output)
 
 
 def state_store(config: Config) -> StateStore:
-    """Where the records that decide what is published are kept."""
+    """Where the records that decide what is published are kept: the state folder, or with
+    object storage the bucket itself (so that any host building there publishes the same)."""
+    if config.s3 is not None:
+        from feeds.publish.s3 import S3Store  # noqa: PLC0415
+
+        s3 = config.s3
+        return S3Store(s3.bucket, s3.prefix, endpoint_url=s3.endpoint_url, region=s3.region)
     return FolderStore(config.state_dir)
+
+
+def notifier(config: Config, store: StateStore) -> Notifier | None:
+    """Who is told once changed feeds are live: the WebSub hubs, when there are any."""
+    if not config.channel.hubs or not config.announce:
+        return None
+    from feeds.publish.websub import WebSubNotifier  # noqa: PLC0415
+
+    return WebSubNotifier(config.channel.hubs, store)
+
+
+def _announce(
+    announce: Notifier | None, feeds: Sequence[RenderedFeed], live: Sequence[str]
+) -> list[str]:
+    """Tell the notifier about the feeds among `live` (the paths the target replaced)."""
+    if announce is None:
+        return []
+    replaced = set(live)
+    return announce.published([feed for feed in feeds if feed.rel_path in replaced])
 
 
 def _settings(config: Config) -> str:
@@ -426,6 +477,12 @@ def _write_all(
         for entry in entries
         for image in (*entry.images, *entry.inline_images)
     }
+    media_types = {
+        image.media_path: image.media_type
+        for entries in rendering.entries_by_feed
+        for entry in entries
+        for image in (*entry.images, *entry.inline_images)
+    }
     feeds = rendering.feeds
     newest = rendering.newest(candidates, NEWEST_ON_INDEX)
     pages = [
@@ -433,7 +490,12 @@ def _write_all(
         (OPML_FILE, render_opml(config.channel, feeds)),
     ]
     changes = plan_changes(
-        [*feeds, *emptied], media, pages, held_media=target.media(), retired=retired
+        [*feeds, *emptied],
+        media,
+        pages,
+        held_media=target.media(),
+        retired=retired,
+        media_types=media_types,
     )
     return target.apply(changes)
 
@@ -446,6 +508,7 @@ def _remember(
     *,
     now: datetime,
     rendering: _Rendering,
+    target: PublishTarget,
 ) -> None:
     """Record what a later build needs to prove nothing changed (an id change is never
     recorded: its warning must come again)."""
@@ -466,8 +529,9 @@ def _remember(
         outputs=tuple(outputs),
         until=result.next_embargo,
     )
-    files = [*(str(config.output / rel) for rel in outputs), *sources, *state]
-    record.remember(listing, outcome, now=now, files=files)
+    local = [str(config.output / rel) for rel in outputs] if config.s3 is None else []
+    files = [*local, *sources, *state]
+    record.remember(listing, outcome, now=now, files=files, target=target.stamp())
 
 
 def _record(feed: RenderedFeed) -> FeedRecord:
@@ -595,6 +659,18 @@ def feed_paths(config: Config) -> list[Path]:
     return paths
 
 
+def published_feeds(config: Config) -> list[tuple[str, bytes | None]]:
+    """Every feed the configuration publishes, read back from the target (for `feeds
+    validate` without arguments on object storage): (its URL at the target, its bytes, None
+    when it is not there). The feeds of `per` templates are the ones the feed records list.
+    """
+    target, store = publish_target(config), state_store(config)
+    paths = [spec.file_for(fmt) for spec in config.feeds if not spec.per for fmt in spec.formats]
+    paths.extend(path for path in sorted(load_feed_records(store)) if _is_feed_path(path))
+    base = config.s3.url() if config.s3 is not None else f"{config.output}/"
+    return [(base + path, target.read(path)) for path in dict.fromkeys(paths)]
+
+
 Publisher = Callable[..., PublishResult]
 
 
@@ -649,5 +725,6 @@ def publish_recorded(
             status.written = list(result.written.written)
             status.unchanged = list(result.written.unchanged)
             status.removed = list(result.written.removed)
+        status.hub_failures = list(result.hub_failures)
         write_status(config.state_dir, status)
     return result

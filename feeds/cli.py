@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from feeds import __version__
-from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded
+from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded, published_feeds
 from feeds.clock import format_time
 from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
@@ -244,7 +244,8 @@ def _build(args: argparse.Namespace) -> ExitStatus:
     if args.output is not None:
         output = args.output.absolute()
         state = output.with_name(f"{output.name}.feeds-state")
-        config = replace(config, output=output, state_dir=state)
+        # A preview: a local folder even for an object-storage target, and no hub is told.
+        config = replace(config, output=output, state_dir=state, s3=None, announce=False)
     now = args.now or datetime.now(UTC)
     if args.dry_run:
         result = publish(config, now=now, strict=args.strict, write=False)
@@ -274,15 +275,22 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     ignored = list(args.ignore)
     _check_codes(ignored)
     targets: list[str] = list(args.targets)
+    documents: list[tuple[str, bytes]] = []
     if not targets:
         config = load_config(args.config)
-        targets = [str(path) for path in feed_paths(config)]
-        missing = [t for t in targets if not Path(t).is_file()]
+        if config.s3 is not None:  # the feeds as published, read back from the storage
+            found = published_feeds(config)
+            missing = [name for name, data in found if data is None]
+            documents = [(name, data) for name, data in found if data is not None]
+        else:
+            targets = [str(path) for path in feed_paths(config)]
+            missing = [t for t in targets if not Path(t).is_file()]
         if missing:
             raise UsageError(
                 f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first"
             )
-    documents = read_targets(targets, limits=limits)
+    if targets:
+        documents = read_targets(targets, limits=limits)
     reports = [
         validate_feed(data, source=name, limits=limits).without(ignored) for name, data in documents
     ]
@@ -350,6 +358,9 @@ def _format_status(status: Status | None, pid: int | None, state_dir: Path) -> s
     lines.append(f"runs:         {status.runs} ({status.failures} failed)")
     lines.append(f"problems:     {len(status.problems)}")
     lines += [f"  {problem}" for problem in status.problems]
+    if status.hub_failures:
+        lines.append(f"websub:       {len(status.hub_failures)} announcement(s) to send again")
+        lines += [f"  {failure}" for failure in status.hub_failures]
     return "\n".join(lines) + "\n"
 
 

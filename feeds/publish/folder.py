@@ -52,8 +52,24 @@ class FolderTarget:
                 held.append((Path(folder) / name).relative_to(self.root).as_posix())
         return sorted(held)
 
+    def read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except OSError:
+            return None
+
+    def stamp(self) -> str:
+        return ""  # each published file's stamp is in the no-change record
+
     def apply(self, changes: Sequence[Change]) -> WriteResult:
         written: list[str] = []
+        try:
+            return self._apply(changes, written)
+        except OutputError as exc:
+            exc.written = tuple(written)  # live already: their feeds can still be announced
+            raise
+
+    def _apply(self, changes: Sequence[Change], written: list[str]) -> WriteResult:
         unchanged: list[str] = []
         removed: list[str] = []
         for change in changes:
