@@ -257,7 +257,7 @@ def article_source(config: Config) -> ArticleSource:
 def publish_target(config: Config) -> PublishTarget:
     """The configured publish target: the output folder, or object storage."""
     if config.s3 is not None:
-        # Imported only for such a target: boto3 costs a local build nothing.
+        # Imported only for such a target: the S3 client costs a local build nothing.
         from feeds.publish.s3 import S3Target  # noqa: PLC0415
 
         s3, headers = config.s3, config.cache_control

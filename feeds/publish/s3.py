@@ -1,4 +1,4 @@
-"""S3-compatible object storage as a publish target and a state store (the only boto3 import).
+"""S3-compatible object storage as a publish target and a state store (the only botocore import).
 
 What the build publishes goes under the configured prefix with the layout of the output folder
 (`rss.xml`, `sport/atom.xml`, `media/...`, `index.html`, `feeds.opml`); what decides what is
@@ -15,8 +15,10 @@ published lives beside it under `.feeds/`:
   publishes the same result.
 - `.feeds/lock`: the lease of the one writer (see `S3Target.lease`).
 
-boto3 is imported only when a configuration names an `s3://` target (about 0.35 s with its
-client, which a local build does not pay).
+The client is botocore, the engine of boto3 (the same AWS credential chain, retries and
+signing, without boto3's resource layer and its import of s3transfer, about 0.15 s less). It is
+imported only when a configuration names an `s3://` target: about 0.5 s with its S3 client,
+which a local build does not pay.
 """
 
 from __future__ import annotations
@@ -35,9 +37,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-import boto3
 import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -171,12 +172,13 @@ class _Bucket:
             request_checksum_calculation="when_required",
             response_checksum_validation="when_required",
         )
-        self.client: S3Client = boto3.session.Session(botocore_session=session).client(
+        client = session.create_client(
             "s3",
             endpoint_url=endpoint_url,
             region_name=region or session.get_config_variable("region") or "us-east-1",
             config=config,
         )
+        self.client = cast("S3Client", client)
         self.lease: _Lease | None = None
         self._listing: dict[str, _Held] | None = None
         self._dirty = False

@@ -42,7 +42,6 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     # lxml is the XML toolkit of two stages: the validator reads with it, the renderers write.
     "lxml": ("feeds.validate", "feeds.render"),
     # The S3 client (and its type stubs, read by mypy only) for object-storage targets.
-    "boto3": ("feeds.publish.s3",),
     "botocore": ("feeds.publish.s3",),
     "mypy_boto3_s3": ("feeds.publish.s3",),
 }
