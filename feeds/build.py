@@ -267,6 +267,7 @@ def publish_target(config: Config) -> PublishTarget:
             endpoint_url=s3.endpoint_url,
             region=s3.region,
             cache_control={"feed": headers.feeds, "media": headers.media, "page": headers.pages},
+            hashes=config.state_dir / CACHE_DIR / "s3-media-hashes.json",
         )
     return FolderTarget(config.output)
 

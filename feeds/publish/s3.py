@@ -37,12 +37,14 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import botocore.session
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from feeds.atomic import replace_file
 from feeds.errors import FeedsError, LockedError, OutputError, TargetAccessError
 from feeds.model import FEED_FILE_NAMES, FEED_MEDIA_TYPES, Blob
 from feeds.publish import MEDIA_DIR, Change, Delete, Kind, Put, WriteResult
@@ -123,21 +125,15 @@ class _Held:
     size: int
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Entry:
-    """What the manifest knows of one object this target wrote.
-
-    Attributes:
-        source: The (size, mtime_ns) of the source file an image was read from, so that an
-            unchanged image is not read again to be hashed.
-    """
+    """What the manifest knows of one object this target wrote."""
 
     sha256: str
     etag: str
     size: int
     type: str
     cache: str
-    source: tuple[int, int] | None = None
 
 
 def _credentials_key() -> str:
@@ -275,9 +271,6 @@ class _Bucket:
                     size=int(item["size"]),
                     type=str(item["type"]),
                     cache=str(item["cache"]),
-                    source=(int(item["source"][0]), int(item["source"][1]))
-                    if item.get("source")
-                    else None,
                 )
                 for path, item in raw["objects"].items()
             }
@@ -291,10 +284,7 @@ class _Bucket:
             return {}
 
     def save_manifest(self, entries: Mapping[str, _Entry]) -> None:
-        objects = {
-            path: {k: v for k, v in asdict(entry).items() if v is not None}
-            for path, entry in sorted(entries.items())
-        }
+        objects = {path: asdict(entry) for path, entry in sorted(entries.items())}
         body = json.dumps({"version": _MANIFEST_VERSION, "objects": objects}, indent=1)
         self.put_state(MANIFEST, body.encode("utf-8") + b"\n")
 
@@ -617,6 +607,9 @@ class S3Target:
     Args:
         bucket, prefix, endpoint_url, region: The location (``output.path``, ``[output.s3]``).
         cache_control: `Cache-Control` per kind of object ("feed", "media", "page").
+        hashes: A local file remembering the SHA-256 of each image file by its size and time,
+            so that an unchanged image is not read again to be compared (a cache: safe to
+            lose; it is kept on the host, as the files' times are the host's).
         lease_seconds: Lifetime of the lease without renewal.
     """
 
@@ -628,10 +621,12 @@ class S3Target:
         endpoint_url: str | None,
         region: str | None,
         cache_control: Mapping[Kind, str],
+        hashes: Path | None = None,
         lease_seconds: float = LEASE_SECONDS,
     ) -> None:
         self._bucket = _connect(bucket, prefix, endpoint_url, region)
         self._cache_control = dict(cache_control)
+        self._hashes = _Hashes(hashes)
         self._lease_seconds = lease_seconds
 
     def describe(self) -> str:
@@ -668,7 +663,7 @@ class S3Target:
         bucket = self._bucket
         listing = bucket.listing()
         manifest = bucket.manifest()
-        before = {path: asdict(entry) for path, entry in manifest.items()}
+        before = dict(manifest)
         written: list[str] = []
         unchanged: list[str] = []
         removed: list[str] = []
@@ -686,8 +681,9 @@ class S3Target:
             exc.written = tuple(written)  # live already: their feeds can still be announced
             raise
         finally:
-            if {path: asdict(entry) for path, entry in manifest.items()} != before:
+            if manifest != before:
                 self._save_manifest(manifest)
+            self._hashes.save()
         for rel in written:
             log.debug("uploaded %s", bucket.url(rel))
         return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
@@ -713,20 +709,30 @@ class S3Target:
             and (entry.type, entry.cache) == (type_, cache)
         )
         body = change.body
-        source = (body.size, body.mtime_ns) if isinstance(body, Blob) else None
-        if known and source is not None and entry is not None and entry.source == source:
-            return False  # the same image file as last time, still there as written
-        data = body if isinstance(body, bytes) else _read_blob(body, bucket.url(rel))
-        sha256 = hashlib.sha256(data).hexdigest()
+        data = body if isinstance(body, bytes) else None
+        sha256 = self._hashes.get(rel, body) if isinstance(body, Blob) else None
+        if sha256 is None:
+            data = data if data is not None else self._read(rel, body)
+            sha256 = hashlib.sha256(data).hexdigest()
         if known and entry is not None and entry.sha256 == sha256:
-            entry.source = source
             return False
         if held is not None and not known and self._holds(rel, sha256, type_, cache):
-            manifest[rel] = _Entry(sha256, held.etag, held.size, type_, cache, source)
+            manifest[rel] = _Entry(sha256, held.etag, held.size, type_, cache)
             return False
+        if data is None:  # only the cache said what the image holds: send what it holds now
+            data = self._read(rel, body)
+            sha256 = hashlib.sha256(data).hexdigest()
         etag = bucket.put(rel, data, type_=type_, cache=cache, sha256=sha256)
-        manifest[rel] = _Entry(sha256, etag, len(data), type_, cache, source)
+        manifest[rel] = _Entry(sha256, etag, len(data), type_, cache)
         return True
+
+    def _read(self, rel: str, body: bytes | Blob) -> bytes:
+        """The bytes to send; an image's hash is remembered by its file's size and time."""
+        if isinstance(body, bytes):
+            return body
+        data = _read_blob(body, self._bucket.url(rel))
+        self._hashes.put(rel, body, hashlib.sha256(data).hexdigest())
+        return data
 
     def _holds(self, rel: str, sha256: str, type_: str, cache: str) -> bool:
         """An object the manifest does not know (or knows under another ETag) carries these
@@ -754,6 +760,45 @@ class S3Target:
             return False
         manifest.pop(rel, None)
         return True
+
+
+class _Hashes:
+    """The local record of each image's SHA-256 by its file's size and time (see `hashes`)."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._known: dict[str, list[Any]] | None = None
+        self._changed = False
+
+    def _load(self) -> dict[str, list[Any]]:
+        if self._known is None:
+            self._known = {}
+            if self.path is not None:
+                with contextlib.suppress(OSError, ValueError, TypeError, AttributeError):
+                    raw = json.loads(self.path.read_bytes())
+                    if isinstance(raw, dict) and raw.get("version") == _MANIFEST_VERSION:
+                        self._known = dict(raw["sources"])
+        return self._known
+
+    def get(self, rel: str, blob: Blob) -> str | None:
+        known = self._load().get(rel)
+        if isinstance(known, list) and known[:2] == [blob.size, blob.mtime_ns]:
+            return str(known[2])
+        return None
+
+    def put(self, rel: str, blob: Blob, sha256: str) -> None:
+        self._load()[rel] = [blob.size, blob.mtime_ns, sha256]
+        self._changed = True
+
+    def save(self) -> None:
+        if self.path is None or not self._changed or self._known is None:
+            return
+        data = json.dumps({"version": _MANIFEST_VERSION, "sources": self._known}, indent=0)
+        try:
+            replace_file(self.path, data.encode("utf-8"))
+        except OSError as exc:
+            log.warning("%s: cannot save: %s", self.path, exc.strerror)
+        self._changed = False
 
 
 def _read_blob(blob: Blob, url: str) -> bytes:
