@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
 import logging
@@ -14,7 +15,14 @@ from typing import TYPE_CHECKING
 
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config
-from feeds.errors import ArticleError, FeedInvalidError, OutputError, StrictModeError
+from feeds.errors import (
+    ArticleError,
+    FeedInvalidError,
+    FeedsError,
+    LockedError,
+    OutputError,
+    StrictModeError,
+)
 from feeds.model import (
     FEED_FILE_NAMES,
     Article,
@@ -703,9 +711,20 @@ def publish_recorded(
 
     Raises:
         LockedError: another process kept the output folder locked (nothing recorded).
-        FeedsError: the build failed (recorded).
+        FeedsError: the build failed (recorded), also when the target refused the lease.
     """
-    with publish_target(config).lease(wait=wait, stop=stop):
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(publish_target(config).lease(wait=wait, stop=stop))
+        except LockedError:
+            raise
+        except FeedsError as exc:  # storage out of reach or refusing access: a failed run
+            status = load_status_or_new(config.state_dir)
+            status.last_start = format_time(clock())
+            status.runs += 1
+            record_failure(status, exc, clock())
+            write_status(config.state_dir, status)
+            raise
         status = load_status_or_new(config.state_dir)
         status.last_start = format_time(clock())  # the real start, even for a --now build
         status.runs += 1

@@ -429,6 +429,42 @@ class _LockSeen:
     holder: str
     age: float
     ttl: float
+    gone: bool  # its holder was a process of this machine that is no longer running
+
+
+def _started(pid: int) -> str | None:
+    """When process `pid` started (clock ticks since boot), or None when there is none."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    return fields[19] if len(fields) > 19 else None
+
+
+def _identity() -> dict[str, object]:
+    """Who takes a lease: enough to tell later, on the same machine, that it is gone."""
+    identity: dict[str, object] = {"host": socket.gethostname(), "pid": os.getpid()}
+    with contextlib.suppress(OSError):
+        identity["boot"] = Path("/proc/sys/kernel/random/boot_id").read_text("ascii").strip()
+        identity["pidns"] = str(Path("/proc/self/ns/pid").readlink())
+        identity["started"] = _started(os.getpid())
+    return identity
+
+
+def _holder_gone(holder: object) -> bool:
+    """The lease's holder ran on this very machine, in this process namespace, and has ended
+    (its pid is gone or is another process now), or it is this process's own leftover: it
+    cannot renew, so waiting for the lease to lapse would be time lost."""
+    mine = _identity()
+    if not isinstance(holder, dict) or "boot" not in mine or "started" not in mine:
+        return False
+    if any(holder.get(key) != mine[key] for key in ("host", "boot", "pidns")):
+        return False
+    pid = holder.get("pid")
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return False
+    return _started(pid) != holder.get("started") or pid == os.getpid()
 
 
 class _Lease:
@@ -455,7 +491,8 @@ class _Lease:
         self._thread: threading.Thread | None = None
 
     def _body(self) -> bytes:
-        return json.dumps({"owner": self.owner, "ttl": self.ttl}).encode("utf-8")
+        body = {"owner": self.owner, "ttl": self.ttl, "identity": _identity()}
+        return json.dumps(body).encode("utf-8")
 
     def _put(self, **condition: str) -> str | None:
         """Write the lock under `condition`; its new ETag, or None when the condition failed."""
@@ -472,7 +509,9 @@ class _Lease:
                     **condition,  # type: ignore[arg-type]
                 )
             except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in _HELD_CODES:
+                code = exc.response.get("Error", {}).get("Code")
+                # NoSuchKey: renewing (If-Match) a lock that another writer already released.
+                if code in _HELD_CODES or (code == "NoSuchKey" and "IfMatch" in condition):
                     return None
                 raise
             return str(response.get("ETag", ""))
@@ -494,12 +533,14 @@ class _Lease:
             try:
                 info = json.loads(body)
                 holder, ttl = str(info["owner"]), float(info["ttl"])
-            except (ValueError, KeyError, TypeError):
-                holder, ttl = "an unknown writer", self.ttl
+                gone = _holder_gone(info.get("identity"))
+            except (ValueError, KeyError, TypeError, AttributeError):
+                holder, ttl, gone = "an unknown writer", self.ttl, False
             server_now = parsedate_to_datetime(headers["date"]) if "date" in headers else None
             modified: datetime = response["LastModified"]
             age = (server_now - modified).total_seconds() if server_now else 0.0
-            return _LockSeen(str(response.get("ETag", "")), holder, age, min(max(ttl, 5), 3600))
+            ttl = min(max(ttl, 5), 3600)
+            return _LockSeen(str(response.get("ETag", "")), holder, age, ttl, gone)
 
         return bucket.call("read the lease", self.rel, request)
 
@@ -509,14 +550,15 @@ class _Lease:
         while True:
             etag = self._put(IfNoneMatch="*")
             seen = None if etag else self._look()
-            if etag is None and seen is not None and seen.age > seen.ttl:
+            if etag is None and seen is not None and (seen.gone or seen.age > seen.ttl):
                 etag = self._put(IfMatch=seen.etag)
                 if etag:
+                    why = "which has ended" if seen.gone else f"not renewed for {seen.age:.0f} s"
                     log.warning(
-                        "%s: took over the lease of %s, not renewed for %.0f s",
+                        "%s: took over the lease of %s, %s",
                         self.bucket.url(self.rel),
                         seen.holder,
-                        seen.age,
+                        why,
                     )
             if etag:
                 self.etag = etag
@@ -559,6 +601,10 @@ class _Lease:
             self.etag, self._renewed = etag, time.monotonic()
 
     def check(self, rel: str) -> None:
+        """Raise unless the lease is surely still ours: a holder that was frozen (suspended,
+        swapped out) for a whole lifetime may have been taken over before it could tell."""
+        if not self.lost and time.monotonic() - self._renewed > self.ttl:
+            self.lost = f"not renewed for {self.ttl:g} s"
         if self.lost:
             raise LockedError(
                 f"{self.bucket.url(rel)}: stopped before writing it: lost the lease ({self.lost});"

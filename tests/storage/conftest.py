@@ -13,8 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from servers import FaultProxy, Hub, SeaweedFS, credentials_env
 
-pytest.register_assert_rewrite("servers")
-
 
 @pytest.fixture(scope="module")
 def weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedFS]:

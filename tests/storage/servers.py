@@ -106,6 +106,7 @@ class SeaweedFS:
             f"-master.port={master}",
             f"-master.port.grpc={master_grpc}",
             "-master.telemetry=false",
+            "-master.electionTimeout=1s",  # a restart elects its one master at once
             "-master.volumeSizeLimitMB=64",
             f"-volume.port={volume}",
             f"-volume.port.grpc={volume_grpc}",
@@ -153,7 +154,7 @@ class SeaweedFS:
         return True
 
     def stop(self, *, kill: bool = False) -> None:
-        """SIGTERM (SIGKILL when `kill`), then SIGKILL if it lingers for 5 s."""
+        """SIGTERM (SIGKILL when `kill`), then SIGKILL if it lingers for 2 s."""
         process = self.process
         if process is None:
             return
@@ -161,7 +162,7 @@ class SeaweedFS:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL if kill else signal.SIGTERM)
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)

@@ -62,11 +62,16 @@ class Site:
     def public_url(self) -> str:
         return f"{self.weed.endpoint}/{self.bucket}/{self.prefix}"
 
-    def build(self, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return run_feeds("build", "--now", NOW, *args, cwd=cwd or self.root, env=credentials_env())
+    def build(
+        self, *args: str, cwd: Path | None = None, env_extra: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        env = {**credentials_env(), **(env_extra or {})}
+        return run_feeds("build", "--now", NOW, *args, cwd=cwd or self.root, env=env)
 
     def build_twin(self) -> dict[str, bytes]:
-        done = run_feeds("build", "--now", NOW, cwd=self.twin, env={})
+        # A preview into its folder: the same bytes, and never an announcement to a hub.
+        output = str(self.twin / "output")
+        done = run_feeds("build", "--now", NOW, "--output", output, cwd=self.twin, env={})
         assert done.returncode == 0, done.stderr
         return local_files(self.twin / "output")
 
