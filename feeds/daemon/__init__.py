@@ -8,7 +8,7 @@ import os
 import threading
 from datetime import datetime, timedelta
 
-from feeds.build import Publisher, publish, publish_recorded
+from feeds.build import Publisher, publish, publish_recorded, publish_target
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config, load_config
 from feeds.daemon.planner import Decision, Planner
@@ -118,7 +118,7 @@ class Daemon:
             os.getpid(),
             how,
             ", watching the repository" if spec.watch else "",
-            self.config.output,
+            publish_target(self.config).describe(),
         )
         self._watch(spec.watch)
 

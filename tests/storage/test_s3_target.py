@@ -7,13 +7,15 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from project import NOW, copy_articles, local_files, run_feeds, write_config
+from project import NOW, copy_articles, feeds_command, local_files, run_feeds, write_config
 from servers import FaultProxy, SeaweedFS, credentials_env
 
 BUCKET = "feeds"
@@ -299,3 +301,28 @@ def test_a_local_build_never_imports_the_s3_client(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
     )
     assert done.stdout.split() == ["0", "False"], done.stderr
+
+
+def test_the_daemon_publishes_to_the_bucket_and_stops_cleanly(site: Site) -> None:
+    daemon = subprocess.Popen(
+        [feeds_command(), "run"],
+        cwd=site.root,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(site.root), **credentials_env()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while "index.html" not in site.objects() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "rss.xml" in site.objects()
+        running = run_feeds("status", "--json", cwd=site.root, env={})
+        assert json.loads(running.stdout)["daemon_running"] is True
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        _, err = daemon.communicate(timeout=30)
+    assert daemon.returncode == 0, err
+    assert f"output s3://{BUCKET}/{site.prefix} at {site.proxy.endpoint}" in err
+    assert "Traceback" not in err
+    assert ".feeds/lock" not in site.objects()
