@@ -60,7 +60,7 @@ class WriteResult:
 
 
 class PublishTarget(Protocol):
-    """Where a build publishes: a local folder today, object storage tomorrow."""
+    """Where a build publishes: a local folder (`FolderTarget`) or object storage (`S3Target`)."""
 
     def describe(self) -> str:
         """The target as a person names it (a folder, a bucket URL)."""

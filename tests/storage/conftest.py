@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from servers import FaultProxy, Hub, SeaweedFS, credentials_env
+from servers import FaultProxy, Hub, SeaweedFS
 
 
 @pytest.fixture(scope="module")
@@ -34,13 +34,3 @@ def hub() -> Iterator[Hub]:
     server = Hub()
     yield server
     server.close()
-
-
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Credentials for the test server in this process's environment (the AWS chain)."""
-    for name, value in credentials_env().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
-    return credentials_env()
