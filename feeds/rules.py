@@ -63,6 +63,9 @@ _PLAUSIBLE_LANGUAGE = re.compile(
 _IRI_BAD = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_URN_UUID = re.compile(
+    r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I
+)
 
 
 def is_email(value: str) -> bool:
@@ -98,6 +101,11 @@ def is_absolute_iri(value: str) -> bool:
     """Whether `value` is an absolute URI or IRI: a scheme, and no character IRIs forbid."""
     value = value.strip()
     return bool(_SCHEME.match(value)) and not _IRI_BAD.search(value) and len(value) > 3
+
+
+def is_urn_uuid(value: str) -> bool:
+    """Whether `value` is a well-formed ``urn:uuid:`` URN (RFC 9562: 8-4-4-4-12 hex digits)."""
+    return bool(_URN_UUID.fullmatch(value.strip()))
 
 
 def is_iri_reference(value: str) -> bool:

@@ -382,13 +382,14 @@ def test_symlinks_are_not_followed_and_hidden_files_are_ignored(tmp_path: Path) 
 
 
 def test_duplicate_ids_and_urls_name_both_files(tmp_path: Path) -> None:
-    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2026-01-01\nid: same\n---\nx\n")
-    write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\nid: same\n---\nx\n")
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2026-01-01\nid: tag:x.org,2026:same\n---\nx\n")
+    write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\nid: tag:x.org,2026:same\n---\nx\n")
     write(tmp_path, "news/c.md", "---\ntitle: C\ndate: 2026-01-01\nslug: a\n---\nx\n")
     result = scan(tmp_path)
     assert [a.rel_path for a in result.articles] == ["a.md"]
     assert [str(p) for p in result.problems] == [
-        "b.md: has the same id 'same' as a.md: give one of them its own `id` in the front matter",
+        "b.md: has the same id 'tag:x.org,2026:same' as a.md: give one of them its own `id` in"
+        " the front matter",
         "news/c.md: has the same URL https://news.example.org/a/ as a.md: "
         "give one of them another `slug` (or `url`)",
     ]
