@@ -41,9 +41,9 @@ from feeds.listing import (
 )
 from feeds.markup import (
     compose_content,
-    derive_summary,
     render_markdown,
     render_paragraphs,
+    story_summary,
     strip_forbidden_chars,
 )
 from feeds.models import Article, Author, Brief, Entry, Image, ImageRef, Link, ScanResult
@@ -850,7 +850,7 @@ def load_entry(
     return Entry(
         article=article,
         content_html=content,
-        summary=article.summary or derive_summary(body_html),
+        summary=article.summary or story_summary(body_html, images),
         images=images,
         inline_images=tuple(inline.values()),
         depends_on=tuple(dict.fromkeys(looked_at)),
