@@ -656,13 +656,13 @@ def _stamp(path: Path) -> tuple[int, int, int] | None:
 
 def announce(site: Site, config: Config, base_url: str) -> list[str]:
     """The lines that tell a person where to look: the discovery page and the main feeds."""
-    lines = [f"serving {site.root} at {base_url}", f"  discovery page:    {base_url}"]
+    lines = [f"serving {site.root} at {base_url}", f"  {'discovery page:':<22} {base_url}"]
     main = next((spec for spec in config.feeds if not spec.per), None)
     if main is not None:
         for fmt in main.formats:
             label = f"{main.name} feed, {FORMAT_LABELS[fmt]}:"
-            lines.append(f"  {label:<18} {base_url}{main.file_for(fmt)}")
-    lines.append(f"  every feed (OPML): {base_url}{OPML_FILE}")
+            lines.append(f"  {label:<22} {base_url}{main.file_for(fmt)}")
+    lines.append(f"  {'every feed (OPML):':<22} {base_url}{OPML_FILE}")
     return lines
 
 
@@ -716,7 +716,7 @@ def serve(
         warning = exposure_warning(bind)
         if warning:
             log.warning("%s", warning)
-        log.info("watching %s and %s; Ctrl-C stops", config.repository, config.source)
+        log.info("watching %s and %s; Ctrl-C stops", config.repository, config.source.absolute())
         if ready is not None:
             ready(server)
         previewer.run()
