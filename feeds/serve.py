@@ -9,6 +9,7 @@ import hashlib
 import ipaddress
 import logging
 import os
+import shutil
 import socket
 import stat
 import threading
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Final
+from typing import BinaryIO, Final
 from urllib.parse import unquote, urlsplit
 
 from feeds import __version__
@@ -114,18 +115,30 @@ def _etag_matches(header: str, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == ours for tag in header.split(","))
 
 
+#: Files up to this size are kept in memory (with their gzip encoding); larger ones are
+#: streamed from the disk, and only their tag is kept.
+_KEEP_FILE_BYTES = 8 * 1024 * 1024
+#: What the kept files may take together (a long preview of a large site must not grow).
+_KEEP_TOTAL_BYTES = 64 * 1024 * 1024
+_KEEP_ENTRIES = 4096
+_CHUNK = 256 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class Representation:
-    """One file's bytes as served, with the validators a reader polls with.
+    """One file as served, with the validators a reader polls with.
 
     Attributes:
+        body: The bytes; None for a file too large to keep in memory (it is streamed).
+        size: The byte count of the file.
         etag: Strong, from the bytes: equal bytes give the same tag in every run.
         modified: The file's mtime in whole seconds (HTTP dates have no fractions).
         gzipped: The gzip encoding of `body` (made without a timestamp, so its tag is stable
-            too); None when the type is not worth compressing.
+            too); None when the type is not worth compressing, or the file is not kept.
     """
 
-    body: bytes
+    body: bytes | None
+    size: int
     media_type: str
     etag: str
     modified: int
@@ -144,34 +157,64 @@ def represent(body: bytes, name: str, mtime: float) -> Representation:
     if is_compressible(media_type) and len(body) >= _GZIP_MIN_BYTES:
         gzipped = gzip.compress(body, compresslevel=6, mtime=0)
     digest = hashlib.sha256(body).hexdigest()[:32]
-    return Representation(body, media_type, f'"{digest}"', int(mtime), gzipped)
+    return Representation(body, len(body), media_type, f'"{digest}"', int(mtime), gzipped)
 
 
 class _Representations:
     """Representations by file stamp: a file is read and hashed again only when it changed."""
 
-    def __init__(self, limit: int = 512) -> None:
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known: dict[tuple[str, int, int, int, int], Representation] = {}
-        self._limit = limit
+        self._kept_bytes = 0
 
-    def load(self, path: str) -> Representation:
-        # The open file is stat-ed and read, so that a build renaming a new file into place
-        # meanwhile cannot give the old bytes with the new date.
-        with open(path, "rb") as file:  # noqa: PTH123 - a str path, from realpath
+    def open(self, path: str) -> tuple[Representation, BinaryIO | None]:
+        """The representation of a file, and the open file when its bytes are to be streamed
+        from it (the caller closes it).
+
+        The open file is stat-ed and read, so that a build renaming a new file into place
+        meanwhile cannot give the old bytes under the new tag or date.
+
+        Raises:
+            OSError: the file cannot be read (a build removed it meanwhile).
+        """
+        file = open(path, "rb")  # noqa: PTH123, SIM115 - a str path; closed below or by the caller
+        try:
             info = os.fstat(file.fileno())
             key = (path, info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns)
             with self._lock:
-                known = self._known.get(key)
-            if known is not None:
-                return known
-            body = file.read()
-        found = represent(body, os.path.basename(path), info.st_mtime)  # noqa: PTH119
+                found = self._known.get(key)
+            if found is None:
+                found = self._read(file, path, info.st_size, info.st_mtime)
+                self._keep(key, found)
+            if found.body is not None:
+                file.close()
+                return found, None
+            file.seek(0)
+        except BaseException:
+            file.close()
+            raise
+        return found, file
+
+    @staticmethod
+    def _read(file: BinaryIO, path: str, size: int, mtime: float) -> Representation:
+        name = os.path.basename(path)  # noqa: PTH119
+        if size <= _KEEP_FILE_BYTES:
+            return represent(file.read(), name, mtime)
+        digest = hashlib.sha256()
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+        etag = f'"{digest.hexdigest()[:32]}"'
+        return Representation(None, size, content_type(name), etag, int(mtime), None)
+
+    def _keep(self, key: tuple[str, int, int, int, int], found: Representation) -> None:
+        cost = len(found.body or b"") + len(found.gzipped or b"")
         with self._lock:
-            if len(self._known) >= self._limit:
+            if len(self._known) >= _KEEP_ENTRIES or self._kept_bytes + cost > _KEEP_TOTAL_BYTES:
                 self._known.clear()
+                self._kept_bytes = 0
             self._known[key] = found
-        return found
+            self._kept_bytes += cost
 
 
 # --- which file a request names --------------------------------------------------------------
@@ -353,10 +396,19 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._plain(HTTPStatus.MOVED_PERMANENTLY, [("Location", target.redirect)], head=head)
             return
         try:
-            found = self.server.representations.load(target.path)
+            found, stream = self.server.representations.open(target.path)
         except OSError:  # removed by a build between the look-up and the read
             self._plain(HTTPStatus.NOT_FOUND, head=head)
             return
+        try:
+            self._send(found, stream, site.links(target.rel_path), head=head)
+        finally:
+            if stream is not None:
+                stream.close()
+
+    def _send(
+        self, found: Representation, stream: BinaryIO | None, links: list[str], *, head: bool
+    ) -> None:
         body, etag = found.body, found.etag
         encoded = found.gzipped is not None and accepts_gzip(self.headers.get("Accept-Encoding"))
         if encoded and found.gzipped is not None:
@@ -370,7 +422,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         ]
         if found.gzipped is not None:
             headers.append(("Vary", "Accept-Encoding"))
-        headers += [("Link", value) for value in site.links(target.rel_path)]
+        headers += [("Link", value) for value in links]
         if self._not_modified(etag, found.modified):
             self.send_response(HTTPStatus.NOT_MODIFIED)
             for name, value in headers:
@@ -383,10 +435,14 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         if encoded:
             self.send_header("Content-Encoding", "gzip")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(found.size if body is None else len(body)))
         self.end_headers()
-        if not head:
+        if head:
+            return
+        if body is not None:
             self.wfile.write(body)
+        elif stream is not None:
+            shutil.copyfileobj(stream, self.wfile, _CHUNK)
 
     def _not_modified(self, etag: str, modified: int) -> bool:
         match = self.headers.get("If-None-Match")

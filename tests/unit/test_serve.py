@@ -18,6 +18,7 @@ from PIL import Image as PILImage
 
 from feeds.config import load_config
 from feeds.daemon import Control
+from feeds.errors import UsageError
 from feeds.serve import (
     HeldBackError,
     Previewer,
@@ -340,7 +341,7 @@ def test_loopback_is_the_default_and_anything_else_is_called_a_preview() -> None
 def test_a_port_in_use_is_a_clear_usage_error(site: Site) -> None:
     server = open_server(site, bind="127.0.0.1", port=0)
     try:
-        with pytest.raises(Exception, match=r"cannot listen on 127\.0\.0\.1:\d+: .*--port"):
+        with pytest.raises(UsageError, match=r"cannot listen on 127\.0\.0\.1:\d+: .*--port"):
             open_server(site, bind="127.0.0.1", port=server.port)
     finally:
         server.server_close()
@@ -455,3 +456,27 @@ def test_a_configuration_that_breaks_is_reported_and_the_running_one_stays(
 
 def test_held_back_error_is_an_article_problem_status() -> None:
     assert int(HeldBackError("x").status) == 4
+
+
+def test_a_file_too_large_to_keep_is_streamed_with_its_tag_from_the_bytes(
+    client: Client, folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feeds import serve  # noqa: PLC0415
+
+    monkeypatch.setattr(serve, "_KEEP_FILE_BYTES", 1000)
+    monkeypatch.setattr(serve, "_CHUNK", 700)
+    big = bytes(range(256)) * 20
+    (folder / "media/news/big.png").write_bytes(big)
+    status, headers, body = client.request("/media/news/big.png")
+    assert (status, body) == (200, big)
+    assert headers["ETag"] == f'"{hashlib.sha256(big).hexdigest()[:32]}"'
+    assert int(headers["Content-Length"]) == len(big)
+    head = client.request("/media/news/big.png", method="HEAD")
+    assert head[2] == b"" and head[1]["Content-Length"] == str(len(big))
+    again = client.request("/media/news/big.png", headers={"If-None-Match": headers["ETag"]})
+    assert again[0] == 304
+
+
+def test_an_address_of_no_interface_is_a_clear_usage_error(site: Site) -> None:
+    with pytest.raises(UsageError, match=r"cannot listen on 192\.0\.2\.1:0: .*--bind"):
+        open_server(site, bind="192.0.2.1", port=0)
