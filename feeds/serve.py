@@ -13,7 +13,7 @@ import shutil
 import socket
 import stat
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -582,7 +582,6 @@ class Previewer:
         self.planner = Planner(Schedule(every_seconds=None, watch=True), "UTC", clock())
         self.watcher = Watcher(config.repository)
         self._config_stamp = _stamp(config.source)
-        self.builds = 0
         self.failures = 0
         self.last_build: datetime | None = None
         self.next_embargo: datetime | None = None
@@ -641,7 +640,6 @@ class Previewer:
         """One build (recorded in the status file like any other); True when it published."""
         self.last_build = now
         self._first_change = self._last_change = None
-        self.builds += 1
         why = "+".join(dict.fromkeys(reasons))
         try:
             result = publish_recorded(
@@ -740,7 +738,6 @@ def serve(
     bind: str = DEFAULT_BIND,
     port: int = DEFAULT_PORT,
     hubs: Sequence[str] | None = None,
-    ready: Callable[[PreviewServer], None] | None = None,
 ) -> None:
     """Build, serve the output folder, and rebuild on change until `control` asks to stop.
 
@@ -751,7 +748,6 @@ def serve(
         port: The port (0: any free one).
         hubs: WebSub hubs to advertise on feed files (None: the configuration's, when it has
             a `hubs` setting).
-        ready: Called once the server listens and the first build is done (tests).
 
     Raises:
         UsageError: the address cannot be listened on.
@@ -764,7 +760,7 @@ def serve(
         target=server.serve_forever, args=(0.1,), name="feeds-serve", daemon=True
     )
     try:
-        previewer.control.sleep(previewer.tick())  # the first build, before anyone is told
+        previewer.tick()  # the first build, before anyone is told where to look
         thread.start()
         base_url = f"http://{url_host(bind)}:{server.port}/"
         for line in announce(server.site, config, base_url):
@@ -773,8 +769,6 @@ def serve(
         if warning:
             log.warning("%s", warning)
         log.info("watching %s and %s; Ctrl-C stops", config.repository, config.source.absolute())
-        if ready is not None:
-            ready(server)
         previewer.run()
     finally:
         with contextlib.suppress(Exception):
