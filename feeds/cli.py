@@ -179,7 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="address to listen on (default: 127.0.0.1, this machine only)",
     )
     preview.add_argument(
-        "--port", type=_port, default=8000, help="port to listen on (default: 8000; 0: any free)"
+        "--port",
+        type=_port,
+        default=8000,
+        metavar="N",
+        help="port to listen on (default: 8000; 0: any free)",
     )
 
     status = commands.add_parser("status", help="show what the last runs did and what comes next")

@@ -102,3 +102,9 @@ def test_every_story_shape_reads_right(output: Path, fmt: str, shape: str) -> No
         assert body.count(html.escape(caption, quote=False)) == 1, f"caption of {url}"
     if shape == "photo only":
         assert summary == images[0][1], "a photo story's summary is its caption"
+
+
+def test_the_discovery_page_shows_a_photo_storys_caption_once(output: Path) -> None:
+    page = (output / "index.html").read_text(encoding="utf-8")
+    caption = "The tall ship Elsa leaves the harbour on Sunday morning after a week at North Quay."
+    assert page.count(html.escape(caption)) == 1, "under the picture, not again as its summary"
