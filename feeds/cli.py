@@ -17,10 +17,12 @@ from pathlib import Path
 from typing import TextIO
 
 from feeds import __version__
-from feeds.config import load_config, load_schedule
+from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded
+from feeds.clock import format_time
+from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
-from feeds.pipeline import PROGRESS_LOGGER, feed_paths, publish
-from feeds.state import Status, daemon_running, format_time, publish_recorded, read_status
+from feeds.state.locks import daemon_running
+from feeds.state.status import Status, read_status
 
 log = logging.getLogger("feeds")
 
@@ -79,7 +81,7 @@ def _seconds(text: str) -> float:
 
 def _check_codes(codes: list[str]) -> None:
     from feeds.validate import CODES  # noqa: PLC0415
-    from feeds.validate_json import JSON_CODES  # noqa: PLC0415
+    from feeds.validate.json_feed import JSON_CODES  # noqa: PLC0415
 
     known = set(CODES) | set(JSON_CODES)
     for code in codes:
@@ -293,9 +295,9 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     # The validator and its inputs are imported only by this command.
-    from feeds.report import format_reports  # noqa: PLC0415
-    from feeds.sources import read_targets  # noqa: PLC0415
     from feeds.validate import Limits, validate_feed  # noqa: PLC0415
+    from feeds.validate.inputs import read_targets  # noqa: PLC0415
+    from feeds.validate.report import format_reports  # noqa: PLC0415
 
     default = Limits()
     limits = Limits(
@@ -329,7 +331,6 @@ def _run(args: argparse.Namespace) -> ExitStatus:
 
     # Every configuration problem is reported before anything starts.
     config = load_config(args.config)
-    spec = load_schedule(args.config)
     control = Control()
     handlers = {
         signal.SIGTERM: lambda *_: control.request_stop(),
@@ -338,7 +339,7 @@ def _run(args: argparse.Namespace) -> ExitStatus:
     }
     previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
-        run_daemon(config, spec, control)
+        run_daemon(config, control)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)

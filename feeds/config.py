@@ -13,15 +13,93 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
-from feeds.models import Author, Channel, FeedSpec, Format, SliceKey
+from feeds.model import Author, Channel, FeedSpec, Format, SliceKey
+from feeds.rules import (
+    MAX_ARTICLE_BYTES,
+    MAX_IMAGE_BYTES,
+    XML_FORBIDDEN,
+    is_plausible_email,
+    is_plausible_language,
+    is_slug,
+    is_web_url,
+)
 
-_DEFAULT_MAX_IMAGE_BYTES = 20 * 1024 * 1024
-_DEFAULT_MAX_ARTICLE_BYTES = 5 * 1024 * 1024
+_DEFAULT_MAX_IMAGE_BYTES = MAX_IMAGE_BYTES
+_DEFAULT_MAX_ARTICLE_BYTES = MAX_ARTICLE_BYTES
 _DEFAULT_STATE_DIR = ".feeds-state"
+
+
+# --- [schedule]: when `feeds run` builds ----------------------------------------------------
+
+_DEFAULT_EVERY_SECONDS = 5 * 60
+_MAX_EVERY_SECONDS = 24 * 60 * 60
+_EVERY = re.compile(r"\s*(\d+)\s*([a-z]*)\s*")
+_EVERY_UNITS = {
+    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
+}
+_AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """When `feeds run` builds: every `every_seconds`, or daily at the `at` times.
+
+    Attributes:
+        every_seconds: Interval between regular runs (None when `at` is used).
+        at: Daily times, wall-clock time in ``site.timezone``, sorted.
+        watch: Also build soon after the repository changes.
+    """
+
+    every_seconds: int | None = _DEFAULT_EVERY_SECONDS
+    at: tuple[time, ...] = ()
+    watch: bool = False
+
+
+def _every(value: object) -> int:
+    text = _text(value)
+    match = _EVERY.fullmatch(text.lower())
+    unit = _EVERY_UNITS.get(match.group(2)) if match else None
+    if match is None or unit is None:
+        raise _InvalidValueError(
+            _expected('an interval such as "30s", "5m" or "1h" (s, m or h)', value)
+        )
+    seconds = int(match.group(1)) * unit
+    if not 1 <= seconds <= _MAX_EVERY_SECONDS:
+        raise _InvalidValueError(
+            _expected("an interval from 1s to 24h (use `at` for daily runs)", value)
+        )
+    return seconds
+
+
+def _at_times(value: object) -> tuple[time, ...]:
+    items = [value] if isinstance(value, str | time) else value
+    expected = 'a list of daily times such as ["06:00", "18:30"]'
+    if not isinstance(items, list) or not items:
+        raise _InvalidValueError(_expected(expected, value))
+    times: list[time] = []
+    for item in items:
+        if isinstance(item, time) and item.tzinfo is None:
+            times.append(item.replace(microsecond=0))
+            continue
+        match = _AT.fullmatch(item) if isinstance(item, str) else None
+        if match is None:
+            raise _InvalidValueError(_expected(expected + ' ("HH:MM", 24-hour clock)', value))
+        hour, minute, second = match.groups()
+        times.append(time(int(hour), int(minute), int(second or 0)))
+    if len(set(times)) != len(times):
+        raise _InvalidValueError(_expected(expected + ", each time once", value))
+    return tuple(sorted(times))
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _InvalidValueError(_expected("true or false", value))
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +117,8 @@ class Config:
         max_article_bytes: Article files larger than this are an article error.
         state_dir: The state folder (status file, locks' records); a relative path resolves
             against the configuration file's folder.
+        schedule: When `feeds run` builds (left out of `repr`: the published files do not
+            depend on it, and a build's inputs digest is made from the repr).
     """
 
     source: Path
@@ -52,6 +132,7 @@ class Config:
     max_image_bytes: int = _DEFAULT_MAX_IMAGE_BYTES
     max_article_bytes: int = _DEFAULT_MAX_ARTICLE_BYTES
     state_dir: Path = Path(_DEFAULT_STATE_DIR)
+    schedule: Schedule = field(default=Schedule(), repr=False)
 
     def __post_init__(self) -> None:
         if not self.state_dir.is_absolute():
@@ -109,14 +190,6 @@ _MAX_LIMIT = 10_000
 _MEDIA_FOLDER = "media"
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-# BCP 47 "-ish": language, optional script, optional region, optional variants. Enough to catch
-# typos such as "en_GB" or "english" without shipping the IANA subtag registry.
-_LANGUAGE = re.compile(
-    r"[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
-    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
-)
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
 _TOML_POSITION = re.compile(r"(?P<reason>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)", re.S)
 
 _T = TypeVar("_T")
@@ -228,7 +301,7 @@ def _text(value: object) -> str:
 
 
 # XML 1.0 forbids these; a feed title or description cannot carry them.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL = XML_FORBIDDEN
 
 
 def _nonempty_text(value: object) -> str:
@@ -261,7 +334,7 @@ def _limit(value: object) -> int:
 def _http_url(value: object) -> str:
     """An absolute http(s) URL that paths can be appended to, normalised to end with "/"."""
     text = _text(value)
-    if not _is_absolute_url(text, schemes=("http", "https")):
+    if not is_web_url(text):
         raise _InvalidValueError(
             _expected('an absolute http(s) URL such as "https://news.example.org/"', value)
         )
@@ -273,7 +346,7 @@ def _http_url(value: object) -> str:
 
 def _absolute_url(value: object) -> str:
     text = _text(value)
-    if not _is_absolute_url(text, schemes=None):
+    if not is_web_url(text, schemes=None):
         raise _InvalidValueError(
             _expected('an absolute URL such as "https://news.example.org/about/"', value)
         )
@@ -282,7 +355,7 @@ def _absolute_url(value: object) -> str:
 
 def _email(value: object) -> str:
     text = _text(value)
-    if not _EMAIL.fullmatch(text):
+    if not is_plausible_email(text):
         raise _InvalidValueError(
             _expected('an e-mail address such as "desk@news.example.org"', value)
         )
@@ -291,11 +364,11 @@ def _email(value: object) -> str:
 
 def _language(value: object) -> str:
     text = _text(value)
-    if _LANGUAGE.fullmatch(text):
+    if is_plausible_language(text):
         return text
     hint = (
         f' (write "{text.replace("_", "-")}")'
-        if _LANGUAGE.fullmatch(text.replace("_", "-"))
+        if is_plausible_language(text.replace("_", "-"))
         else ""
     )
     raise _InvalidValueError(
@@ -432,25 +505,13 @@ def _slice_path(pattern: str, per: Sequence[SliceKey]) -> str:
 
 def _slug(value: object) -> str:
     text = _text(value)
-    if not _SLUG.fullmatch(text):
+    if not is_slug(text):
         expected = 'a lowercase name of a-z, 0-9 and "-" such as "sport"'
         raise _InvalidValueError(_expected(expected, value))
     return text
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _is_absolute_url(text: str, schemes: tuple[str, ...] | None) -> bool:
-    if any(char.isspace() for char in text):
-        return False
-    try:
-        parts = urlsplit(text)
-        host = parts.hostname
-    except ValueError:  # e.g. an unclosed IPv6 bracket
-        return False
-    scheme_ok = parts.scheme in schemes if schemes else bool(parts.scheme)
-    return scheme_ok and bool(host)
 
 
 def _join(where: str, key: str) -> str:
@@ -747,9 +808,7 @@ def load_config(path: Path) -> Config:
     media_url = output.get("media_url", _http_url) or f"{output_url}{_MEDIA_FOLDER}/"
 
     feeds = _read_feeds(root, channel)
-    # [schedule] belongs to the daemon, which checks its keys at start (`load_schedule`); here
-    # it only has to be a table, so that a stray `schedule = ...` is still caught.
-    root.table("schedule")
+    schedule = _read_schedule(root.table("schedule"), problems)
     state = root.table("state")
     state.reject_unknown(_STATE_KEYS)
     state_dir = base / (state.get("path", _folder) or _DEFAULT_STATE_DIR)
@@ -766,94 +825,13 @@ def load_config(path: Path) -> Config:
         max_image_bytes=max_image_bytes,
         max_article_bytes=max_article_bytes,
         state_dir=state_dir.resolve(),
+        schedule=schedule,
     )
 
 
-# --- [schedule]: read only by `feeds run` --------------------------------------------------
-
-_DEFAULT_EVERY_SECONDS = 5 * 60
-_MAX_EVERY_SECONDS = 24 * 60 * 60
-_EVERY = re.compile(r"\s*(\d+)\s*([a-z]*)\s*")
-_EVERY_UNITS = {
-    **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
-    **dict.fromkeys(("m", "min", "mins", "minute", "minutes"), 60),
-    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), 3600),
-}
-_AT = re.compile(r"([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?")
-
-
-@dataclass(frozen=True, slots=True)
-class Schedule:
-    """When `feeds run` builds: every `every_seconds`, or daily at the `at` times.
-
-    Attributes:
-        every_seconds: Interval between regular runs (None when `at` is used).
-        at: Daily times, wall-clock time in ``site.timezone``, sorted.
-        watch: Also build soon after the repository changes.
-    """
-
-    every_seconds: int | None = _DEFAULT_EVERY_SECONDS
-    at: tuple[time, ...] = ()
-    watch: bool = False
-
-
-def _every(value: object) -> int:
-    text = _text(value)
-    match = _EVERY.fullmatch(text.lower())
-    unit = _EVERY_UNITS.get(match.group(2)) if match else None
-    if match is None or unit is None:
-        raise _InvalidValueError(
-            _expected('an interval such as "30s", "5m" or "1h" (s, m or h)', value)
-        )
-    seconds = int(match.group(1)) * unit
-    if not 1 <= seconds <= _MAX_EVERY_SECONDS:
-        raise _InvalidValueError(
-            _expected("an interval from 1s to 24h (use `at` for daily runs)", value)
-        )
-    return seconds
-
-
-def _at_times(value: object) -> tuple[time, ...]:
-    items = [value] if isinstance(value, str | time) else value
-    expected = 'a list of daily times such as ["06:00", "18:30"]'
-    if not isinstance(items, list) or not items:
-        raise _InvalidValueError(_expected(expected, value))
-    times: list[time] = []
-    for item in items:
-        if isinstance(item, time) and item.tzinfo is None:
-            times.append(item.replace(microsecond=0))
-            continue
-        match = _AT.fullmatch(item) if isinstance(item, str) else None
-        if match is None:
-            raise _InvalidValueError(_expected(expected + ' ("HH:MM", 24-hour clock)', value))
-        hour, minute, second = match.groups()
-        times.append(time(int(hour), int(minute), int(second or 0)))
-    if len(set(times)) != len(times):
-        raise _InvalidValueError(_expected(expected + ", each time once", value))
-    return tuple(sorted(times))
-
-
-def _flag(value: object) -> bool:
-    if isinstance(value, bool):
-        return value
-    raise _InvalidValueError(_expected("true or false", value))
-
-
-def load_schedule(path: Path) -> Schedule:
-    """Read and validate the ``[schedule]`` table of a configuration file (for `feeds run`).
-
-    Without the table, or with neither `every` nor `at`, the daemon builds every 5 minutes.
-
-    Args:
-        path: The TOML configuration file.
-
-    Raises:
-        ConfigError: the file cannot be read, or the table has problems (each with its key
-            path, all at once).
-    """
-    problems = _Problems()
-    root = _Table(_read_toml(path), "", problems)
-    table = root.table("schedule")
+def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
+    """The ``[schedule]`` table: without it, or with neither `every` nor `at`, the daemon builds
+    every 5 minutes."""
     table.reject_unknown(_SCHEDULE_KEYS)
     every = table.get("every", _every)
     at = table.get("at", _at_times) or ()
@@ -863,7 +841,6 @@ def load_schedule(path: Path) -> Schedule:
             table.key("at"),
             "use either `every` (an interval) or `at` (daily times), not both",
         )
-    problems.raise_if_any(path)
     if at:
         return Schedule(every_seconds=None, at=at, watch=watch)
     return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch)

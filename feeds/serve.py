@@ -23,13 +23,15 @@ from typing import BinaryIO, Final
 from urllib.parse import unquote, urlsplit
 
 from feeds import __version__
+from feeds.build import Publisher, PublishResult, publish, publish_recorded
+from feeds.clock import Clock, utc_now
 from feeds.config import Config, Schedule, load_config
-from feeds.daemon import MAX_SLEEP_SECONDS, Control, Decision, Planner, Watcher
-from feeds.discovery import FORMAT_LABELS, INDEX_FILE, OPML_FILE
+from feeds.daemon import MAX_SLEEP_SECONDS, Control
+from feeds.daemon.planner import Decision, Planner
+from feeds.daemon.watch import Watcher
 from feeds.errors import ConfigError, ExitStatus, FeedsError, LockedError, UsageError
-from feeds.models import FEED_FILE_NAMES, FEED_MEDIA_TYPES
-from feeds.pipeline import PublishResult, publish
-from feeds.state import Clock, Publisher, publish_recorded, utc_now
+from feeds.model import FEED_FILE_NAMES, FEED_MEDIA_TYPES
+from feeds.render.pages import FORMAT_LABELS, INDEX_FILE, OPML_FILE
 
 log = logging.getLogger(__name__)
 
@@ -551,8 +553,9 @@ class Previewer:
     already had are reported but do not hold a build back, so a repository with a known broken
     article can still be previewed.
 
-    Watching is the daemon's: `feeds.daemon.Watcher` scans, `feeds.daemon.Planner` debounces
-    a burst of saves into one build and wakes up for embargoes.
+    Watching is the daemon's: `feeds.daemon.watch.Watcher` scans, and
+    `feeds.daemon.planner.Planner` debounces a burst of saves into one build and wakes up for
+    embargoes.
 
     Args:
         config: The validated configuration; its `source` is watched and reread.

@@ -136,6 +136,10 @@ def test_daemon_publishes_on_change_and_on_the_embargo_second_and_survives_bad_i
     process.send_signal(signal.SIGHUP)
     wait_for(lambda: "reload refused" in log.read_text(encoding="utf-8"), 10, "the refusal")
     assert process.poll() is None
+    # Every command reads the whole configuration: `feeds status` names the broken key too.
+    broken = feeds("status", cwd=project)
+    assert broken.returncode == 3 and "schedule.every" in broken.stderr
+    (project / "config.toml").write_text(CONFIG, encoding="utf-8")  # mended, not reloaded
     story(project, "four.md", "Four", "2026-05-04T10:00:00Z")
     wait_for(lambda: shows(project, "Four"), 10, "publishing after a refused reload")
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from feeds.build import publish
 from feeds.config import load_config
-from feeds.pipeline import publish
 
 PROJECT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -43,8 +43,8 @@ import feedparser
 import pytest
 from lxml import etree
 
+from feeds.build import publish
 from feeds.config import load_config
-from feeds.pipeline import publish
 from feeds.serve import open_server, site_of
 
 PROJECT = Path(__file__).resolve().parents[2]

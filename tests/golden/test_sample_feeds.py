@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from feeds.build import publish
 from feeds.config import load_config
-from feeds.pipeline import publish
 
 PROJECT = Path(__file__).resolve().parents[2]
 GOLDEN = PROJECT / "tests/data/golden"

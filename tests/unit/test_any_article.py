@@ -7,10 +7,13 @@ from hypothesis import strategies as st
 from PIL import Image as PILImage
 
 from feeds.errors import ArticleError
-from feeds.jsonfeed import render_json_feed
-from feeds.models import Channel, FeedSpec
-from feeds.render import render_feed
-from feeds.repository import ArticleReader, Site, load_entry, scan_repository
+from feeds.load import load_entry
+from feeds.model import Channel, FeedSpec, Site
+from feeds.render.jsonfeed import render_json_feed
+from feeds.render.rss_atom import render_feed
+from feeds.sources.files import FileSource
+from feeds.sources.files.reader import ArticleReader
+from feeds.sources.files.scan import scan_repository
 from feeds.validate import validate_feed
 
 SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
@@ -97,7 +100,11 @@ def test_any_article_renders_to_a_valid_feed_or_a_located_problem(
         try:
             entries.append(
                 load_entry(
-                    article, repository=root, media_url=SITE.url + "media/", max_image_bytes=10**6
+                    article,
+                    FileSource(root, SITE, max_article_bytes=5 * 1024 * 1024).read_body(article),
+                    repository=root,
+                    media_url=SITE.url + "media/",
+                    max_image_bytes=10**6,
                 )
             )
         except ArticleError as problem:

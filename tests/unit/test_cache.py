@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from PIL import Image as PILImage
 
-from feeds import cache as cache_module
-from feeds import pipeline, repository
-from feeds.cache import CACHE_DIR, ScanCache
+from feeds.build import publish
 from feeds.config import load_config
-from feeds.listing import Candidate
-from feeds.models import Article, Author
-from feeds.pipeline import publish
+from feeds.model import Article, Author
+from feeds.sources.files import reader
+from feeds.sources.files import scan as files_scan
+from feeds.sources.files.listing import Candidate, Listing
+from feeds.state import cache as cache_module
+from feeds.state.cache import CACHE_DIR, ScanCache
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CONFIG = """\
@@ -179,13 +180,14 @@ def test_only_changed_articles_are_read_again(site: Path, monkeypatch: pytest.Mo
     cached_build(site)
     CHANGES["body edited"](site)
     read: list[str] = []
-    real = repository._read_article
+    real = reader.read_article
 
     def counting(candidate: Candidate, *args: Any) -> Article:
         read.append(candidate.rel_path)
         return real(candidate, *args)
 
-    monkeypatch.setattr(repository, "_read_article", counting)
+    monkeypatch.setattr(reader, "read_article", counting)
+    monkeypatch.setattr(files_scan, "read_article", counting)
     cached_build(site)
     # Once by the scan, once to render it: the other articles in the feeds come from the cache.
     assert read == ["news/story-6.md", "news/story-6.md"]
@@ -313,17 +315,17 @@ def test_a_cold_build_read_by_two_processes_is_remembered_as_one_read_here(
 ) -> None:
     """The digest of a cold build's inputs is made while its workers read: the next build
     finds nothing changed, and writes what a cold build in one process writes."""
-    monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(files_scan, "PARALLEL_MIN_FILES", 2)
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
     digests: list[str] = []
-    real_digest = pipeline._inputs_digest
+    real_fingerprint = Listing.fingerprint
     monkeypatch.setattr(
-        pipeline, "_inputs_digest", lambda *args: digests.append(real_digest(*args)) or digests[-1]
+        Listing, "fingerprint", lambda self: digests.append(real_fingerprint(self)) or digests[-1]
     )
     waits: list[object] = []
-    real_read = repository._read_in_parallel
+    real_read = files_scan._read_in_parallel
     monkeypatch.setattr(
-        repository, "_read_in_parallel", lambda *a, **k: waits.append(k) or real_read(*a, **k)
+        files_scan, "_read_in_parallel", lambda *a, **k: waits.append(k) or real_read(*a, **k)
     )
     first = cached_build(site)
     assert len(waits) == 1 and len(digests) == 1  # read in parallel; the digest made once

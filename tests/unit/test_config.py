@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.config import Config, load_config
+from feeds.config import Config, Schedule, load_config
 from feeds.errors import ConfigError, ExitStatus
-from feeds.models import Author, Channel, FeedSpec
+from feeds.model import Author, Channel, FeedSpec
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "config"
 
@@ -86,6 +86,7 @@ def test_full_example_loads_to_the_expected_config():
             ),
         ),
         max_image_bytes=5000000,
+        schedule=Schedule(every_seconds=900),
     )
 
 
@@ -181,9 +182,23 @@ def test_feeds_sharing_a_path_with_different_formats_are_fine(tmp_path):
     ]
 
 
-def test_schedule_table_is_accepted_with_any_contents(tmp_path):
-    path = write(tmp_path, MINIMAL + '[schedule]\nanything = ["goes", 1]\n')
-    assert load_config(path).channel.title == "Harbour Times"
+def test_schedule_problems_are_reported_with_every_other_problem_in_one_pass(tmp_path):
+    text = MINIMAL.replace('title = "Harbour Times"', "title = 3")
+    path = write(tmp_path, text + '[schedule]\nanything = ["goes", 1]\nevery = "often"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    message = str(caught.value)
+    assert "site.title" in message
+    assert "schedule.anything: unknown key (known keys: every, at, watch)" in message
+    assert 'schedule.every: expected an interval such as "30s"' in message
+
+
+def test_the_schedule_is_left_out_of_the_configuration_a_build_depends_on(tmp_path):
+    """The inputs digest is made from the repr: a new schedule must not force a rebuild."""
+    every = load_config(write(tmp_path, MINIMAL + '[schedule]\nevery = "30s"\n'))
+    daily = load_config(write(tmp_path, MINIMAL + '[schedule]\nat = ["06:00"]\n'))
+    assert every.schedule != daily.schedule
+    assert repr(every) == repr(daily)
 
 
 def test_byte_order_mark_is_accepted(tmp_path):

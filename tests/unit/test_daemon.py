@@ -4,25 +4,20 @@ from __future__ import annotations
 
 import itertools
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from feeds import pipeline
-from feeds.config import Schedule, load_config, load_schedule
-from feeds.daemon import (
-    WATCH_DEBOUNCE,
-    WATCH_MAX_DELAY,
-    Control,
-    Daemon,
-    Planner,
-    Watcher,
-    snapshot_repository,
-)
+from feeds import build as pipeline
+from feeds.config import Schedule, load_config
+from feeds.daemon import Control, Daemon
+from feeds.daemon.planner import WATCH_DEBOUNCE, WATCH_MAX_DELAY, Planner
+from feeds.daemon.watch import Watcher, snapshot_repository
 from feeds.errors import ConfigError, RepositoryError
-from feeds.state import read_status
+from feeds.state.status import read_status
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -212,7 +207,7 @@ def test_a_failing_run_is_recorded_and_the_next_run_still_happens(tmp_path, capl
             raise ZeroDivisionError("a bug")
         return pipeline.publish(cfg, now=now, strict=strict)
 
-    daemon = Daemon(config, EVERY_5M, Control(), clock=clock, publisher=flaky)
+    daemon = Daemon(replace(config, schedule=EVERY_5M), Control(), clock=clock, publisher=flaky)
     assert daemon.tick() > 0  # the start build fails ...
     failed = read_status(config.state_dir)
     assert (failed.last_outcome, failed.failures, failed.last_success) == ("failed", 1, None)
@@ -244,7 +239,7 @@ def test_every_publish_gets_the_daemon_clock_as_an_aware_utc_now(tmp_path):
         seen.append(now)
         return pipeline.publish(cfg, now=now, strict=strict)
 
-    Daemon(config, EVERY_5M, Control(), clock=FakeClock(T0), publisher=spy).tick()
+    Daemon(replace(config, schedule=EVERY_5M), Control(), clock=FakeClock(T0), publisher=spy).tick()
     assert seen == [T0]
     assert seen[0].utcoffset() == timedelta(0)
 
@@ -256,7 +251,7 @@ def test_the_daemon_sleeps_until_the_embargo_and_publishes_it_on_time(tmp_path):
         "---\ntitle: Later\ndate: 2026-06-01T12:00:42Z\n---\nBody.\n", encoding="utf-8"
     )
     clock = FakeClock(T0)
-    daemon = Daemon(config, Schedule(every_seconds=3600), Control(), clock=clock)
+    daemon = Daemon(replace(config, schedule=Schedule(every_seconds=3600)), Control(), clock=clock)
     assert daemon.tick() == pytest.approx(2.0)  # capped; the embargo is 42 s away
     assert daemon.next_embargo == T0 + seconds(42)
     assert "Later" not in (config.output / "rss.xml").read_text(encoding="utf-8")
@@ -271,12 +266,13 @@ def test_a_reload_with_a_broken_config_keeps_the_running_one(tmp_path, caplog):
     source = write_site(tmp_path)
     config = load_config(source)
     control = Control()
-    daemon = Daemon(config, EVERY_5M, control, clock=FakeClock(T0))
+    running = replace(config, schedule=EVERY_5M)
+    daemon = Daemon(running, control, clock=FakeClock(T0))
     daemon.tick()
     source.write_text(CONFIG + '[schedule]\nevery = "often"\n', encoding="utf-8")
     control.request_reload()
     daemon.tick()
-    assert daemon.config is config
+    assert daemon.config is running
     assert "reload refused, the running configuration stays" in caplog.text
     assert 'schedule.every: expected an interval such as "30s", "5m" or "1h"' in caplog.text
 
@@ -301,7 +297,7 @@ def test_a_reload_with_a_broken_config_keeps_the_running_one(tmp_path, caplog):
 def test_schedule_table_loads(tmp_path, table, expected):
     path = tmp_path / "config.toml"
     path.write_text(CONFIG + table, encoding="utf-8")
-    assert load_schedule(path) == expected
+    assert load_config(path).schedule == expected
 
 
 def test_schedule_problems_are_all_reported_with_their_key_paths(tmp_path):
@@ -311,7 +307,7 @@ def test_schedule_problems_are_all_reported_with_their_key_paths(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as caught:
-        load_schedule(path)
+        load_config(path)
     assert str(caught.value) == (
         f"{path}: 5 problems:\n"
         '  schedule.every: expected an interval such as "30s", "5m" or "1h" (s, m or h),'
@@ -336,6 +332,6 @@ def test_state_folder_defaults_beside_the_config_and_can_be_moved(tmp_path):
 
 def test_daemon_pid_is_recorded(tmp_path):
     config = load_config(write_site(tmp_path))
-    Daemon(config, EVERY_5M, Control(), clock=FakeClock(T0)).tick()
+    Daemon(replace(config, schedule=EVERY_5M), Control(), clock=FakeClock(T0)).tick()
     status = read_status(config.state_dir)
     assert (status.mode, status.daemon_pid, status.daemon_state) == ("run", os.getpid(), "running")

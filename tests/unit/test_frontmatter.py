@@ -1,4 +1,4 @@
-"""Tests for feeds.frontmatter: YAML/TOML front matter, its errors and the cheap scan."""
+"""Tests for feeds.sources.files.frontmatter: YAML/TOML front matter, its errors and the cheap scan."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds import frontmatter
 from feeds.errors import ArticleError
-from feeds.frontmatter import (
+from feeds.sources.files import frontmatter
+from feeds.sources.files.frontmatter import (
     MAX_FRONT_MATTER_BYTES,
     FrontMatter,
     decode_utf8,

@@ -11,9 +11,9 @@ import feedparser
 import pytest
 from PIL import Image as PILImage
 
+from feeds.build import publish
 from feeds.config import load_config
 from feeds.errors import StrictModeError
-from feeds.pipeline import publish
 from feeds.validate import validate_feed
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

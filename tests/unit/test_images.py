@@ -6,8 +6,8 @@ import pytest
 from PIL import Image as PILImage
 
 from feeds.errors import ArticleError
-from feeds.images import read_image
-from feeds.models import ImageRef
+from feeds.load.images import read_image
+from feeds.model import ImageRef
 
 MEDIA = "https://news.example.org/media/"
 

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.jsonfeed import VERSION, render_json_feed
-from feeds.models import Article, Author, Channel, Entry, FeedSpec, Image
+from feeds.model import Article, Author, Channel, Entry, FeedSpec, Image
+from feeds.render.jsonfeed import VERSION, render_json_feed
 from feeds.validate import validate_feed
-from feeds.validate_json import JSON_CODES, check_json_feed, looks_like_json
+from feeds.validate.json_feed import JSON_CODES, check_json_feed, looks_like_json
 
 CET = timezone(timedelta(hours=1))
 CHANNEL = Channel(

@@ -1,12 +1,12 @@
-"""Tests for feeds.listing: the walk, and finding one article file again as the walk would."""
+"""Tests for feeds.sources.files.listing: the walk, and finding one article file again as the walk would."""
 
 import os
 from pathlib import Path
 
 import pytest
 
-from feeds import listing as listing_module
-from feeds.listing import FolderCache, list_repository, suffix_of
+from feeds.sources.files import listing as listing_module
+from feeds.sources.files.listing import FolderCache, list_repository, suffix_of
 
 
 def touch(root: Path, rel: str, text: str = "x") -> Path:

@@ -5,7 +5,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.markup import (
+from feeds.load.markup import (
     compose_content,
     derive_summary,
     figure_html,
@@ -14,9 +14,9 @@ from feeds.markup import (
     render_paragraphs,
     sanitise_html,
     story_summary,
-    strip_forbidden_chars,
 )
-from feeds.models import Image, Link
+from feeds.model import Image, Link
+from feeds.rules import strip_forbidden_chars
 
 BASE = "https://news.example.org/news/ferry/"
 

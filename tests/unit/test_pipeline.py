@@ -9,11 +9,13 @@ import pytest
 from lxml import etree
 from PIL import Image as PILImage
 
-from feeds import pipeline, render, repository
+from feeds import build as pipeline
+from feeds.build import publish
 from feeds.config import load_config
 from feeds.errors import FeedInvalidError, StrictModeError
-from feeds.models import RenderedFeed
-from feeds.pipeline import publish
+from feeds.model import RenderedFeed
+from feeds.render import rss_atom as render
+from feeds.sources.files import scan as files_scan
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -347,7 +349,7 @@ def test_an_article_turned_draft_during_the_build_is_left_out(
 ) -> None:
     """Selection uses the scan's brief; the article is read again when loaded, and if it no
     longer matches its brief (here it became a draft) it is not published as scanned."""
-    real_scan = repository.scan_repository
+    real_scan = files_scan.scan_repository
 
     def scan_then_edit(*args: object, **kwargs: object) -> object:
         result = real_scan(*args, **kwargs)  # type: ignore[arg-type]
@@ -355,7 +357,7 @@ def test_an_article_turned_draft_during_the_build_is_left_out(
         (site / "articles/news/two.md").unlink()
         return result
 
-    monkeypatch.setattr(repository, "scan_repository", scan_then_edit)
+    monkeypatch.setattr(files_scan, "scan_repository", scan_then_edit)
     result = build(site)
     assert titles(site / "output/rss.xml") == ["One"]
     assert [str(p) for p in result.problems] == [

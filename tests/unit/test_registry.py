@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.models import Article
-from feeds.registry import REGISTRY_FILE, find_id_changes, load_registry, record_published
+from feeds.model import Article
+from feeds.state.registry import REGISTRY_FILE, find_id_changes, load_registry, record_published
 
 
 def article(rel_path: str, id_: str, url: str, title: str = "Ferry", day: int = 2) -> Article:

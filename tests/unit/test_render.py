@@ -6,8 +6,8 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from feeds.models import Article, Author, Channel, Entry, FeedSpec, Image, Link
-from feeds.render import EMPTY_FEED_UPDATED, render_feed
+from feeds.model import Article, Author, Channel, Entry, FeedSpec, Image, Link
+from feeds.render.rss_atom import EMPTY_FEED_UPDATED, render_feed
 
 CET = timezone(timedelta(hours=1))
 NS = {

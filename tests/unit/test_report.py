@@ -1,4 +1,4 @@
-"""Tests for feeds.report: text, JSON, JUnit and GitHub output of validation reports."""
+"""Tests for feeds.validate.report: text, JSON, JUnit and GitHub output of validation reports."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 from lxml import etree
 
-from feeds.report import format_reports
 from feeds.validate import Issue, Severity, ValidationReport
+from feeds.validate.report import format_reports
 
 ERR = Issue("rss-date-format", Severity.ERROR, "bad date: fix it", 12, 0, "channel/item[2]/pubDate")
 WARN = Issue("rss-guid-missing", Severity.WARNING, "add a guid", 9, 0, "channel/item")

@@ -13,18 +13,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image as PILImage
 
-from feeds import repository
-from feeds.cache import ScanCache
 from feeds.errors import ArticleError, RepositoryError
-from feeds.models import Article
-from feeds.repository import (
-    ArticleReader,
-    Site,
-    load_entry,
-    name_uuid,
-    scan_repository,
-    slugify,
-)
+from feeds.load import load_entry
+from feeds.model import Article, Site
+from feeds.rules import slugify
+from feeds.scan import rule_out_duplicates
+from feeds.sources.fields import name_uuid
+from feeds.sources.files import FileSource, reader
+from feeds.sources.files import scan as files_scan
+from feeds.sources.files.reader import ArticleReader
+from feeds.sources.files.scan import scan_repository
+from feeds.state.cache import ScanCache
 
 SITE = Site(url="https://news.example.org/", timezone="Europe/Berlin")
 MEDIA = "https://news.example.org/media/"
@@ -61,7 +60,7 @@ def read_full(root: Path, site: Site, briefs, max_article_bytes: int = 5 * 1024 
 
 
 def scan(root: Path, site: Site = SITE) -> Scanned:
-    result = scan_repository(root, site)
+    result = rule_out_duplicates(scan_repository(root, site))
     return Scanned(read_full(root, site, result.articles), result.problems)
 
 
@@ -72,8 +71,14 @@ def only(root: Path, site: Site = SITE):
     return article
 
 
+def body_of(article, root: Path, max_article_bytes: int = 5 * 1024 * 1024):
+    return FileSource(root, SITE, max_article_bytes=max_article_bytes).read_body(article)
+
+
 def load(article, root: Path):
-    return load_entry(article, repository=root, media_url=MEDIA, max_image_bytes=10_000_000)
+    return load_entry(
+        article, body_of(article, root), repository=root, media_url=MEDIA, max_image_bytes=10**7
+    )
 
 
 YAML_ARTICLE = """\
@@ -420,13 +425,7 @@ def test_gigantic_article_is_refused_without_reading_it_all(tmp_path: Path) -> N
     (article,) = read_full(tmp_path, SITE, result.articles, max_article_bytes=1000)
     # the Markdown scan reads only the front matter
     with pytest.raises(ArticleError, match=r"^big\.md: is larger than 1000 bytes"):
-        load_entry(
-            article,
-            repository=tmp_path,
-            media_url=MEDIA,
-            max_image_bytes=10,
-            max_article_bytes=1000,
-        )
+        body_of(article, tmp_path, max_article_bytes=1000)
 
 
 def test_binary_file_with_nul_bytes_is_a_located_problem(tmp_path: Path) -> None:
@@ -442,14 +441,14 @@ def test_article_vanishing_between_listing_and_reading(
 ) -> None:
     write(tmp_path, "a.md", "---\ntitle: A\ndate: 2026-01-01\n---\nx\n")
     write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\n---\nx\n")
-    real = repository.read_front_matter
+    real = reader.read_front_matter
 
     def vanish(file: Path, *, path: str, size: int | None = None):
         if path == "a.md":
             Path(file).unlink()
         return real(file, path=path, size=size)
 
-    monkeypatch.setattr(repository, "read_front_matter", vanish)
+    monkeypatch.setattr(reader, "read_front_matter", vanish)
     result = scan(tmp_path)
     assert [a.title for a in result.articles] == ["B"]
     assert [str(p) for p in result.problems] == ["a.md: cannot be read: No such file or directory"]
@@ -572,7 +571,7 @@ def test_a_parallel_scan_reads_what_one_process_reads(
     write(tmp_path, "news/broken.md", "---\ntitle: [unclosed\n---\n")
     write(tmp_path, "news/undated.md", "---\ntitle: No date\n---\n")
     one = scan_repository(tmp_path, SITE, workers=1)
-    monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 16)  # ranges of 2 files: many tasks
+    monkeypatch.setattr(files_scan, "PARALLEL_MIN_FILES", 16)  # ranges of 2 files: many tasks
     waited: list[int] = []
     two = scan_repository(tmp_path, SITE, workers=2, while_waiting=lambda: waited.append(1))
     assert two.articles == one.articles
@@ -592,7 +591,7 @@ def test_a_parallel_scan_fills_the_cache_as_one_process_does(
     serial = ScanCache(tmp_path / "serial", "settings")
     scan_repository(root, SITE, workers=1, cache=serial)
     serial.save()
-    monkeypatch.setattr(repository, "PARALLEL_MIN_FILES", 16)
+    monkeypatch.setattr(files_scan, "PARALLEL_MIN_FILES", 16)
     chunks: list[bytes] = []
     real_adopt = ScanCache.adopt
     monkeypatch.setattr(ScanCache, "adopt", lambda self, c: chunks.append(c) or real_adopt(self, c))
@@ -605,7 +604,7 @@ def test_a_parallel_scan_fills_the_cache_as_one_process_does(
         k: str(v) for k, v in ScanCache(tmp_path / "serial", "settings").items.items()
     }
     read: list[str] = []
-    monkeypatch.setattr(repository, "_read_chunk", lambda chunk, *a: read.extend(chunk) or [])
+    monkeypatch.setattr(files_scan, "_read_chunk", lambda chunk, *a: read.extend(chunk) or [])
     result = scan_repository(root, SITE, workers=2, cache=again)
     assert read == []  # everything came from the cache the workers filled
     assert len(result.articles) == 40
@@ -613,7 +612,7 @@ def test_a_parallel_scan_fills_the_cache_as_one_process_does(
 
 @pytest.mark.parametrize("count", [1, 99, 100, 2000, 10_000, 100_001])
 def test_parallel_ranges_cover_every_file_once_and_shrink(count: int) -> None:
-    ranges = list(repository._ranges(count, 2))
+    ranges = list(files_scan._ranges(count, 2))
     assert ranges[0][0] == 0 and ranges[-1][1] == count
     assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges))
     sizes = [stop - start for start, stop in ranges]

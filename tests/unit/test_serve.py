@@ -10,6 +10,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from PIL import Image as PILImage
 from feeds.config import load_config
 from feeds.daemon import Control
 from feeds.errors import UsageError
+from feeds.model import RenderedFeed
 from feeds.serve import (
     HeldBackError,
     Previewer,
@@ -419,19 +421,19 @@ def test_a_newly_broken_article_keeps_the_last_good_files_and_says_why(
 def test_an_invalid_feed_keeps_the_last_good_files(
     previewer: Previewer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from feeds import pipeline  # noqa: PLC0415
+    from feeds import build  # noqa: PLC0415
 
     assert previewer.build(NOW, ["start"])
     before = rss(previewer)
     story(previewer.config.repository.parent, "one.md", "One, edited")
     # A feed the validator rejects cannot be written by any article: this fault is injected.
-    render = pipeline._render
+    render = build.render_feed
 
-    def invalid(*args: object, **kwargs: object) -> object:
+    def invalid(*args: object, **kwargs: object) -> RenderedFeed:
         feed = render(*args, **kwargs)  # type: ignore[arg-type]
-        return type(feed)(**{**{f: getattr(feed, f) for f in feed.__slots__}, "body": b"<rss/>"})
+        return replace(feed, body=b"<rss/>") if feed.format == "rss" else feed
 
-    monkeypatch.setattr(pipeline, "_render", invalid)
+    monkeypatch.setattr(build, "render_feed", invalid)
     with caplog.at_level(logging.ERROR, logger="feeds"):
         assert not previewer.build(NOW, ["watch"])
     assert rss(previewer) == before

@@ -1,11 +1,11 @@
-"""Tests for feeds.slices: filter semantics, `per` expansion, slugs, collisions, clashes."""
+"""Tests for feeds.scan.slices: filter semantics, `per` expansion, slugs, collisions, clashes."""
 
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feeds.models import Article, Author, Brief, FeedSpec
-from feeds.slices import expand_feeds, matches, select_articles
+from feeds.model import Article, Author, Brief, FeedSpec
+from feeds.scan.slices import expand_feeds, matches, select_articles
 
 BASE = FeedSpec(name="f", formats=("rss",), limit=10, title="T", description="D", path="f")
 

@@ -1,4 +1,4 @@
-"""Tests for feeds.sources: files, folders, refused schemes and real HTTP fetches."""
+"""Tests for feeds.validate.inputs: files, folders, refused schemes and real HTTP fetches."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from feeds.errors import ExitStatus, UsageError
-from feeds.sources import read_targets
 from feeds.validate import Limits
+from feeds.validate.inputs import read_targets
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 

@@ -10,13 +10,10 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import ExitStatus, LockedError
-from feeds.state import (
-    BUILD_LOCK,
-    DaemonLock,
+from feeds.state.locks import BUILD_LOCK, DaemonLock, build_lock, daemon_running
+from feeds.state.status import (
     Status,
     StatusError,
-    build_lock,
-    daemon_running,
     load_status_or_new,
     read_status,
     status_path,

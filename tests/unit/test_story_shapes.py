@@ -14,8 +14,8 @@ import feedparser
 import pytest
 from lxml import etree
 
+from feeds.build import publish
 from feeds.config import load_config
-from feeds.pipeline import publish
 
 PROJECT = Path(__file__).resolve().parents[2]
 SHAPES = PROJECT / "tests/data/shapes"

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.validate import CODES, Limits, Severity, ValidationReport, validate_feed
-from feeds.validate_base import check_rfc822, check_rfc3339
-from feeds.validate_json import JSON_CODES
+from feeds.validate.base import check_rfc822, check_rfc3339
+from feeds.validate.json_feed import JSON_CODES
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "validate"
 VALID = sorted((DATA / "valid").glob("*.xml"))

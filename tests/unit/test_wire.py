@@ -1,4 +1,4 @@
-"""Tests for feeds.wire: the plain-text wire format and its artefacts."""
+"""Tests for feeds.sources.wire: the plain-text wire format and its artefacts."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from feeds.errors import ArticleError
-from feeds.models import Author, Link
-from feeds.wire import MAX_HEADLINE_CHARS, WireDocument, WireImage, parse_wire
+from feeds.model import Author, Link
+from feeds.sources.wire import MAX_HEADLINE_CHARS, WireDocument, WireImage, parse_wire
 
 DATA = Path(__file__).parent.parent / "data" / "wire"
 

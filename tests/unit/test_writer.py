@@ -6,10 +6,31 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import OutputError
-from feeds.models import FeedSpec, RenderedFeed
-from feeds.writer import write_output
+from feeds.model import Blob, FeedSpec, RenderedFeed
+from feeds.publish import WriteResult
+from feeds.publish.folder import FolderTarget
+from feeds.publish.plan import plan_changes
 
 SPEC = FeedSpec(name="main", formats=("rss",), limit=5, title="T", description="D", path="")
+
+
+def blob(path: Path) -> Blob:
+    info = path.stat()
+    return Blob(info.st_size, info.st_mtime_ns, lambda: path.open("rb"))
+
+
+def write_output(
+    out: Path,
+    feeds: list[RenderedFeed],
+    media: dict[str, Path],
+    documents: list[tuple[str, bytes]] | tuple[()] = (),
+    retired: tuple[str, ...] = (),
+) -> WriteResult:
+    """One publish into the folder `out`: its plan, applied by the folder target."""
+    target = FolderTarget(out)
+    blobs = {name: blob(path) for name, path in media.items()}
+    changes = plan_changes(feeds, blobs, documents, held_media=target.media(), retired=retired)
+    return target.apply(changes)
 
 
 def feed(body: bytes, rel_path: str = "rss.xml") -> RenderedFeed:

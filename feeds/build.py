@@ -1,0 +1,647 @@
+"""`publish(config, now)`: the whole build as one short recipe, from repository to output."""
+
+from __future__ import annotations
+
+import glob
+import importlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
+
+from feeds.clock import Clock, format_time, utc_now
+from feeds.config import Config
+from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
+from feeds.model import (
+    FEED_FILE_NAMES,
+    Article,
+    Brief,
+    Entry,
+    FeedSpec,
+    Format,
+    RenderedFeed,
+    ScanResult,
+    Site,
+)
+from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
+from feeds.publish.folder import FolderTarget
+from feeds.publish.plan import plan_changes
+from feeds.render import render_feed
+from feeds.scan import feed_order, is_published, rule_out_duplicates
+from feeds.sources import ArticleSource, Listing
+from feeds.sources.files import FileSource
+from feeds.state.cache import (
+    CACHE_DIR,
+    EntryCache,
+    ScanCache,
+    code_digest,
+    gc_paused,
+)
+from feeds.state.last_build import LastBuild, LastOutcome
+from feeds.state.registry import (
+    FEEDS_FILE,
+    REGISTRY_FILE,
+    FeedRecord,
+    IdChange,
+    find_id_changes,
+    load_feed_records,
+    load_registry,
+    record_feeds,
+    record_published,
+)
+from feeds.state.status import load_status_or_new, record_failure, write_status
+
+if TYPE_CHECKING:
+    from feeds.validate import Issue, ValidationReport
+
+# Note on imports: the article readers (PyYAML, Markdown, ...), the renderers, the validator
+# and the discovery page (feedgen, lxml, ...) are imported when a build reads or renders, not
+# when this module loads: a build that finds nothing changed never needs them, and their import
+# time would be a good part of such a build.
+
+log = logging.getLogger(__name__)
+
+#: Stage-by-stage progress of a long build; the CLI shows it only on a terminal.
+PROGRESS_LOGGER = "feeds.progress"
+progress = logging.getLogger(PROGRESS_LOGGER)
+
+#: How many of the newest stories the discovery page shows.
+NEWEST_ON_INDEX = 12
+
+
+@dataclass(frozen=True, slots=True)
+class PublishResult:
+    """The outcome of one build: what was read, what validated, what changed on disk.
+
+    Attributes:
+        next_embargo: The earliest publication time after `now` of a non-draft article: the
+            moment a scheduler must build again for it to appear on time.
+        up_to_date: Set when the build found every input and output as the last build left
+            them and so rendered nothing: what the last build published (its summary).
+        known_articles: With `up_to_date`: how many articles the repository holds.
+    """
+
+    scan: ScanResult
+    problems: tuple[ArticleError, ...]
+    feeds: tuple[RenderedFeed, ...]
+    reports: tuple[ValidationReport, ...]
+    written: WriteResult | None
+    next_embargo: datetime | None = None
+    published: int = 0
+    id_changes: tuple[IdChange, ...] = ()
+    up_to_date: str = ""
+    known_articles: int | None = None
+
+    @property
+    def article_count(self) -> int:
+        """Articles in the repository (as of the last real build when `up_to_date`)."""
+        return len(self.scan.articles) if self.known_articles is None else self.known_articles
+
+    def what_is_published(self) -> str:
+        """The first half of the summary: articles published, held back, feed files."""
+        articles = self.scan.articles
+        drafts = sum(1 for a in articles if a.draft)
+        waiting = len(articles) - drafts - self.published
+        line = f"{self.published} of {len(articles)} article(s) published"
+        held = [f"{drafts} draft(s)"] if drafts else []
+        if waiting and self.next_embargo is not None:
+            held.append(f"{waiting} embargoed, the next until {self.next_embargo.isoformat()}")
+        if held:
+            line += f" ({', '.join(held)})"
+        return line + f"; {len(self.feeds)} feed file(s)"
+
+    def summary(self) -> str:
+        """One line for a person: what was published, what waits, what changed on disk."""
+        if self.up_to_date:
+            line = f"{self.up_to_date}: nothing changed since the last build, 0 written"
+            if self.problems:
+                line += f"; {len(self.problems)} article(s) skipped with problems"
+            return line
+        line = self.what_is_published()
+        if self.written is None:
+            line += ": dry run, nothing written"
+        else:
+            feeds = {feed.rel_path for feed in self.feeds}
+            done = self.written
+
+            def count(paths: Sequence[str], media: bool) -> int:
+                return sum(1 for p in paths if p.startswith(f"{MEDIA_DIR}/") == media)
+
+            line += (
+                f": {sum(1 for p in done.written if p in feeds)} written,"
+                f" {sum(1 for p in done.unchanged if p in feeds)} unchanged"
+                f"; media: {count(done.written, True)} copied, {count(done.removed, True)} removed"
+            )
+            pages = [
+                p for p in done.written if p not in feeds and not p.startswith(f"{MEDIA_DIR}/")
+            ]
+            if pages:
+                line += f"; also written: {', '.join(pages)}"
+            retired = [p for p in done.removed if not p.startswith(f"{MEDIA_DIR}/")]
+            if retired:
+                line += f"; retired: {', '.join(retired)}"
+        if self.problems:
+            line += f"; {len(self.problems)} article(s) skipped with problems"
+        if self.id_changes:
+            line += f"; {len(self.id_changes)} article(s) changed their id"
+        return line
+
+
+def publish(
+    config: Config,
+    *,
+    now: datetime,
+    strict: bool = False,
+    write: bool = True,
+    use_cache: bool = True,
+) -> PublishResult:
+    """Build every configured feed, validate all of them, then write what changed.
+
+    Args:
+        config: The validated configuration.
+        now: The moment to publish for; articles dated later stay embargoed.
+        strict: Any article problem fails the build before anything is written.
+        write: False renders and validates only (a dry run).
+        use_cache: Reuse and update the build cache in the state folder (False: read and
+            render everything, touch no cache).
+
+    Raises:
+        FeedInvalidError: a rendered feed has validation errors; nothing was written.
+        StrictModeError: `strict` and some article had a problem; nothing was written.
+        RepositoryError, OutputError: the repository or the output folder is unusable.
+    """
+    # A build makes many objects and no lasting cycles: the collector would only slow it.
+    with gc_paused():
+        return _publish(config, now=now, strict=strict, write=write, use_cache=use_cache)
+
+
+def _publish(
+    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool
+) -> PublishResult:
+    source, target = article_source(config), publish_target(config)
+    listing = source.list()
+    progress.info("found %d article files in %s", listing.article_count, source.describe())
+    record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
+    last = record.unchanged(listing, now, strict=strict) if record and write else None
+    if last is not None:
+        return _up_to_date(last)
+    caches = _Caches(config) if use_cache else None
+    scan = _scan(source, listing, caches, record)
+    candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    rendering = _render_feeds(config, source, candidates, caches)
+    if caches is not None:
+        caches.keep_entries_of(scan)
+    emptied, retired = _no_longer_produced(config, rendering.feeds)
+    progress.info("rendered %d feed files; validating", len(rendering.feeds) + len(emptied))
+    reports = _validate_all([*rendering.feeds, *emptied], scan.articles)
+    registry = load_registry(config.state_dir)
+    in_feeds = rendering.articles()
+    id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
+    problems = _sorted_problems(scan.problems, rendering.problems)
+    if strict and (problems or id_changes):
+        raise _strict_error([*problems, *id_changes])
+    written = None
+    if write:
+        written = _write_all(
+            config,
+            source,
+            target,
+            rendering,
+            emptied=emptied,
+            retired=retired,
+            candidates=candidates,
+        )
+        record_published(config.state_dir, registry, in_feeds)
+        record_feeds(config.state_dir, (_record(feed) for feed in [*rendering.feeds, *emptied]))
+    result = PublishResult(
+        scan,
+        problems,
+        tuple(rendering.feeds),
+        reports,
+        written,
+        next_embargo=_next_embargo(scan, now),
+        published=len(candidates),
+        id_changes=id_changes,
+    )
+    if written is not None and record is not None:
+        _remember(config, record, listing, result, now=now, rendering=rendering)
+    return result
+
+
+def article_source(config: Config) -> ArticleSource:
+    """The configured article source."""
+    site = Site(
+        url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
+    )
+    return FileSource(config.repository, site, max_article_bytes=config.max_article_bytes)
+
+
+def publish_target(config: Config) -> PublishTarget:
+    """The configured publish target."""
+    return FolderTarget(config.output)
+
+
+def _settings(config: Config) -> str:
+    """All a build's output depends on besides the articles: the program and the configuration."""
+    return f"{code_digest()}\n{config!r}"
+
+
+def _up_to_date(last: LastOutcome) -> PublishResult:
+    """The result of a build that found everything as the last build left it."""
+    return PublishResult(
+        ScanResult((), last.problems),
+        last.problems,
+        (),
+        (),
+        WriteResult((), last.outputs, ()),
+        next_embargo=last.until,
+        up_to_date=last.published,
+        known_articles=last.articles,
+    )
+
+
+class _Caches:
+    """The build caches of the state folder: the scan's (released once the scan is done, as a
+    large repository's is big) and the rendered entries'."""
+
+    def __init__(self, config: Config) -> None:
+        folder = config.state_dir / CACHE_DIR
+        scan_settings = (
+            str(config.repository),
+            config.channel.url,
+            config.channel.timezone,
+            config.permalink,
+            config.max_article_bytes,
+        )
+        # The entries cache keeps articles as read too: it depends on all the scan depends on.
+        entry_settings = (*scan_settings, config.media_url, config.max_image_bytes)
+        self.scan: ScanCache | None = ScanCache(folder, scan_settings)
+        self.entries = EntryCache(folder, entry_settings)
+
+    def save_scan(self) -> None:
+        if self.scan is not None:
+            self.scan.save()
+            self.scan = None
+
+    def keep_entries_of(self, scan: ScanResult) -> None:
+        self.entries.keep_only(a.id for a in scan.articles)
+        self.entries.save()
+
+
+def _scan(
+    source: ArticleSource, listing: Listing, caches: _Caches | None, record: LastBuild | None
+) -> ScanResult:
+    """Every article's `Brief`; while a cold scan's workers read, this process imports what
+    the later stages need and makes the digest of the build's inputs."""
+
+    def while_waiting() -> None:
+        _import_later_stages()
+        if record is not None:
+            record.inputs(listing)
+
+    scan = source.scan(listing, cache=caches.scan if caches else None, while_waiting=while_waiting)
+    scan = rule_out_duplicates(scan)
+    progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
+    if caches is not None:
+        caches.save_scan()
+    return scan
+
+
+@dataclass(frozen=True, slots=True)
+class _Rendering:
+    """Every feed of the configuration rendered, with the entries each one carries."""
+
+    feeds: list[RenderedFeed]
+    entries_by_feed: list[list[Entry]]
+    problems: list[ArticleError]
+
+    def articles(self) -> list[Article]:
+        """Every article some feed carries, once each."""
+        return list({e.article.id: e.article for es in self.entries_by_feed for e in es}.values())
+
+    def newest(self, candidates: Sequence[Brief], count: int) -> list[Entry]:
+        """The newest entries any feed carries, in feed order: never a draft or embargoed one."""
+        by_id = {entry.article.id: entry for entries in self.entries_by_feed for entry in entries}
+        return [by_id[a.id] for a in candidates if a.id in by_id][:count]
+
+
+def _render_feeds(
+    config: Config, source: ArticleSource, candidates: Sequence[Brief], caches: _Caches | None
+) -> _Rendering:
+    """Expand the `per` templates, select each feed's articles, load and render them."""
+    from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
+    from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
+
+    load = EntryLoader(
+        source,
+        candidates,
+        caches.entries if caches else None,
+        repository=config.repository,
+        media_url=config.media_url,
+        max_image_bytes=config.max_image_bytes,
+    )
+    expansion = expand_feeds(config.feeds, candidates)
+    feeds: list[RenderedFeed] = []
+    entries_by_feed: list[list[Entry]] = []
+    for spec in expansion.feeds:
+        entries = select_entries(select_articles(candidates, spec), spec, load)
+        entries_by_feed.append(entries)
+        feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
+    return _Rendering(feeds, entries_by_feed, [*load.problems, *expansion.problems])
+
+
+def _sorted_problems(*groups: Sequence[ArticleError]) -> tuple[ArticleError, ...]:
+    return tuple(sorted((p for group in groups for p in group), key=lambda p: (p.path, p.line)))
+
+
+def _strict_error(complaints: Sequence[object]) -> StrictModeError:
+    return StrictModeError(
+        f"--strict: {len(complaints)} problem(s), nothing was written:\n"
+        + "\n".join(f"  {complaint}" for complaint in complaints)
+    )
+
+
+def _next_embargo(scan: ScanResult, now: datetime) -> datetime | None:
+    """The earliest moment after `now` at which a non-draft article becomes due."""
+    return min(
+        (a.published for a in scan.articles if not a.draft and a.published > now), default=None
+    )
+
+
+#: What the stages after the scan import (see the note on imports).
+_LATER_MODULES = (
+    "feeds.render.rss_atom",
+    "feeds.validate",
+    "feeds.render.pages",
+    "cmarkgfm",
+    "PIL.Image",
+)
+
+
+def _import_later_stages() -> None:
+    """Import what rendering needs while a cold scan's worker processes read the articles:
+    this process would otherwise wait for them idle, and import it all afterwards."""
+    for name in _LATER_MODULES:
+        importlib.import_module(name)
+
+
+def _validate_all(
+    feeds: Sequence[RenderedFeed], articles: Sequence[Brief]
+) -> tuple[ValidationReport, ...]:
+    """Validate every rendered feed; any error stops the build before anything is written."""
+    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
+
+    reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+    failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
+    if failed:
+        raise FeedInvalidError(_invalid_message(failed, articles))
+    return reports
+
+
+def _write_all(
+    config: Config,
+    source: ArticleSource,
+    target: PublishTarget,
+    rendering: _Rendering,
+    *,
+    emptied: Sequence[RenderedFeed],
+    retired: Sequence[str],
+    candidates: Sequence[Brief],
+) -> WriteResult:
+    """Publish the feeds, the media their items show and the pages that list them."""
+    from feeds.render.pages import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
+
+    media = {
+        image.media_path: source.open_blob(str(image.source))
+        for entries in rendering.entries_by_feed
+        for entry in entries
+        for image in (*entry.images, *entry.inline_images)
+    }
+    feeds = rendering.feeds
+    newest = rendering.newest(candidates, NEWEST_ON_INDEX)
+    pages = [
+        (INDEX_FILE, render_index(config.channel, feeds, newest, output_url=config.output_url)),
+        (OPML_FILE, render_opml(config.channel, feeds)),
+    ]
+    changes = plan_changes(
+        [*feeds, *emptied], media, pages, held_media=target.media(), retired=retired
+    )
+    return target.apply(changes)
+
+
+def _remember(
+    config: Config,
+    record: LastBuild,
+    listing: Listing,
+    result: PublishResult,
+    *,
+    now: datetime,
+    rendering: _Rendering,
+) -> None:
+    """Record what a later build needs to prove nothing changed (an id change is never
+    recorded: its warning must come again)."""
+    if result.id_changes:
+        record.forget()
+        return
+    assert result.written is not None
+    outputs = [*result.written.written, *result.written.unchanged]
+    sources = [
+        path for entries in rendering.entries_by_feed for e in entries for path in e.depends_on
+    ]
+    # The registry and the feed record too: a damaged one must be noticed and rebuilt.
+    state = [str(config.state_dir / name) for name in (REGISTRY_FILE, FEEDS_FILE)]
+    outcome = LastOutcome(
+        published=result.what_is_published(),
+        articles=len(result.scan.articles),
+        problems=result.problems,
+        outputs=tuple(outputs),
+        until=result.next_embargo,
+    )
+    files = [*(str(config.output / rel) for rel in outputs), *sources, *state]
+    record.remember(listing, outcome, now=now, files=files)
+
+
+def _record(feed: RenderedFeed) -> FeedRecord:
+    spec = feed.spec
+    return FeedRecord(
+        rel_path=feed.rel_path,
+        name=spec.name,
+        group=spec.group,
+        format=feed.format,
+        title=spec.title,
+        description=spec.description,
+        path=spec.path,
+        updated=feed.updated.isoformat() if feed.updated else "",
+    )
+
+
+def _no_longer_produced(
+    config: Config, feeds: Sequence[RenderedFeed]
+) -> tuple[list[RenderedFeed], list[str]]:
+    """Feed files earlier builds published that this build does not produce.
+
+    A slice whose value no published article carries any more (its last article was deleted,
+    made a draft or re-tagged) is published again empty, so that subscribers keep a valid
+    feed and the old items disappear; a feed whose configuration entry is gone is retired
+    (its file removed), so that nothing it listed lingers.
+    """
+    produced = {feed.rel_path for feed in feeds}
+    groups = {spec.name for spec in config.feeds if spec.per}
+    emptied: list[RenderedFeed] = []
+    retired: list[str] = []
+    for rel_path, record in sorted(load_feed_records(config.state_dir).items()):
+        if rel_path in produced or not _is_feed_path(rel_path):
+            continue
+        if record.group in groups and record.format in FEED_FILE_NAMES:
+            fmt = record.format
+            spec = FeedSpec(
+                name=record.name,
+                formats=(fmt,),
+                limit=1,
+                title=record.title,
+                description=record.description,
+                path=record.path,
+                group=record.group,
+            )
+            if spec.file_for(fmt) == rel_path:
+                last = datetime.fromisoformat(record.updated) if record.updated else None
+                emptied.append(_render(config, spec, fmt, [], updated_when_empty=last))
+                continue
+        retired.append(rel_path)
+    return emptied, retired
+
+
+def _is_feed_path(rel_path: str) -> bool:
+    """Only files that look like our own feed files are ever retired (the state may be stale)."""
+    parts = PurePosixPath(rel_path).parts
+    return (
+        bool(parts)
+        and not PurePosixPath(rel_path).is_absolute()
+        and ".." not in parts
+        and parts[-1] in FEED_FILE_NAMES.values()
+    )
+
+
+def _render(
+    config: Config,
+    spec: FeedSpec,
+    fmt: Format,
+    entries: Sequence[Entry],
+    *,
+    updated_when_empty: datetime | None = None,
+) -> RenderedFeed:
+    return render_feed(
+        config.channel,
+        spec,
+        fmt,
+        entries,
+        output_url=config.output_url,
+        updated_when_empty=updated_when_empty,
+    )
+
+
+def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Brief]) -> str:
+    if issue.item is None or not 0 <= issue.item < len(feed.article_ids):
+        return ""
+    article_id = feed.article_ids[issue.item]
+    source = next((a.rel_path for a in articles if a.id == article_id), article_id)
+    return f" (article {source})"
+
+
+def _invalid_message(
+    failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Brief]
+) -> str:
+    lines = [
+        "a rendered feed did not validate, so nothing was written "
+        "(the published feeds stay as they were):"
+    ]
+    for feed, report in failed:
+        for issue in report.errors:
+            culprit = _culprit(issue, feed, articles)
+            lines.append(f"  {feed.rel_path}:{issue.line}: {issue.code}: {issue.message}{culprit}")
+    lines.append(
+        "this is a bug in feeds if the articles are valid: please report it with the feed file"
+    )
+    return "\n".join(lines)
+
+
+def feed_paths(config: Config) -> list[Path]:
+    """Every feed file the configuration publishes (for `feeds validate` without arguments).
+
+    The feeds of a `per` template depend on the articles, so those are the ones found in the
+    output folder.
+    """
+    paths: list[Path] = []
+    for spec in config.feeds:
+        for fmt in spec.formats:
+            rel = spec.file_for(fmt)
+            if not spec.per:
+                paths.append(config.output / rel)
+                continue
+            for key in spec.per:
+                pattern = "*".join(
+                    glob.escape(part) for part in rel.replace("{per}", key).split("{slug}")
+                )
+                paths.extend(sorted(config.output.glob(pattern)))
+    return paths
+
+
+Publisher = Callable[..., PublishResult]
+
+
+# --- one recorded build (also used by `feeds build`) ----------------------------------------
+
+
+def publish_recorded(
+    config: Config,
+    *,
+    now: datetime,
+    clock: Clock = utc_now,
+    strict: bool = False,
+    wait: float,
+    stop: threading.Event | None = None,
+    publisher: Publisher = publish,
+) -> PublishResult:
+    """Publish under the output folder's build lock and record the outcome in the status file.
+
+    A failed run records its error and leaves the previously published feeds in place.
+
+    Args:
+        config: The configuration to build.
+        now: The moment to publish for (aware).
+        clock: Tells when the run finished.
+        strict: As for `publish`.
+        wait: Seconds to wait for another writer of the same output folder.
+        stop: Give up waiting for the lock when set.
+        publisher: `publish` (replaceable in tests).
+
+    Raises:
+        LockedError: another process kept the output folder locked (nothing recorded).
+        FeedsError: the build failed (recorded).
+    """
+    with publish_target(config).lease(wait=wait, stop=stop):
+        status = load_status_or_new(config.state_dir)
+        status.last_start = format_time(clock())  # the real start, even for a --now build
+        status.runs += 1
+        try:
+            result = publisher(config, now=now, strict=strict)
+        except Exception as exc:
+            record_failure(status, exc, clock())
+            write_status(config.state_dir, status)
+            raise
+        finished = clock()
+        status.last_finish = status.last_success = format_time(finished)
+        status.last_outcome = "problems" if result.problems else "ok"
+        status.last_error = status.last_error_at = None
+        status.articles = result.article_count
+        status.problems = [str(p) for p in (*result.problems, *result.id_changes)]
+        status.next_embargo = format_time(result.next_embargo)
+        if result.written is not None:
+            status.written = list(result.written.written)
+            status.unchanged = list(result.written.unchanged)
+            status.removed = list(result.written.removed)
+        write_status(config.state_dir, status)
+    return result

@@ -1,0 +1,251 @@
+"""`feeds run`: keep the feeds current on a schedule, on the embargo minute and on change."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import threading
+from datetime import datetime, timedelta
+
+from feeds.build import Publisher, publish, publish_recorded
+from feeds.clock import Clock, format_time, utc_now
+from feeds.config import Config, load_config
+from feeds.daemon.planner import Decision, Planner
+from feeds.daemon.watch import Watcher
+from feeds.errors import ConfigError, FeedsError, LockedError
+from feeds.state.locks import DaemonLock
+from feeds.state.status import load_status_or_new, record_failure, write_status
+
+log = logging.getLogger(__name__)
+
+#: The longest the daemon sleeps at a time: monotonic waits stop during a suspend and the wall
+#: clock may be stepped, so it looks at the clock again at least this often.
+MAX_SLEEP_SECONDS = 2.0
+#: How long a daemon build waits for a `feeds build` holding the output folder.
+DAEMON_LOCK_WAIT = 60.0
+
+
+class Control:
+    """How signals reach the main loop: flags plus one event that wakes it at once."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.reload = threading.Event()
+        self._wake = threading.Event()
+
+    def request_stop(self) -> None:
+        """SIGTERM / SIGINT: finish the current build, then exit cleanly."""
+        self.stop.set()
+        self._wake.set()
+
+    def request_reload(self) -> None:
+        """SIGHUP: reload the configuration at the next turn of the loop."""
+        self.reload.set()
+        self._wake.set()
+
+    def sleep(self, seconds: float) -> None:
+        """Wait up to `seconds`, returning early when a signal arrives."""
+        if self._wake.wait(max(0.0, seconds)):
+            self._wake.clear()
+
+
+class Daemon:
+    """The main loop around `Planner`: builds, watching, reloads, status and locks.
+
+    Args:
+        config: The validated configuration (its `source` is reread on reload), with its
+            ``[schedule]``.
+        control: Stop / reload requests.
+        clock: The daemon clock (aware); every `publish` gets its reading as `now`.
+        publisher: `publish` (replaceable in tests).
+        lock_wait: Seconds a build waits for a `feeds build` to finish writing.
+    """
+
+    def __init__(
+        self,
+        config: Config,
+        control: Control,
+        *,
+        clock: Clock = utc_now,
+        publisher: Publisher = publish,
+        lock_wait: float = DAEMON_LOCK_WAIT,
+    ) -> None:
+        self.config = config
+        self.spec = spec = config.schedule
+        self.control = control
+        self.clock = clock
+        self.publisher = publisher
+        self.lock_wait = lock_wait
+        self.planner = Planner(spec, config.channel.timezone, clock())
+        self.watcher: Watcher | None = None
+        self.last_build: datetime | None = None
+        self.next_embargo: datetime | None = None
+        self._forced: str | None = "start"
+        self._first_change: datetime | None = None
+        self._last_change: datetime | None = None
+        self._next_scan: datetime | None = None
+        self._lock = DaemonLock(config.output)
+
+    def run(self) -> None:
+        """Serve until a stop is requested.
+
+        Raises:
+            LockedError: another daemon already serves the same output folder.
+        """
+        self._lock.acquire()
+        try:
+            self._start()
+            while not self.control.stop.is_set():
+                self.control.sleep(self.tick())
+            log.info("stopped")
+        finally:
+            with contextlib.suppress(FeedsError):
+                self._update_status(state="stopped", decision=None)
+            self._lock.release()
+
+    def _start(self) -> None:
+        spec = self.spec
+        how = (
+            f"every {spec.every_seconds}s"
+            if spec.every_seconds
+            else "daily at "
+            + ", ".join(t.strftime("%H:%M") for t in spec.at)
+            + f" {self.config.channel.timezone}"
+        )
+        log.info(
+            "start: pid %d, %s%s, output %s",
+            os.getpid(),
+            how,
+            ", watching the repository" if spec.watch else "",
+            self.config.output,
+        )
+        self._watch(spec.watch)
+
+    def _watch(self, enabled: bool) -> None:
+        self.watcher = Watcher(self.config.repository) if enabled else None
+        self._next_scan = self.clock() if enabled else None
+        self._first_change = self._last_change = None
+
+    def tick(self) -> float:
+        """One turn of the loop: reload, scan, build if due; returns the seconds to sleep."""
+        if self.control.reload.is_set():
+            self.control.reload.clear()
+            self._reload()
+        now = self.clock()
+        if self.watcher is not None and self._next_scan is not None and now >= self._next_scan:
+            if self.watcher.poll():
+                self._first_change = self._first_change or now
+                self._last_change = now
+            self._next_scan = now + timedelta(seconds=self.watcher.scan_seconds)
+        decision = self._decide(now)
+        reasons = decision.reasons
+        if self._forced is not None:
+            reasons = (self._forced, *reasons)
+            self._forced = None
+        if reasons and not self.control.stop.is_set():
+            self._build(now, reasons)
+            now = self.clock()
+            decision = self._decide(now)
+            self._update_status(state="running", decision=decision)
+            if decision.wake_at is not None:
+                log.info("next run %s (%s)", format_time(decision.wake_at), decision.wake_reason)
+        sleep = MAX_SLEEP_SECONDS
+        if decision.wake_at is not None:
+            sleep = min(sleep, (decision.wake_at - now).total_seconds())
+        if self._next_scan is not None:
+            sleep = min(sleep, (self._next_scan - now).total_seconds())
+        return max(0.0, sleep)
+
+    def _decide(self, now: datetime) -> Decision:
+        return self.planner.decide(
+            now,
+            last_build=self.last_build,
+            next_embargo=self.next_embargo,
+            first_change=self._first_change,
+            last_change=self._last_change,
+        )
+
+    def _build(self, now: datetime, reasons: tuple[str, ...]) -> None:
+        self.last_build = now
+        self._first_change = self._last_change = None
+        why = "+".join(dict.fromkeys(reasons))
+        try:
+            result = publish_recorded(
+                self.config,
+                now=now,
+                clock=self.clock,
+                wait=self.lock_wait,
+                stop=self.control.stop,
+                publisher=self.publisher,
+            )
+        except LockedError as exc:
+            if self.control.stop.is_set():
+                log.info("build (%s) abandoned: stopping", why)
+                return
+            log.error("build (%s) failed: %s", why, exc)
+            self._record_failure(exc)
+        except FeedsError as exc:
+            log.error("build (%s) failed: %s", why, exc)
+        except Exception as exc:
+            # The daemon outlives any failing build; the next run still happens.
+            log.error("build (%s) failed with an internal error: %r", why, exc)
+            log.debug("traceback of the failed build", exc_info=True)
+        else:
+            self.next_embargo = result.next_embargo
+            for complaint in (*result.problems, *result.id_changes):
+                log.warning("%s", complaint)
+            log.info("build (%s): %s", why, result.summary())
+
+    def _record_failure(self, exc: BaseException) -> None:
+        status = load_status_or_new(self.config.state_dir)
+        record_failure(status, exc, self.clock())
+        try:
+            write_status(self.config.state_dir, status)
+        except FeedsError as problem:
+            log.error("%s", problem)
+
+    def _update_status(self, *, state: str, decision: Decision | None) -> None:
+        status = load_status_or_new(self.config.state_dir)
+        status.mode = "run"
+        status.daemon_pid = os.getpid()
+        status.daemon_state = state
+        status.next_run = format_time(decision.wake_at) if decision else None
+        status.next_reason = decision.wake_reason if decision else None
+        try:
+            write_status(self.config.state_dir, status)
+        except FeedsError as problem:
+            log.error("%s", problem)
+
+    def _reload(self) -> None:
+        source = self.config.source
+        try:
+            config = load_config(source)
+        except ConfigError as exc:
+            log.error("reload refused, the running configuration stays: %s", exc)
+            return
+        if config.output != self.config.output:
+            lock = DaemonLock(config.output)
+            try:
+                lock.acquire()
+            except FeedsError as exc:
+                log.error("reload refused, the running configuration stays: %s", exc)
+                return
+            self._lock.release()
+            self._lock = lock
+        self.config, self.spec = config, config.schedule
+        spec = config.schedule
+        self.planner = Planner(spec, config.channel.timezone, self.clock())
+        self.next_embargo = None
+        self._watch(spec.watch)
+        self._forced = "reload"
+        log.info("reloaded %s", source)
+
+
+def run_daemon(config: Config, control: Control) -> None:
+    """Serve `config` on its schedule until `control` asks to stop (the `feeds run` command).
+
+    Raises:
+        LockedError: another daemon already serves the same output folder.
+    """
+    Daemon(config, control).run()

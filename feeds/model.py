@@ -1,0 +1,333 @@
+"""The frozen data types that flow through the pipeline: articles, images, channels, feeds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import BinaryIO, Literal, NamedTuple
+
+from feeds.errors import ArticleError
+
+Format = Literal["rss", "atom", "json"]
+
+#: The media type of each feed format (its self link, autodiscovery links).
+FEED_MEDIA_TYPES: dict[Format, str] = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+
+
+class _FastPickle:
+    """Pickle a slotted dataclass as its constructor call: several times faster to load than
+    dataclasses' generic __setstate__, which matters for a cache of 100,000 articles."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        fields: tuple[str, ...] = type(self).__slots__  # the dataclass's fields, in order
+        return (type(self), tuple(getattr(self, name) for name in fields))
+
+
+#: What an automatic slice (`per`) makes one feed for: each distinct value of this field.
+SliceKey = Literal["category", "tag", "author", "section"]
+BodyFormat = Literal["markdown", "wire"]
+
+
+@dataclass(frozen=True, slots=True)
+class Author(_FastPickle):
+    """A byline: a name, and optionally an e-mail address, a web page and a social handle."""
+
+    name: str
+    email: str = ""
+    uri: str = ""
+    handle: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Link(_FastPickle):
+    """A related link; `url` may be empty when the source names a story without its address."""
+
+    title: str
+    url: str = ""
+
+
+def byline(authors: Sequence[Author]) -> str:
+    """Names as a person writes them: "A", "A and B", "A, B and C" (every place that shows
+    an article's bylines as one text)."""
+    names = [author.name for author in authors]
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ImageRef(_FastPickle):
+    """An image as an article declares it, before the file is read.
+
+    Attributes:
+        path: The image file inside the repository (absolute; a plain string, because a
+            large repository's scan holds and caches hundreds of thousands of these).
+        line: 1-based line of the declaration in the article file (0 when implicit).
+    """
+
+    path: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    title: str = ""
+    line: int = 0
+
+
+class Blob(NamedTuple):
+    """The bytes of a file a source holds (an image), handed to a publish target, which never
+    sees where the source keeps it.
+
+    Attributes:
+        size: Its length in bytes.
+        mtime_ns: When it last changed (ns since the epoch): a copy that kept this time and
+            size is the same file.
+        open: Opens it for reading.
+    """
+
+    size: int
+    mtime_ns: int
+    open: Callable[[], BinaryIO]
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A publishable image: the file's facts plus the article's words about it.
+
+    Attributes:
+        url: Absolute public URL of the published copy.
+        media_type: Sniffed from the bytes, e.g. ``image/jpeg``.
+        length: Exact byte count of the published file.
+        source: The file in the repository.
+        media_path: Path of the published copy relative to the output media folder (POSIX).
+    """
+
+    url: str
+    media_type: str
+    length: int
+    width: int | None
+    height: int | None
+    source: Path
+    media_path: str
+    alt: str = ""
+    caption: str = ""
+    credit: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Article(_FastPickle):
+    """An article's metadata as read by the cheap scan; the body is loaded only when selected.
+
+    Attributes:
+        id: Stable forever: from front matter, else derived from the repository path.
+        source: The article file (absolute path, a string for the same reason as
+            `ImageRef.path`).
+        rel_path: The article's path relative to the repository (POSIX), for messages and ids.
+        summary: From front matter; empty means "derive from the body when rendering".
+        section: The article's top folder in the repository ("" at the top level).
+        body_format: Which reader turns the body into HTML.
+        body_line: 1-based line where the body starts in `source`.
+    """
+
+    id: str
+    source: str
+    rel_path: str
+    title: str
+    slug: str
+    url: str
+    published: datetime
+    updated: datetime
+    authors: tuple[Author, ...]
+    summary: str
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    section: str
+    images: tuple[ImageRef, ...]
+    related: tuple[Link, ...]
+    draft: bool
+    body_format: BodyFormat
+    body_line: int
+
+    def brief(self) -> Brief:
+        """What choosing this article for a feed needs to know about it."""
+        # A fixed offset: datetimes in a time zone's gap or fold (a local time written on the
+        # night clocks change) are never equal to one in another zone, even at the same moment.
+        offset = self.published.utcoffset()
+        published = self.published
+        if offset is not None:
+            published = published.replace(tzinfo=fixed_offset(offset))
+        fields = (
+            self.id,
+            self.rel_path,
+            self.title,
+            self.url,
+            published,
+            self.draft,
+            tuple([author.name for author in self.authors]),
+            self.categories,
+            self.tags,
+            self.section,
+        )
+        # In Brief's field order; tuple.__new__ skips the named tuple's Python-level __new__
+        # (a scan makes one Brief per article).
+        return _new_tuple(Brief, fields)
+
+
+class Brief(NamedTuple):
+    """What choosing articles for feeds needs to know about one: the scan keeps (and caches)
+    this small record for every article of the repository, and the full `Article` is read
+    again only for the few that a feed selects.
+
+    A named tuple: 100,000 of them are made, sent between processes and loaded from the cache
+    at the cost of plain tuples.
+
+    Attributes:
+        published: With a fixed offset (see `fixed_offset`), shared by every Brief of that
+            offset.
+        authors: The bylines' names.
+    """
+
+    id: str
+    rel_path: str
+    title: str
+    url: str
+    published: datetime
+    draft: bool
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    tags: tuple[str, ...]
+    section: str
+
+
+_new_tuple = tuple.__new__
+_FIXED_OFFSETS: dict[timedelta, timezone] = {}
+
+
+def fixed_offset(offset: timedelta) -> timezone:
+    """One shared `timezone` object per offset (a cache pickles a shared object once)."""
+    zone = _FIXED_OFFSETS.get(offset)
+    if zone is None:
+        zone = _FIXED_OFFSETS.setdefault(offset, timezone(offset))
+    return zone
+
+
+@dataclass(frozen=True, slots=True)
+class ScanResult:
+    """Every article the scan could read, and a located problem for each file it could not."""
+
+    articles: tuple[Brief, ...]
+    problems: tuple[ArticleError, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A selected article, ready to render: its body as safe HTML and its images resolved.
+
+    Attributes:
+        images: The declared images (lead first): enclosures and media:content.
+        inline_images: Repository files the body shows that are not declared images; they are
+            published with the feed but travel only inside the content.
+        depends_on: Every file (absolute path) the entry was made from, including local paths
+            the body names that did not exist: a change to any of them invalidates a cached copy.
+    """
+
+    article: Article
+    content_html: str
+    summary: str
+    images: tuple[Image, ...]
+    inline_images: tuple[Image, ...] = ()
+    depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """What the repository needs to know about the site to turn files into articles.
+
+    Attributes:
+        url: The site's absolute URL, ending with "/".
+        timezone: IANA zone for dates written without an offset.
+        permalink: Article URL pattern relative to `url` ({slug} {year} {month} {day} {section}).
+    """
+
+    url: str
+    timezone: str
+    permalink: str = "{slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """The site a feed belongs to."""
+
+    title: str
+    url: str
+    description: str
+    language: str
+    timezone: str
+    author: Author | None = None
+    copyright: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One configured feed: which articles, which formats, how many items, where its files go.
+
+    The filters select from the published articles: an article is in the feed when, for every
+    non-empty filter, one of its values matches one of the filter's values (AND across filters,
+    OR within one). Values match when their slugs are equal (``Sea Shanties`` = ``sea-shanties``).
+
+    Attributes:
+        path: Sub-folder of the output folder for this feed's files ("" for the top). When
+            `per` is set, a pattern with ``{slug}`` (and ``{per}``) filled per value.
+        categories: Keep articles with one of these categories (empty: no filter).
+        tags: Keep articles with one of these tags.
+        authors: Keep articles by one of these authors (names).
+        sections: Keep articles in one of these sections (top folder or front matter).
+        per: Not a feed itself but a template: one feed per distinct value of each of these
+            fields among the selected articles (expanded by the pipeline after the scan).
+        group: For a feed expanded from a `per` template: that template's name ("" otherwise).
+    """
+
+    name: str
+    formats: tuple[Format, ...]
+    limit: int
+    title: str
+    description: str
+    path: str
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    authors: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    per: tuple[SliceKey, ...] = ()
+    group: str = ""
+
+    def file_for(self, fmt: Format) -> str:
+        """The feed file of one format, relative to the output folder (POSIX)."""
+        name = FEED_FILE_NAMES[fmt]
+        return f"{self.path.strip('/')}/{name}" if self.path.strip("/") else name
+
+
+#: File name of each format inside a feed's folder.
+FEED_FILE_NAMES: dict[Format, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFeed:
+    """One serialised feed document, not yet validated or written.
+
+    Attributes:
+        rel_path: Path of the file relative to the output folder (POSIX), e.g. ``rss.xml``.
+    """
+
+    spec: FeedSpec
+    format: Format
+    rel_path: str
+    url: str
+    body: bytes
+    article_ids: tuple[str, ...]
+    updated: datetime | None = None

@@ -1,0 +1,90 @@
+"""Publish targets: where validated feeds, pages and media go, behind one small interface.
+
+A build hands its target an ordered list of changes (`plan.plan_changes`): media first, then
+feeds, then the pages that list them, and deletions last, so that a reader fetching at any
+moment never meets a feed naming media that is not there yet. The target applies them in that
+order, each one atomically, and leaves unchanged objects alone. The output folder
+(`publish.folder`) is the first target.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Literal, Protocol
+
+from feeds.model import Blob, RenderedFeed
+
+#: Folder inside the target that feeds owns completely (media no feed uses are removed).
+MEDIA_DIR = "media"
+
+#: What a published object is, which decides when it is written and how it is cached.
+Kind = Literal["media", "feed", "page"]
+
+
+@dataclass(frozen=True, slots=True)
+class Put:
+    """Publish `body` at `path` (relative to the target, "/"-separated), unless it is there."""
+
+    path: str
+    body: bytes | Blob
+    kind: Kind
+
+
+@dataclass(frozen=True, slots=True)
+class Delete:
+    """Remove the object at `path`, which no feed or page publishes any more."""
+
+    path: str
+
+
+Change = Put | Delete
+
+
+@dataclass(frozen=True, slots=True)
+class WriteResult:
+    """What a publish did at the target (paths relative to it, "/"-separated)."""
+
+    written: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+class PublishTarget(Protocol):
+    """Where a build publishes: a local folder today, object storage tomorrow."""
+
+    def describe(self) -> str:
+        """The target as a person names it (a folder, a bucket URL)."""
+        ...
+
+    def lease(
+        self, *, wait: float, stop: threading.Event | None = None
+    ) -> AbstractContextManager[None]:
+        """Hold the target for one writer: waits up to `wait` seconds for another one.
+
+        Raises:
+            LockedError: another writer kept it for longer.
+        """
+        ...
+
+    def media(self) -> list[str]:
+        """The media objects the target holds now (paths under `MEDIA_DIR/`)."""
+        ...
+
+    def apply(self, changes: Sequence[Change]) -> WriteResult:
+        """Apply `changes` in order, each atomically; unchanged objects are not rewritten.
+
+        Raises:
+            OutputError: an object could not be written; those already replaced stay valid.
+        """
+        ...
+
+
+class Notifier(Protocol):
+    """Told about feeds once their new bytes are live at the target (WebSub hubs)."""
+
+    def published(self, feeds: Sequence[RenderedFeed]) -> None:
+        """Announce the changed `feeds`; never raises (a failure is logged and recorded)."""
+        ...

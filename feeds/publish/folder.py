@@ -1,0 +1,151 @@
+"""The output folder as a `PublishTarget`: atomic replace, unchanged files left alone."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterator, Sequence
+from glob import escape as glob_escape
+from pathlib import Path
+from typing import BinaryIO
+
+from feeds.atomic import replace_file
+from feeds.errors import OutputError
+from feeds.model import Blob
+from feeds.publish import MEDIA_DIR, Change, Delete, WriteResult
+from feeds.state.locks import build_lock
+
+log = logging.getLogger(__name__)
+
+
+def _fail(path: Path, exc: OSError) -> OutputError:
+    return OutputError(
+        f"{path}: cannot write: {exc.strerror or exc}: check that the output folder exists, is "
+        "writable and has free space; the previously published files were left in place"
+    )
+
+
+class FolderTarget:
+    """Publishes into a local folder (`output.path`), which a web server serves as it is."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    @contextlib.contextmanager
+    def lease(self, *, wait: float, stop: threading.Event | None = None) -> Iterator[None]:
+        with build_lock(self.root, wait=wait, stop=stop):
+            yield
+
+    def media(self) -> list[str]:
+        media_root = self.root / MEDIA_DIR
+        if not media_root.is_dir():
+            return []
+        held = []
+        for folder, _, files in os.walk(media_root):
+            for name in files:
+                held.append((Path(folder) / name).relative_to(self.root).as_posix())
+        return sorted(held)
+
+    def apply(self, changes: Sequence[Change]) -> WriteResult:
+        written: list[str] = []
+        unchanged: list[str] = []
+        removed: list[str] = []
+        for change in changes:
+            target = self.root / change.path
+            if isinstance(change, Delete):
+                if self._delete(change.path, target):
+                    removed.append(change.path)
+                continue
+            body = change.body
+            if not isinstance(body, bytes):
+                if self._copy(body, target):
+                    written.append(change.path)
+                else:
+                    unchanged.append(change.path)
+                continue
+            _remove_leftover_temp_files(target)
+            try:
+                if target.is_file() and target.read_bytes() == body:
+                    unchanged.append(change.path)
+                    continue
+                replace_file(target, body)
+            except OSError as exc:
+                raise _fail(target, exc) from exc
+            written.append(change.path)
+        _prune_empty_folders(self.root / MEDIA_DIR)
+        for rel in written:
+            log.debug("wrote %s", rel)
+        return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
+
+    @staticmethod
+    def _copy(blob: Blob, target: Path) -> bool:
+        """Copy a source file unless the copy there has its size and time (copies keep the
+        source's modification time, so that this check is one `stat`)."""
+        try:
+            if _same_file(blob, target):
+                return False
+
+            def copy(stream: BinaryIO) -> None:
+                with blob.open() as source:
+                    shutil.copyfileobj(source, stream, 1024 * 1024)
+
+            replace_file(target, copy, mtime_ns=blob.mtime_ns)
+        except OSError as exc:
+            raise _fail(target, exc) from exc
+        return True
+
+    @staticmethod
+    def _delete(rel_path: str, target: Path) -> bool:
+        if rel_path.startswith(f"{MEDIA_DIR}/"):
+            try:
+                target.unlink()
+            except FileNotFoundError:
+                return False
+            except OSError as exc:
+                log.warning("%s: cannot remove unpublished media: %s", target, exc.strerror)
+                return False
+            return True
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise _fail(target, exc) from exc
+        return True
+
+
+def _remove_leftover_temp_files(target: Path) -> None:
+    """Delete temp files that a killed build left beside `target` (they are never published)."""
+    if not target.parent.is_dir():
+        return
+    for leftover in target.parent.glob(f".{glob_escape(target.name)}.*.tmp"):
+        try:
+            leftover.unlink()
+        except OSError as exc:
+            log.warning("%s: cannot remove a leftover temp file: %s", leftover, exc.strerror)
+        else:
+            log.info("removed %s left by an interrupted build", leftover.name)
+
+
+def _same_file(blob: Blob, target: Path) -> bool:
+    """Size and modification time match (copies keep the source's mtime)."""
+    try:
+        target_stat = target.stat()
+    except FileNotFoundError:
+        return False
+    return blob.size == target_stat.st_size and blob.mtime_ns == target_stat.st_mtime_ns
+
+
+def _prune_empty_folders(media_root: Path) -> None:
+    """Remove the media folders that deleting unpublished media left empty."""
+    if not media_root.is_dir():
+        return
+    for folder, subfolders, _ in os.walk(media_root, topdown=False):
+        for name in subfolders:
+            sub = Path(folder) / name
+            if not any(sub.iterdir()):
+                sub.rmdir()

@@ -1,0 +1,44 @@
+"""Rendering: a feed's entries become the bytes of its document (RSS 2.0 and Atom 1.0 through
+feedgen, JSON Feed 1.1), and the feeds the pages that list them (`render.pages`).
+
+Importing this package is cheap: each renderer is loaded when a feed of its format is first
+rendered (a build that finds nothing changed renders nothing).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from feeds.model import Channel, Entry, FeedSpec, Format, RenderedFeed
+
+
+def render_feed(
+    channel: Channel,
+    spec: FeedSpec,
+    fmt: Format,
+    entries: Sequence[Entry],
+    *,
+    output_url: str,
+    updated_when_empty: datetime | None = None,
+) -> RenderedFeed:
+    """Render one feed document of `spec` in the format `fmt`.
+
+    Args:
+        channel: The site.
+        spec: The feed's configuration.
+        fmt: Its format.
+        entries: Its items, in feed order.
+        output_url: Public URL the output is served at (self links).
+        updated_when_empty: The feed date of an XML feed without entries (the date it had
+            when it last had items); JSON Feed has no feed date.
+    """
+    if fmt == "json":
+        from feeds.render.jsonfeed import render_json_feed  # noqa: PLC0415 - see module doc
+
+        return render_json_feed(channel, spec, entries, output_url=output_url)
+    from feeds.render import rss_atom  # noqa: PLC0415
+
+    return rss_atom.render_feed(
+        channel, spec, fmt, entries, output_url=output_url, updated_when_empty=updated_when_empty
+    )

@@ -1,0 +1,265 @@
+"""Serialise entries as RSS 2.0 or Atom 1.0 bytes; the only module that imports feedgen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+from lxml.etree import _Element as Element
+
+from feeds import __version__
+from feeds.model import (
+    FEED_MEDIA_TYPES,
+    Author,
+    Channel,
+    Entry,
+    FeedSpec,
+    Format,
+    Image,
+    RenderedFeed,
+    byline,
+)
+from feeds.rules import CONTENT_NS, DC_NS, MEDIA_NS, strip_forbidden_chars
+
+#: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
+EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+# Item children in the order feedparser-based readers need (description and content before
+# media:*, or the caption is shown as the body); unknown elements keep their place at the end.
+_RSS_ORDER = {
+    "title": 0,
+    "link": 1,
+    "guid": 2,
+    "pubDate": 3,
+    "author": 4,
+    f"{{{DC_NS}}}creator": 4,
+    "category": 5,
+    "comments": 6,
+    "description": 7,
+    f"{{{CONTENT_NS}}}encoded": 8,
+    "enclosure": 9,
+    f"{{{MEDIA_NS}}}content": 10,
+}
+# feedgen writes Atom elements without a namespace and sets xmlns on the root as a plain
+# attribute, so inside an entry the Atom names are bare.
+_ATOM_ORDER = {
+    "title": 0,
+    "link": 1,
+    "id": 2,
+    "published": 3,
+    "updated": 3,
+    "author": 4,
+    "category": 5,
+    "summary": 7,
+    "content": 8,
+    f"{{{MEDIA_NS}}}content": 10,
+}
+
+
+def _t(text: str) -> str:
+    return strip_forbidden_chars(text)
+
+
+def _sub(parent: Element, tag: str, text: str = "", **attributes: str) -> Element:
+    element = etree.SubElement(parent, tag, {k: _t(v) for k, v in attributes.items()})
+    if text:
+        element.text = _t(text)
+    return element
+
+
+def _reorder(
+    parent: Element, order: dict[str, int], rank_of: Callable[[Element], int | None]
+) -> None:
+    children = list(parent)
+
+    def rank(child: Element) -> int:
+        special = rank_of(child)
+        if special is not None:
+            return special
+        return order.get(child.tag, 20)
+
+    parent[:] = sorted(children, key=rank)
+
+
+def _media_content(parent: Element, image: Image) -> None:
+    attributes = {
+        "url": image.url,
+        "type": image.media_type,
+        "fileSize": str(image.length),
+        "medium": "image",
+    }
+    if image.width and image.height:
+        attributes["width"] = str(image.width)
+        attributes["height"] = str(image.height)
+    content = _sub(parent, f"{{{MEDIA_NS}}}content", **attributes)
+    title = image.title or image.alt
+    if title:
+        _sub(content, f"{{{MEDIA_NS}}}title", title, type="plain")
+    if image.caption:
+        _sub(content, f"{{{MEDIA_NS}}}description", image.caption, type="plain")
+    if image.credit:
+        _sub(content, f"{{{MEDIA_NS}}}credit", image.credit, role="photographer", scheme="urn:ebu")
+
+
+class _FeedExtension(BaseExtension):  # type: ignore[misc]
+    """Declares the namespaces our entry extension writes."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS, "dc": DC_NS}
+
+
+class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
+    """Writes what feedgen cannot: dc:creator, Media RSS, Atom enclosure links, element order.
+
+    feedgen 1.0 drops ``rel``/``type``/``length`` of Atom entry links (upstream issue #135) and
+    its media extension lacks captions and credits, so those elements are written here.
+    """
+
+    def __init__(self) -> None:
+        self.entry: Entry | None = None
+
+    def extend_rss(self, item: Element) -> Element:
+        entry = self._require()
+        # RSS allows one <author>, an e-mail address. A single byline with an e-mail keeps it;
+        # otherwise the byline goes out as one dc:creator ("A, B and C"): readers show a
+        # single creator (feedparser the last of several), so one element keeps every name.
+        authors = entry.article.authors
+        if authors and not (len(authors) == 1 and authors[0].email):
+            for element in item.findall("author"):
+                item.remove(element)
+            _sub(item, f"{{{DC_NS}}}creator", byline(authors))
+        for image in entry.images:
+            _media_content(item, image)
+        _reorder(item, _RSS_ORDER, lambda _child: None)
+        return item
+
+    def extend_atom(self, node: Element) -> Element:
+        entry = self._require()
+        for image in entry.images:
+            attributes = {"rel": "enclosure", "href": image.url, "type": image.media_type}
+            attributes["length"] = str(image.length)
+            if image.caption:
+                attributes["title"] = image.caption
+            _sub(node, "link", **attributes)
+        for link in entry.article.related:
+            if link.url:
+                _sub(node, "link", rel="related", href=link.url, title=link.title)
+        for image in entry.images:
+            _media_content(node, image)
+
+        for element in node.iterfind("link"):
+            if element.get("rel") is None:  # feedgen drops rel (upstream #135): say it explicitly
+                element.set("rel", "alternate")
+                element.set("type", "text/html")
+
+        def link_rank(child: Element) -> int | None:
+            if child.tag != "link":
+                return None
+            return {"enclosure": 9, "related": 9}.get(child.get("rel", "alternate"), 1)
+
+        _reorder(node, _ATOM_ORDER, link_rank)
+        return node
+
+    def _require(self) -> Entry:
+        if self.entry is None:  # pragma: no cover - render_feed always sets it
+            raise RuntimeError("entry extension used before its entry was set")
+        return self.entry
+
+
+def render_feed(
+    channel: Channel,
+    spec: FeedSpec,
+    fmt: Format,
+    entries: Sequence[Entry],
+    *,
+    output_url: str,
+    updated_when_empty: datetime | None = None,
+) -> RenderedFeed:
+    """Render one feed document.
+
+    Args:
+        channel: The site.
+        spec: The feed's configuration.
+        fmt: "rss" or "atom".
+        entries: The items, already in feed order (newest first).
+        output_url: Public URL of the output folder (ends with "/").
+        updated_when_empty: The feed's date when it has no items (a slice that lost its last
+            article keeps the date it had); default `EMPTY_FEED_UPDATED`.
+
+    Returns:
+        The serialised document; dates come only from the entries, so equal input gives equal
+        bytes.
+    """
+    rel_path = spec.file_for(fmt)
+    self_url = output_url + rel_path
+    fg = FeedGenerator()
+    fg.register_extension("feeds", _FeedExtension, _EntryExtension, atom=True, rss=True)
+    fg.id(self_url)
+    fg.title(_t(spec.title))
+    # RSS takes its channel <link> from the last link: self first, the site last.
+    fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
+    fg.link(href=channel.url, rel="alternate", type="text/html")
+    fg.description(_t(spec.description or spec.title))
+    fg.language(channel.language)
+    author = channel.author or Author(channel.title)
+    fg.author(
+        {
+            k: v
+            for k, v in (("name", author.name), ("email", author.email), ("uri", author.uri))
+            if v
+        }
+    )
+    if channel.copyright:
+        fg.rights(_t(channel.copyright))
+    fg.generator("feeds", version=__version__)
+    updated = max(
+        (e.article.updated for e in entries), default=updated_when_empty or EMPTY_FEED_UPDATED
+    )
+    fg.updated(updated)
+
+    for entry in entries:
+        _add_entry(fg, entry)
+
+    body: bytes = fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)
+    return RenderedFeed(
+        spec=spec,
+        format=fmt,
+        rel_path=rel_path,
+        url=self_url,
+        body=body,
+        article_ids=tuple(entry.article.id for entry in entries),
+        updated=updated,
+    )
+
+
+def _add_entry(fg: FeedGenerator, entry: Entry) -> None:
+    article = entry.article
+    fe = fg.add_entry(order="append")
+    fe.feeds.entry = entry
+    fe.id(_t(article.id))  # also the RSS guid, isPermaLink="false"
+    fe.title(_t(article.title))
+    fe.link(href=article.url)
+    fe.published(article.published)
+    fe.updated(article.updated)
+    for author in article.authors:
+        fields = {"name": _t(author.name)}
+        if author.email:
+            fields["email"] = author.email
+        if author.uri:
+            fields["uri"] = author.uri
+        fe.author(fields)
+    for term in dict.fromkeys(_t(term).strip() for term in article.categories + article.tags):
+        if term:
+            fe.category(term=term)
+    fe.content(_t(entry.content_html), type="html")
+    if entry.summary:
+        fe.summary(_t(entry.summary))
+    if entry.images:
+        lead = entry.images[0]
+        fe.enclosure(url=lead.url, length=str(lead.length), type=lead.media_type)
+        # feedgen also turns the enclosure into an Atom link it cannot write correctly
+        # (upstream #135); the Atom enclosure links come from our extension instead.
+        fe.link([link for link in fe.link() if link.get("rel") != "enclosure"], replace=True)

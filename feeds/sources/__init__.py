@@ -1,0 +1,111 @@
+"""Article sources: where a build's articles come from, behind one small interface.
+
+A source lists its articles with their stamps (nothing parsed), scans what selection needs into
+a `Brief` each, and reads the selected articles in full: the article, its body, its images'
+bytes. The file repository (`feeds.sources.files`) is the first source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Hashable
+from typing import Protocol
+
+from feeds.errors import ArticleError
+from feeds.model import Article, Blob, ScanResult
+from feeds.state.cache import ScanCache
+
+
+class Listing(Protocol):
+    """What a source holds right now: every article's key with its stamp, nothing parsed."""
+
+    @property
+    def problems(self) -> tuple[ArticleError, ...]:
+        """Items that are no articles (a symlink, an unlistable folder), each located."""
+        ...
+
+    @property
+    def article_count(self) -> int:
+        """How many articles were listed."""
+        ...
+
+    def fingerprint(self) -> str:
+        """Changes whenever any listed article (or anything its Brief depends on) changes."""
+        ...
+
+
+class Body(Protocol):
+    """An article's body in its source format, and the line it starts on."""
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def first_line(self) -> int: ...
+
+
+class ArticleSource(Protocol):
+    """Where articles come from: a file repository today, a CMS database tomorrow."""
+
+    def describe(self) -> str:
+        """The source as a person names it (a folder, a database URL without secrets)."""
+        ...
+
+    def list(self) -> Listing:
+        """Every article's key with its stamp (the cheap first step of every build).
+
+        Raises:
+            RepositoryError: the source cannot be reached or listed.
+        """
+        ...
+
+    def scan(
+        self,
+        listing: Listing,
+        *,
+        cache: ScanCache | None,
+        while_waiting: Callable[[], object] | None = None,
+    ) -> ScanResult:
+        """A `Brief` for every listed article in key order (from `cache` where its stamp is
+        unchanged), and a located problem for each one that cannot be read.
+
+        `while_waiting` is work for the caller's process while worker processes read, if any.
+        """
+        ...
+
+    def locate(self, key: str) -> Hashable:
+        """The stamp the article at `key` has now: an article read when it had the same stamp
+        is the article it is now.
+
+        Raises:
+            ArticleError: it is gone, or no longer an article.
+        """
+        ...
+
+    def read_article(self, key: str) -> Article:
+        """The article at `key`, as it is now (its fields; the body is read by `read_body`).
+
+        Raises:
+            ArticleError: it is gone, or it is not a valid article.
+        """
+        ...
+
+    def read_body(self, article: Article) -> Body:
+        """The body of `article` in its source format.
+
+        Raises:
+            ArticleError: it cannot be read any more.
+        """
+        ...
+
+    def open_blob(self, key: str) -> Blob:
+        """The bytes of an image the source holds (`Image.source`), with its size and stamp."""
+        ...
+
+
+class ChangeFeed(Protocol):
+    """Tells a resident process what changed in a source, so that only that is read again."""
+
+    def wait(self, timeout: float) -> Collection[str] | None:
+        """Block up to `timeout` seconds for changes: the changed keys (empty: nothing
+        changed), or None when the feed lost track and everything must be scanned again."""
+        ...
