@@ -53,6 +53,7 @@ from feeds.state.registry import (
     record_published,
 )
 from feeds.state.status import load_status_or_new, record_failure, write_status
+from feeds.state.store import FolderStore, StateStore
 
 if TYPE_CHECKING:
     from feeds.validate import Issue, ValidationReport
@@ -181,7 +182,7 @@ def publish(
 def _publish(
     config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool
 ) -> PublishResult:
-    source, target = article_source(config), publish_target(config)
+    source, target, store = article_source(config), publish_target(config), state_store(config)
     listing = source.list()
     progress.info("found %d article files in %s", listing.article_count, source.describe())
     record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
@@ -194,10 +195,10 @@ def _publish(
     rendering = _render_feeds(config, source, candidates, caches)
     if caches is not None:
         caches.keep_entries_of(scan)
-    emptied, retired = _no_longer_produced(config, rendering.feeds)
+    emptied, retired = _no_longer_produced(config, store, rendering.feeds)
     progress.info("rendered %d feed files; validating", len(rendering.feeds) + len(emptied))
     reports = _validate_all([*rendering.feeds, *emptied], scan.articles)
-    registry = load_registry(config.state_dir)
+    registry = load_registry(store)
     in_feeds = rendering.articles()
     id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
     problems = _sorted_problems(scan.problems, rendering.problems)
@@ -214,8 +215,8 @@ def _publish(
             retired=retired,
             candidates=candidates,
         )
-        record_published(config.state_dir, registry, in_feeds)
-        record_feeds(config.state_dir, (_record(feed) for feed in [*rendering.feeds, *emptied]))
+        record_published(store, registry, in_feeds)
+        record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *emptied]))
     result = PublishResult(
         scan,
         problems,
@@ -242,6 +243,11 @@ def article_source(config: Config) -> ArticleSource:
 def publish_target(config: Config) -> PublishTarget:
     """The configured publish target."""
     return FolderTarget(config.output)
+
+
+def state_store(config: Config) -> StateStore:
+    """Where the records that decide what is published are kept."""
+    return FolderStore(config.state_dir)
 
 
 def _settings(config: Config) -> str:
@@ -452,7 +458,7 @@ def _remember(
         path for entries in rendering.entries_by_feed for e in entries for path in e.depends_on
     ]
     # The registry and the feed record too: a damaged one must be noticed and rebuilt.
-    state = [str(config.state_dir / name) for name in (REGISTRY_FILE, FEEDS_FILE)]
+    state = [str(FolderStore(config.state_dir).path(name)) for name in (REGISTRY_FILE, FEEDS_FILE)]
     outcome = LastOutcome(
         published=result.what_is_published(),
         articles=len(result.scan.articles),
@@ -479,7 +485,7 @@ def _record(feed: RenderedFeed) -> FeedRecord:
 
 
 def _no_longer_produced(
-    config: Config, feeds: Sequence[RenderedFeed]
+    config: Config, store: StateStore, feeds: Sequence[RenderedFeed]
 ) -> tuple[list[RenderedFeed], list[str]]:
     """Feed files earlier builds published that this build does not produce.
 
@@ -492,7 +498,7 @@ def _no_longer_produced(
     groups = {spec.name for spec in config.feeds if spec.per}
     emptied: list[RenderedFeed] = []
     retired: list[str] = []
-    for rel_path, record in sorted(load_feed_records(config.state_dir).items()):
+    for rel_path, record in sorted(load_feed_records(store).items()):
         if rel_path in produced or not _is_feed_path(rel_path):
             continue
         if record.group in groups and record.format in FEED_FILE_NAMES:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from feeds.model import Article
-from feeds.state.cache import load_json, save_json
+from feeds.state.store import StateStore
 
 log = logging.getLogger(__name__)
 
@@ -49,10 +49,11 @@ class IdChange:
         )
 
 
-def load_registry(state_dir: Path) -> dict[str, Published]:
-    """The registry in `state_dir`; an unreadable or corrupt one is reported and started afresh."""
+def load_registry(store: StateStore) -> dict[str, Published]:
+    """The registry in `store`; an unreadable or corrupt one is reported and started afresh."""
     records = _load(
-        state_dir / REGISTRY_FILE,
+        store,
+        REGISTRY_FILE,
         "items",
         "the registry of published ids is unreadable (%s); starting a new one "
         "(id changes of earlier articles cannot be detected this time)",
@@ -60,20 +61,29 @@ def load_registry(state_dir: Path) -> dict[str, Published]:
     try:
         return {item["id"]: Published(**item) for item in records}
     except (KeyError, TypeError) as exc:
-        log.warning("%s: the registry of published ids is unreadable (%s)", REGISTRY_FILE, exc)
+        where = store.describe(REGISTRY_FILE)
+        log.warning("%s: the registry of published ids is unreadable (%s)", where, exc)
         return {}
 
 
-def _load(path: Path, key: str, complaint: str) -> list[dict[str, Any]]:
+def _load(store: StateStore, name: str, key: str, complaint: str) -> list[dict[str, Any]]:
     """The list under `key` of one of our JSON records ([] when missing; reported when bad)."""
-    if not path.is_file():
+    data = store.read(name)
+    if data is None:
         return []
-    raw = load_json(path)
-    items = raw.get(key) if raw is not None and raw.get("version") == _VERSION else None
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except ValueError:
+        raw = None
+    items = raw.get(key) if isinstance(raw, dict) and raw.get("version") == _VERSION else None
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        log.warning("%s: " + complaint, path, "not a record of this version")
+        log.warning("%s: " + complaint, store.describe(name), "not a record of this version")
         return []
     return items
+
+
+def _save(store: StateStore, name: str, data: object) -> None:
+    store.write(name, (json.dumps(data, ensure_ascii=False, indent=1) + "\n").encode("utf-8"))
 
 
 def find_id_changes(
@@ -99,7 +109,7 @@ def find_id_changes(
 
 
 def record_published(
-    state_dir: Path, registry: Mapping[str, Published], articles: Iterable[Article]
+    store: StateStore, registry: Mapping[str, Published], articles: Iterable[Article]
 ) -> None:
     """Add (or refresh) the records of the articles just published; rewrite only on change."""
     merged = dict(registry)
@@ -112,7 +122,7 @@ def record_published(
             source=article.rel_path,
         )
     items = [asdict(record) for record in sorted(merged.values(), key=lambda r: r.id)]
-    save_json(state_dir / REGISTRY_FILE, {"version": _VERSION, "items": items})
+    _save(store, REGISTRY_FILE, {"version": _VERSION, "items": items})
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,21 +139,21 @@ class FeedRecord:
     updated: str = ""
 
 
-def load_feed_records(state_dir: Path) -> dict[str, FeedRecord]:
+def load_feed_records(store: StateStore) -> dict[str, FeedRecord]:
     """The feed files published by earlier builds; a corrupt record is reported and forgotten."""
     complaint = (
         "the record of published feed files is unreadable (%s); starting a new one "
         "(feeds that are no longer produced cannot be retired this time)"
     )
-    records = _load(state_dir / FEEDS_FILE, "feeds", complaint)
+    records = _load(store, FEEDS_FILE, "feeds", complaint)
     try:
         return {item["rel_path"]: FeedRecord(**item) for item in records}
     except (KeyError, TypeError) as exc:
-        log.warning("%s: " + complaint, state_dir / FEEDS_FILE, exc)
+        log.warning("%s: " + complaint, store.describe(FEEDS_FILE), exc)
         return {}
 
 
-def record_feeds(state_dir: Path, records: Iterable[FeedRecord]) -> None:
+def record_feeds(store: StateStore, records: Iterable[FeedRecord]) -> None:
     """Replace the record of published feed files (rewritten only when it changes)."""
     items = [asdict(record) for record in sorted(records, key=lambda r: r.rel_path)]
-    save_json(state_dir / FEEDS_FILE, {"version": _VERSION, "feeds": items})
+    _save(store, FEEDS_FILE, {"version": _VERSION, "feeds": items})
