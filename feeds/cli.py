@@ -59,6 +59,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -152,6 +162,30 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=DEFAULT_CONFIG,
         help="configuration file (default: ./config.toml); SIGHUP reloads it",
+    )
+
+    preview = commands.add_parser(
+        "serve", help="preview: build, serve the output folder over HTTP, rebuild on change"
+    )
+    preview.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="configuration file (default: ./config.toml); a change to it is picked up",
+    )
+    preview.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    preview.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        metavar="N",
+        help="port to listen on (default: 8000; 0: any free)",
     )
 
     status = commands.add_parser("status", help="show what the last runs did and what comes next")
@@ -312,6 +346,26 @@ def _run(args: argparse.Namespace) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _serve(args: argparse.Namespace) -> ExitStatus:
+    # Imported here: only the preview server needs http.server and the daemon's watching.
+    from feeds.daemon import Control  # noqa: PLC0415
+    from feeds.serve import serve  # noqa: PLC0415
+
+    config = load_config(args.config)
+    control = Control()
+    handlers = {
+        signal.SIGTERM: lambda *_: control.request_stop(),
+        signal.SIGINT: lambda *_: control.request_stop(),
+    }
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
+    try:
+        serve(config, control, bind=args.bind, port=args.port)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return ExitStatus.OK
+
+
 def _status(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     config = load_config(args.config)
     status = read_status(config.state_dir)
@@ -367,6 +421,8 @@ def main(
             return int(_build(args))
         if args.command == "run":
             return int(_run(args))
+        if args.command == "serve":
+            return int(_serve(args))
         if args.command == "status":
             return int(_status(args, out))
         return int(_validate(args, out))

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from feeds.errors import ArticleError
 from feeds.load.images import check_inside, read_image
-from feeds.load.markup import compose_content, derive_summary, render_markdown, render_paragraphs
+from feeds.load.markup import compose_content, render_markdown, render_paragraphs, story_summary
 from feeds.model import Article, Brief, Entry, FeedSpec, Image, ImageRef
 from feeds.rules import IMAGE_SUFFIXES
 from feeds.scan import link_related, title_urls
@@ -184,7 +184,7 @@ def load_entry(
     return Entry(
         article=article,
         content_html=content,
-        summary=article.summary or derive_summary(body_html),
+        summary=article.summary or story_summary(body_html, images),
         images=images,
         inline_images=tuple(inline.values()),
         depends_on=tuple(dict.fromkeys(looked_at)),

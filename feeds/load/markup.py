@@ -148,16 +148,65 @@ def compose_content(
 ) -> str:
     """The full item HTML: lead figure, sanitised body, further figures, related links.
 
-    Images that the body already shows (same published URL) are not repeated.
+    Every declared image appears once, with its caption: the lead figure opens the content
+    (a copy of the lead the body shows on its own is dropped), a declared image the body
+    shows as a paragraph of its own becomes its figure there, and the others follow the body.
+    Readers that show only the body (NetNewsWire, newsboat) still see each picture and its
+    caption exactly once.
     """
     body = sanitise_html(body_html, base_url=base_url, resolve=resolve)
+    if images:
+        body = _place_declared_images(body, images)
     parts = []
     if images:
         parts.append(figure_html(images[0]))
     parts.append(body)
-    parts.extend(figure_html(image) for image in images[1:] if image.url not in body)
+    shown = {html.unescape(source) for source in _IMG_SRC.findall(body)}
+    parts.extend(
+        figure_html(image)
+        for image in images[1:]
+        if image.url not in shown and image.url not in body
+    )
     parts.append(related_html(related))
     return "".join(parts)
+
+
+# Sanitised HTML (html5ever's serialiser) escapes "&", '"', "<" and ">" inside attribute values,
+# so a tag never holds a bare ">" before its end.
+_IMG_TAG = r"<img\b[^>]*>"
+_LONE_IMAGE = re.compile(rf"<p>\s*({_IMG_TAG})\s*</p>\n?")
+_FIGURE = re.compile(r"<figure>.*?</figure>\n?", re.DOTALL)
+_IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
+
+
+def _shown_source(html_text: str) -> str | None:
+    found = _IMG_SRC.search(html_text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _place_declared_images(body: str, images: Sequence[Image]) -> str:
+    """Give the body's own copies of declared images their captions, once each."""
+    lead = images[0].url
+    declared = {image.url: image for image in images[1:]}
+    placed: set[str] = set()
+
+    def lone(match: re.Match[str]) -> str:
+        source = _shown_source(match.group(1))
+        if source == lead:
+            return ""  # the lead figure, with its caption, opens the content
+        image = declared.get(source or "")
+        if image is None or image.url in placed:
+            return match.group(0)
+        placed.add(image.url)
+        return figure_html(image)
+
+    def figure(match: re.Match[str]) -> str:
+        # A figure the body writes itself keeps its own words, unless it repeats the lead.
+        return "" if _shown_source(match.group(0)) == lead else match.group(0)
+
+    if "<figure>" in body:
+        body = _FIGURE.sub(figure, body)
+    return _LONE_IMAGE.sub(lone, body)
 
 
 def derive_summary(body_html: str, limit: int = SUMMARY_CHARS) -> str:
@@ -173,3 +222,21 @@ def derive_summary(body_html: str, limit: int = SUMMARY_CHARS) -> str:
         return text
     cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:.-—")
     return cut + "…"
+
+
+def story_summary(body_html: str, images: Sequence[Image], limit: int = SUMMARY_CHARS) -> str:
+    """The summary of an article that has none of its own.
+
+    The first paragraph; else the body's text (a story of headings or lists); else, for a
+    photo story, the lead image's caption (or its alt text). Every item thus has a summary
+    beside its content: without one, RSS items carry the body as their description and no
+    ``content:encoded``, and feedparser-based readers show the image's ``media:description``
+    as the body.
+    """
+    summary = derive_summary(body_html, limit)
+    if summary:
+        return summary
+    text = html.unescape(nh3.clean(body_html, tags=set()))
+    if not text.strip() and images:
+        text = images[0].caption or images[0].alt or images[0].title
+    return derive_summary(f"<p>{html.escape(text, quote=False)}</p>", limit)

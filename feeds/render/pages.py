@@ -151,7 +151,8 @@ def _story(entry: Entry, zone: ZoneInfo, output_url: str) -> str:
     if article.authors:
         meta += " · " + escape(byline(article.authors))
     parts.append(f'<p class="meta">{meta}</p>')
-    if entry.summary:
+    # A photo story's summary is its caption, which the figure above already shows.
+    if entry.summary and not (entry.images and entry.summary == entry.images[0].caption):
         parts.append(f'<p class="summary">{escape(entry.summary)}</p>')
     parts.append("</div></article></li>")
     return "".join(parts)

@@ -25,7 +25,7 @@ def chromium() -> str:
             return found
     pytest.fail(
         "chromium is not installed: this test drives a real headless browser; install it with"
-        " `apt-get install -y chromium` (.ci/run does)"
+        " `apt-get install -y chromium` (scripts/test does)"
     )
 
 

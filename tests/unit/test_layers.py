@@ -26,7 +26,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "publish": BASE | {"state"},  # the output folder's lock is its lease
     "build": BASE | {"config"} | STAGES,
     "daemon": BASE | {"config", "build"} | STAGES,
-    "cli": BASE | {"config", "build", "daemon"} | STAGES,
+    "serve": BASE | {"config", "build", "daemon"} | STAGES,  # the daemon's watching
+    "cli": BASE | {"config", "build", "daemon", "serve"} | STAGES,
     "__main__": frozenset({"cli"}),
 }
 
