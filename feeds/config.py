@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
@@ -20,7 +21,9 @@ from feeds.model import Author, Channel, FeedSpec, Format, SliceKey
 from feeds.rules import (
     MAX_ARTICLE_BYTES,
     MAX_IMAGE_BYTES,
+    MEDIA_DIR,
     XML_FORBIDDEN,
+    is_absolute_iri,
     is_plausible_email,
     is_plausible_language,
     is_slug,
@@ -187,7 +190,7 @@ _MAX_LIMIT = 10_000
 # The writer publishes images into this sub-folder of the output folder and deletes whatever
 # else it finds there, so a feed must never be written into it. (Mirrors `writer.MEDIA_DIR`;
 # config may not import the writer.)
-_MEDIA_FOLDER = "media"
+_MEDIA_FOLDER = MEDIA_DIR
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_POSITION = re.compile(r"(?P<reason>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)", re.S)
@@ -331,13 +334,23 @@ def _limit(value: object) -> int:
     raise _InvalidValueError(_expected(f"a whole number from 1 to {_MAX_LIMIT}", value))
 
 
+def _published_url(text: str, value: object, example: str, schemes: tuple[str, ...] | None) -> str:
+    """A URL that goes out in every feed: one a reader can fetch and the validator accepts."""
+    if not is_web_url(text, schemes=schemes) or not is_absolute_iri(text):
+        what = "an absolute http(s) URL" if schemes else "an absolute URL"
+        raise _InvalidValueError(_expected(f'{what} such as "{example}"', value))
+    parts = urlsplit(text)
+    if parts.username is not None or parts.password is not None:
+        raise _InvalidValueError(
+            "a URL with a user name or password in it would publish them in every feed:"
+            " remove them (the public address needs none)"
+        )
+    return text
+
+
 def _http_url(value: object) -> str:
     """An absolute http(s) URL that paths can be appended to, normalised to end with "/"."""
-    text = _text(value)
-    if not is_web_url(text):
-        raise _InvalidValueError(
-            _expected('an absolute http(s) URL such as "https://news.example.org/"', value)
-        )
+    text = _published_url(_text(value), value, "https://news.example.org/", ("http", "https"))
     if "?" in text or "#" in text:
         # Article and feed paths are appended to this URL; a query or fragment would swallow them.
         raise _InvalidValueError(_expected('a URL without "?query" or "#fragment"', value))
@@ -345,12 +358,7 @@ def _http_url(value: object) -> str:
 
 
 def _absolute_url(value: object) -> str:
-    text = _text(value)
-    if not is_web_url(text, schemes=None):
-        raise _InvalidValueError(
-            _expected('an absolute URL such as "https://news.example.org/about/"', value)
-        )
-    return text
+    return _published_url(_text(value), value, "https://news.example.org/about/", None)
 
 
 def _email(value: object) -> str:
@@ -425,6 +433,11 @@ def _permalink(value: object) -> str:
             raise _InvalidValueError(
                 f"placeholder {{{name}}} takes no format or conversion: write {{{name}}}"
             )
+    if "slug" not in {name for name, _, _ in fields}:
+        raise _InvalidValueError(
+            "needs {slug}: without it, articles of the same day (or all of them) would share one"
+            ' URL; e.g. "{year}/{month}/{slug}/"'
+        )
     return pattern
 
 
@@ -500,6 +513,20 @@ def _slice_path(pattern: str, per: Sequence[SliceKey]) -> str:
             f"needs {{per}} as well, as the feed makes one set for each of {', '.join(per)}:"
             ' e.g. path = "{per}/{slug}"'
         )
+    return ""
+
+
+#: What the title and description of a feed with `per` may name.
+_TEMPLATE_FIELDS = ("value", "slug", "per")
+
+
+def _template_problem(text: str) -> str:
+    """The problem of a `per` feed's title or description template, or ""."""
+    for name in _SLICE_PATH_FIELD.findall(text):
+        if name not in _TEMPLATE_FIELDS:
+            close = difflib.get_close_matches(name, _TEMPLATE_FIELDS, n=1)
+            hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+            return f"unknown placeholder {{{name}}}{hint}: use {{value}}, {{slug}} or {{per}}"
     return ""
 
 
@@ -708,6 +735,11 @@ def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
             title = channel.title if index == 1 else f"{channel.title}: {name or ''}"
         # Like the channel's: RSS needs a description, so an empty one falls back too.
         description = feed.get("description", _text) or channel.description
+        if per:
+            for key, text in (("title", title), ("description", description)):
+                problem = _template_problem(text) if key in feed.data else ""
+                if problem:
+                    problems.add(feed.key(key), problem)
         spec = FeedSpec(
             name=name or "",
             formats=formats or _DEFAULT_FORMATS,
@@ -812,6 +844,12 @@ def load_config(path: Path) -> Config:
     state = root.table("state")
     state.reject_unknown(_STATE_KEYS)
     state_dir = base / (state.get("path", _folder) or _DEFAULT_STATE_DIR)
+    _check_folders(
+        problems,
+        repository=(repository.key("path"), repository_path.resolve()),
+        output=(output.key("path"), output_path.resolve()),
+        state=(state.key("path"), state_dir.resolve()),
+    )
     problems.raise_if_any(path)
     return Config(
         source=path,
@@ -844,3 +882,37 @@ def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
     if at:
         return Schedule(every_seconds=None, at=at, watch=watch)
     return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch)
+
+
+def _check_folders(
+    problems: _Problems,
+    *,
+    repository: tuple[str, Path],
+    output: tuple[str, Path],
+    state: tuple[str, Path],
+) -> None:
+    """The repository, the output folder and the state folder must not overlap where that
+    could lose or leak something: feeds removes files from the output folder it no longer
+    publishes (an article there would be deleted), and the state folder holds the titles of
+    drafts and embargoed stories (it must never be published)."""
+    (_, repository_path), (output_key, output_path) = repository, output
+    state_key, state_path = state
+    if output_path == repository_path or repository_path in output_path.parents:
+        problems.add(
+            output_key,
+            f"{output_path} is inside the article repository {repository_path}: put the"
+            " output folder elsewhere (feeds removes files there that it no longer publishes)",
+        )
+    elif output_path in repository_path.parents:
+        problems.add(
+            output_key,
+            f"{output_path} holds the article repository {repository_path}: put the output"
+            " folder elsewhere (feeds removes files there that it no longer publishes)",
+        )
+    if state_path == output_path or output_path in state_path.parents:
+        problems.add(
+            state_key,
+            f"{state_path} is inside the output folder {output_path}, which is published: the"
+            " state holds the titles of drafts and embargoed stories; put it elsewhere (the"
+            ' default ".feeds-state" beside config.toml)',
+        )

@@ -9,6 +9,7 @@ defined here too, beside the one it narrows, and says so.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -121,7 +122,8 @@ def is_web_url(text: str, schemes: tuple[str, ...] | None = ("http", "https")) -
     try:
         parts = urlsplit(text)
         host = parts.hostname
-    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # e.g. an unclosed IPv6 bracket, a port over 65535
         return False
     scheme_ok = parts.scheme in schemes if schemes else bool(parts.scheme)
     return scheme_ok and bool(host)
@@ -130,6 +132,22 @@ def is_web_url(text: str, schemes: tuple[str, ...] | None = ("http", "https")) -
 def is_slug(text: str) -> bool:
     """Whether `text` is already a slug: lower-case ASCII letters, digits and hyphens."""
     return bool(_SLUG.fullmatch(text))
+
+
+#: The folder of the output that feeds owns completely: published images; no feed may live there.
+MEDIA_DIR: Final = "media"
+
+#: The longest slug a per-value feed's folder gets; a longer one is cut and given a hash.
+MAX_PATH_SLUG: Final = 60
+
+
+def path_slug(slug: str) -> str:
+    """`slug` as a folder name: as it is up to `MAX_PATH_SLUG` characters; longer, its start
+    and a hash of the whole, so that it fits in a file name and two long slugs never meet."""
+    if len(slug) <= MAX_PATH_SLUG:
+        return slug
+    digest = hashlib.sha1(slug.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"{slug[: MAX_PATH_SLUG - 11].rstrip('-')}-{digest}"
 
 
 #: A file's stamp: (size, mtime in ns, inode); a file with the same stamp has the same bytes.

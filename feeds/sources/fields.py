@@ -13,7 +13,7 @@ import os
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Protocol, TypeVar, cast
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
@@ -100,6 +100,12 @@ class _Fields:
             return None
         try:
             return _to_datetime(value, zone)
+        except _YearError as exc:
+            raise self.fail(
+                key,
+                f"the year {exc.args[0]} has fewer than four digits, which feeds cannot carry:"
+                " correct the date",
+            ) from None
         except (TypeError, ValueError, OverflowError):
             raise self.fail(
                 key,
@@ -125,7 +131,24 @@ def _to_datetime(value: object, zone: ZoneInfo) -> datetime:
     # Round-trip through UTC arithmetic to catch dates that overflow once shifted.
     moment + timedelta(days=1)
     moment - timedelta(days=1)
-    return moment.replace(microsecond=0)
+    return _feed_ready(moment.replace(microsecond=0))
+
+
+class _YearError(ValueError):
+    """A year feeds cannot write: RFC 822 and RFC 3339 dates have four digits."""
+
+
+def _feed_ready(moment: datetime) -> datetime:
+    """`moment` as feeds can write it: a four-digit year, and a zone offset of whole minutes
+    (RFC 3339 and RFC 822 have no seconds in offsets; a zone's local mean time before 1900, or
+    "+01:00:30" written by hand, has them): the instant stays, the offset is rounded."""
+    offset = moment.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        minutes = round(offset / timedelta(minutes=1))
+        moment = moment.astimezone(timezone(timedelta(minutes=minutes)))
+    if moment.year < 1000:
+        raise _YearError(moment.year)
+    return moment
 
 
 #: Front matter fields feeds reads; other fields (another tool's) are left alone.
@@ -194,7 +217,7 @@ def article_from_fields(
     if published is None and prefix:
         try:
             year, month, day = (int(g) for g in prefix.groups())
-            published = datetime(year, month, day, tzinfo=zone)
+            published = _feed_ready(datetime(year, month, day, tzinfo=zone))
         except ValueError:
             raise ArticleError(
                 rel_path,
