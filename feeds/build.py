@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config
-from feeds.errors import ArticleError, FeedInvalidError, StrictModeError
+from feeds.errors import ArticleError, FeedInvalidError, RepositoryError, StrictModeError
 from feeds.model import (
     FEED_FILE_NAMES,
     Article,
@@ -95,6 +95,8 @@ class PublishResult:
     id_changes: tuple[IdChange, ...] = ()
     up_to_date: str = ""
     known_articles: int | None = None
+    embargoed: int = 0
+    refused: tuple[str, ...] = ()
 
     @property
     def article_count(self) -> int:
@@ -105,11 +107,16 @@ class PublishResult:
         """The first half of the summary: articles published, held back, feed files."""
         articles = self.scan.articles
         drafts = sum(1 for a in articles if a.draft)
-        waiting = len(articles) - drafts - self.published
         line = f"{self.published} of {len(articles)} article(s) published"
         held = [f"{drafts} draft(s)"] if drafts else []
-        if waiting and self.next_embargo is not None:
-            held.append(f"{waiting} embargoed, the next until {self.next_embargo.isoformat()}")
+        if self.embargoed and self.next_embargo is not None:
+            held.append(
+                f"{self.embargoed} embargoed, the next until {self.next_embargo.isoformat()}"
+            )
+        skipped = {p.path for p in self.problems}
+        older = len(articles) - drafts - self.embargoed - self.published - len(skipped)
+        if older > 0:
+            held.append(f"{older} older than what the feeds' limits keep")
         if held:
             line += f" ({', '.join(held)})"
         return line + f"; {len(self.feeds)} feed file(s)"
@@ -146,6 +153,8 @@ class PublishResult:
                 line += f"; retired: {', '.join(retired)}"
         if self.problems:
             line += f"; {len(self.problems)} article(s) skipped with problems"
+        if self.refused:
+            line += f"; {len(self.refused)} feed file(s) did not validate and were not written"
         if self.id_changes:
             line += f"; {len(self.id_changes)} article(s) changed their id"
         return line
@@ -158,6 +167,7 @@ def publish(
     strict: bool = False,
     write: bool = True,
     use_cache: bool = True,
+    allow_empty: bool = False,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -168,19 +178,33 @@ def publish(
         write: False renders and validates only (a dry run).
         use_cache: Reuse and update the build cache in the state folder (False: read and
             render everything, touch no cache).
+        allow_empty: Publish even when the source lists no article at all although the last
+            build published some (an unmounted share, a failed checkout look like that).
+
+    A feed that still does not validate once the articles its errors point at are left out is
+    not written (the one published before stays, `PublishResult.refused` says why); the other
+    feeds are.
 
     Raises:
-        FeedInvalidError: a rendered feed has validation errors; nothing was written.
+        FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
+            written.
         StrictModeError: `strict` and some article had a problem; nothing was written.
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
     with gc_paused():
-        return _publish(config, now=now, strict=strict, write=write, use_cache=use_cache)
+        return _publish(
+            config,
+            now=now,
+            strict=strict,
+            write=write,
+            use_cache=use_cache,
+            allow_empty=allow_empty,
+        )
 
 
 def _publish(
-    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool
+    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool, allow_empty: bool
 ) -> PublishResult:
     source, target, store = article_source(config), publish_target(config), state_store(config)
     listing = source.list()
@@ -189,43 +213,36 @@ def _publish(
     last = record.unchanged(listing, now, strict=strict) if record and write else None
     if last is not None:
         return _up_to_date(last)
+    if not allow_empty and listing.article_count == 0:
+        _refuse_to_empty(source, store)
     caches = _Caches(config) if use_cache else None
-    scan = _scan(source, listing, caches, record)
+    scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    rendering = _render_feeds(config, source, candidates, caches)
+    checked = _render_valid_feeds(config, source, store, candidates, caches)
     if caches is not None:
         caches.keep_entries_of(scan)
-    emptied, retired = _no_longer_produced(config, store, rendering.feeds)
-    progress.info("rendered %d feed files; validating", len(rendering.feeds) + len(emptied))
-    reports = _validate_all([*rendering.feeds, *emptied], scan.articles)
-    registry = load_registry(store)
+    rendering, registry = checked.rendering, load_registry(store)
     in_feeds = rendering.articles()
     id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
     problems = _sorted_problems(scan.problems, rendering.problems)
-    if strict and (problems or id_changes):
-        raise _strict_error([*problems, *id_changes])
+    if strict and (problems or id_changes or checked.refused):
+        _refuse_strictly(checked, [*problems, *id_changes], scan.articles)
     written = None
     if write:
-        written = _write_all(
-            config,
-            source,
-            target,
-            rendering,
-            emptied=emptied,
-            retired=retired,
-            candidates=candidates,
-        )
+        written = _write_all(config, source, target, checked, candidates=candidates)
         record_published(store, registry, in_feeds)
-        record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *emptied]))
+        record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *checked.emptied]))
     result = PublishResult(
         scan,
         problems,
         tuple(rendering.feeds),
-        reports,
+        checked.reports,
         written,
         next_embargo=_next_embargo(scan, now),
-        published=len(candidates),
+        published=len(in_feeds),
         id_changes=id_changes,
+        embargoed=sum(1 for a in scan.articles if not a.draft and a.published > now),
+        refused=checked.refusals(scan.articles),
     )
     if written is not None and record is not None:
         _remember(config, record, listing, result, now=now, rendering=rendering)
@@ -309,7 +326,6 @@ def _scan(
             record.inputs(listing)
 
     scan = source.scan(listing, cache=caches.scan if caches else None, while_waiting=while_waiting)
-    scan = rule_out_duplicates(scan)
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if caches is not None:
         caches.save_scan()
@@ -323,6 +339,7 @@ class _Rendering:
     feeds: list[RenderedFeed]
     entries_by_feed: list[list[Entry]]
     problems: list[ArticleError]
+    failed_depends_on: list[str]
 
     def articles(self) -> list[Article]:
         """Every article some feed carries, once each."""
@@ -356,7 +373,9 @@ def _render_feeds(
         entries = select_entries(select_articles(candidates, spec), spec, load)
         entries_by_feed.append(entries)
         feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
-    return _Rendering(feeds, entries_by_feed, [*load.problems, *expansion.problems])
+    return _Rendering(
+        feeds, entries_by_feed, [*load.problems, *expansion.problems], load.failed_depends_on
+    )
 
 
 def _sorted_problems(*groups: Sequence[ArticleError]) -> tuple[ArticleError, ...]:
@@ -394,27 +413,111 @@ def _import_later_stages() -> None:
         importlib.import_module(name)
 
 
-def _validate_all(
-    feeds: Sequence[RenderedFeed], articles: Sequence[Brief]
-) -> tuple[ValidationReport, ...]:
-    """Validate every rendered feed; any error stops the build before anything is written."""
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """The feeds of a build once validated: those to write, and those refused."""
+
+    rendering: _Rendering
+    emptied: list[RenderedFeed]
+    retired: list[str]
+    reports: tuple[ValidationReport, ...]
+    failed: list[tuple[RenderedFeed, ValidationReport]]
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.failed)
+
+    def to_write(self) -> list[RenderedFeed]:
+        refused = {feed.rel_path for feed, _ in self.failed}
+        return [f for f in (*self.rendering.feeds, *self.emptied) if f.rel_path not in refused]
+
+    def refusals(self, articles: Sequence[Brief]) -> tuple[str, ...]:
+        return tuple(_invalid_lines(self.failed, articles))
+
+
+#: How many times a build leaves out the articles whose items do not validate and renders again.
+QUARANTINE_ROUNDS = 3
+
+
+def _render_valid_feeds(
+    config: Config,
+    source: ArticleSource,
+    store: StateStore,
+    candidates: Sequence[Brief],
+    caches: _Caches | None,
+) -> _Checked:
+    """Render and validate every feed. An item that does not validate leaves its article out
+    of every feed of this build, as that article's problem, and the feeds are rendered again;
+    a feed whose errors belong to no item is refused alone (its old file stays)."""
     from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
 
-    reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
-    failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
-    if failed:
-        raise FeedInvalidError(_invalid_message(failed, articles))
-    return reports
+    quarantined: list[ArticleError] = []
+    for _ in range(QUARANTINE_ROUNDS):
+        rendering = _render_feeds(config, source, candidates, caches)
+        emptied, retired = _no_longer_produced(config, store, rendering.feeds)
+        feeds = [*rendering.feeds, *emptied]
+        progress.info("rendered %d feed files; validating", len(feeds))
+        reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+        failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
+        culprits = _culprits(failed, candidates)
+        if not culprits:
+            break
+        quarantined.extend(culprits.values())
+        candidates = [brief for brief in candidates if brief.id not in culprits]
+    rendering.problems.extend(quarantined)
+    return _Checked(rendering, emptied, retired, reports, failed)
+
+
+def _culprits(
+    failed: Sequence[tuple[RenderedFeed, ValidationReport]], candidates: Sequence[Brief]
+) -> dict[str, ArticleError]:
+    """The articles whose items do not validate, by id, each with its first error."""
+    by_id = {brief.id: brief for brief in candidates}
+    found: dict[str, ArticleError] = {}
+    for feed, report in failed:
+        for issue in report.errors:
+            if issue.item is None or not 0 <= issue.item < len(feed.article_ids):
+                continue
+            brief = by_id.get(feed.article_ids[issue.item])
+            if brief is None or brief.id in found:
+                continue
+            found[brief.id] = ArticleError(
+                brief.rel_path,
+                0,
+                f"left out of every feed: its item in {feed.rel_path} does not validate"
+                f" ({issue.code}: {issue.message}); this is a bug in feeds if the article is"
+                " valid: please report it with the article",
+            )
+    return found
+
+
+def _refuse_strictly(
+    checked: _Checked, complaints: Sequence[object], articles: Sequence[Brief]
+) -> None:
+    """`--strict`: any problem, or any feed that does not validate, and nothing is written."""
+    if checked.refused:
+        raise FeedInvalidError(_invalid_message(checked.failed, articles))
+    raise _strict_error(complaints)
+
+
+def _refuse_to_empty(source: ArticleSource, store: StateStore) -> None:
+    """A source that suddenly lists nothing is far more often unmounted than emptied: its
+    feeds are not emptied (nor its media deleted) unless asked."""
+    last = sum(record.items for record in load_feed_records(store).values())
+    if last:
+        raise RepositoryError(
+            f"{source.describe()}: holds no articles, but the last build published {last}"
+            " item(s): nothing was written. Check that the repository is mounted or checked"
+            " out; if it really is empty now, build with --allow-empty"
+        )
 
 
 def _write_all(
     config: Config,
     source: ArticleSource,
     target: PublishTarget,
-    rendering: _Rendering,
+    checked: _Checked,
     *,
-    emptied: Sequence[RenderedFeed],
-    retired: Sequence[str],
     candidates: Sequence[Brief],
 ) -> WriteResult:
     """Publish the feeds, the media their items show and the pages that list them."""
@@ -422,10 +525,11 @@ def _write_all(
 
     media = {
         image.media_path: source.open_blob(str(image.source))
-        for entries in rendering.entries_by_feed
+        for entries in checked.rendering.entries_by_feed
         for entry in entries
         for image in (*entry.images, *entry.inline_images)
     }
+    rendering = checked.rendering
     feeds = rendering.feeds
     newest = rendering.newest(candidates, NEWEST_ON_INDEX)
     pages = [
@@ -433,7 +537,7 @@ def _write_all(
         (OPML_FILE, render_opml(config.channel, feeds)),
     ]
     changes = plan_changes(
-        [*feeds, *emptied], media, pages, held_media=target.media(), retired=retired
+        checked.to_write(), media, pages, held_media=target.media(), retired=checked.retired
     )
     return target.apply(changes)
 
@@ -447,9 +551,9 @@ def _remember(
     now: datetime,
     rendering: _Rendering,
 ) -> None:
-    """Record what a later build needs to prove nothing changed (an id change is never
-    recorded: its warning must come again)."""
-    if result.id_changes:
+    """Record what a later build needs to prove nothing changed (an id change or a refused
+    feed is never recorded: its warning must come again)."""
+    if result.id_changes or result.refused:
         record.forget()
         return
     assert result.written is not None
@@ -466,7 +570,10 @@ def _remember(
         outputs=tuple(outputs),
         until=result.next_embargo,
     )
+    # Files that articles with problems looked for, missing or not: the photo that arrives
+    # after its story must get the story published at the next build.
     files = [*(str(config.output / rel) for rel in outputs), *sources, *state]
+    files.extend(rendering.failed_depends_on)
     record.remember(listing, outcome, now=now, files=files)
 
 
@@ -481,6 +588,7 @@ def _record(feed: RenderedFeed) -> FeedRecord:
         description=spec.description,
         path=spec.path,
         updated=feed.updated.isoformat() if feed.updated else "",
+        items=len(feed.article_ids),
     )
 
 
@@ -557,20 +665,26 @@ def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Brief]) -> str
     return f" (article {source})"
 
 
+def _invalid_lines(
+    failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Brief]
+) -> list[str]:
+    return [
+        f"{feed.rel_path}:{issue.line}: {issue.code}: {issue.message}"
+        f"{_culprit(issue, feed, articles)}"
+        for feed, report in failed
+        for issue in report.errors
+    ]
+
+
 def _invalid_message(
     failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Brief]
 ) -> str:
     lines = [
         "a rendered feed did not validate, so nothing was written "
-        "(the published feeds stay as they were):"
+        "(the published feeds stay as they were):",
+        *(f"  {line}" for line in _invalid_lines(failed, articles)),
+        "this is a bug in feeds if the articles are valid: please report it with the feed file",
     ]
-    for feed, report in failed:
-        for issue in report.errors:
-            culprit = _culprit(issue, feed, articles)
-            lines.append(f"  {feed.rel_path}:{issue.line}: {issue.code}: {issue.message}{culprit}")
-    lines.append(
-        "this is a bug in feeds if the articles are valid: please report it with the feed file"
-    )
     return "\n".join(lines)
 
 
@@ -640,10 +754,11 @@ def publish_recorded(
             raise
         finished = clock()
         status.last_finish = status.last_success = format_time(finished)
-        status.last_outcome = "problems" if result.problems else "ok"
+        status.last_outcome = "problems" if result.problems or result.refused else "ok"
         status.last_error = status.last_error_at = None
         status.articles = result.article_count
         status.problems = [str(p) for p in (*result.problems, *result.id_changes)]
+        status.problems.extend(result.refused)
         status.next_embargo = format_time(result.next_embargo)
         if result.written is not None:
             status.written = list(result.written.written)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import functools
 import json
 import logging
 import os
@@ -131,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="fail without writing anything if any article has a problem",
     )
     build.add_argument("--dry-run", action="store_true", help="render and validate, write nothing")
+    build.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="publish empty feeds when the repository holds no articles although the last"
+        " build published some (refused otherwise: an unmounted share looks like that)",
+    )
     build.add_argument(
         "--output",
         type=Path,
@@ -280,16 +287,27 @@ def _build(args: argparse.Namespace) -> ExitStatus:
         state = output.with_name(f"{output.name}.feeds-state")
         config = replace(config, output=output, state_dir=state)
     now = args.now or datetime.now(UTC)
+    publisher = functools.partial(publish, allow_empty=args.allow_empty)
     if args.dry_run:
-        result = publish(config, now=now, strict=args.strict, write=False)
+        result = publisher(config, now=now, strict=args.strict, write=False)
     else:
         # Under the output folder's lock, so that a running daemon and cron never both write.
-        result = publish_recorded(config, now=now, strict=args.strict, wait=args.wait)
+        result = publish_recorded(
+            config, now=now, strict=args.strict, wait=args.wait, publisher=publisher
+        )
     for problem in result.problems:
         log.warning("%s", problem)
     for change in result.id_changes:
         log.warning("%s", change)
     log.info("%s", result.summary())
+    if result.refused:
+        log.error(
+            "these feed files did not validate, so they were not written (the ones published"
+            " before stay); the other feeds were published:\n%s\nthis is a bug in feeds if the"
+            " articles are valid: please report it with the feed file",
+            "\n".join(f"  {line}" for line in result.refused),
+        )
+        return ExitStatus.FEED_INVALID
     return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
 
 

@@ -29,7 +29,14 @@ from feeds.config import Config, Schedule, load_config
 from feeds.daemon import MAX_SLEEP_SECONDS, Control
 from feeds.daemon.planner import Decision, Planner
 from feeds.daemon.watch import Watcher
-from feeds.errors import ConfigError, ExitStatus, FeedsError, LockedError, UsageError
+from feeds.errors import (
+    ConfigError,
+    ExitStatus,
+    FeedInvalidError,
+    FeedsError,
+    LockedError,
+    UsageError,
+)
 from feeds.model import FEED_FILE_NAMES, FEED_MEDIA_TYPES
 from feeds.render.pages import FORMAT_LABELS, INDEX_FILE, OPML_FILE
 
@@ -664,6 +671,9 @@ class Previewer:
         for complaint in (*result.problems, *result.id_changes):
             log.warning("%s", complaint)
         log.info("build (%s): %s", why, result.summary())
+        if result.refused:
+            self._failed(why, _refusal(result))
+            return False
         return True
 
     def _failed(self, why: str, exc: FeedsError) -> None:
@@ -675,6 +685,8 @@ class Previewer:
         known = self._known_problems
         if known is not None:
             trial = self.publisher(config, now=now, strict=strict, write=False)
+            if trial.refused:
+                raise _refusal(trial)
             new = [p for p in trial.problems if p.path not in known]
             if new:
                 raise HeldBackError(
@@ -779,3 +791,10 @@ def serve(
                 server.shutdown()
         server.server_close()
     log.info("stopped")
+
+
+def _refusal(result: PublishResult) -> FeedInvalidError:
+    return FeedInvalidError(
+        "feed files that did not validate were not written:\n"
+        + "\n".join(f"  {line}" for line in result.refused)
+    )

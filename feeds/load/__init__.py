@@ -3,6 +3,7 @@ its images read (each at most once per build, from the entries cache when nothin
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,6 +16,8 @@ from feeds.model import Article, Brief, Entry, FeedSpec, Image, ImageRef
 from feeds.rules import IMAGE_SUFFIXES
 from feeds.scan import link_related, title_urls
 from feeds.sources.wire import parse_wire
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from feeds.sources import ArticleSource, Body
@@ -47,6 +50,8 @@ class EntryLoader:
         self._media_url = media_url
         self._max_image_bytes = max_image_bytes
         self._done: dict[str, Entry | ArticleError] = {}
+        #: The files the articles that could not be loaded were made from or looked for.
+        self.failed_depends_on: list[str] = []
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
         if brief.id not in self._done:
@@ -75,6 +80,7 @@ class EntryLoader:
         cached = self._cache.get(article, article.id) if self._cache else None
         if cached is not None:
             return cached
+        looked_at: list[str] = []
         try:
             entry = load_entry(
                 article,
@@ -82,9 +88,20 @@ class EntryLoader:
                 repository=self._repository,
                 media_url=self._media_url,
                 max_image_bytes=self._max_image_bytes,
+                looked_at=looked_at,
             )
         except ArticleError as problem:
+            self.failed_depends_on.extend(looked_at)
             return problem
+        except Exception as exc:  # a bug, but one article's: the others still publish
+            log.exception("%s: could not be rendered", brief.rel_path)
+            self.failed_depends_on.extend(looked_at)
+            return ArticleError(
+                brief.rel_path,
+                0,
+                f"could not be rendered ({type(exc).__name__}: {exc}): this is a bug in feeds;"
+                " please report it with the article (it is left out of every feed)",
+            )
         if self._cache is not None:
             self._cache.remember(entry, entry.depends_on, source=stamp, read=read)
         return entry
@@ -113,12 +130,18 @@ def load_entry(
     repository: Path,
     media_url: str,
     max_image_bytes: int,
+    looked_at: list[str] | None = None,
 ) -> Entry:
     """Render one selected article's body (as its source gave it), and read its images.
+
+    `looked_at`, when given, receives every file the entry is made from or looked for
+    (missing ones too), also when the article turns out to have a problem.
 
     Raises:
         ArticleError: an image cannot be read.
     """
+    looked_at = looked_at if looked_at is not None else []
+    looked_at.extend([article.source, *(ref.path for ref in article.images)])
     if article.body_format == "wire":
         wire = parse_wire(body.text, path=article.rel_path, first_line=body.first_line)
         body_html = render_paragraphs(wire.paragraphs)
@@ -138,7 +161,6 @@ def load_entry(
     declared = {image.media_path: image for image in images}
     inline: dict[str, Image] = {}
     failures: list[ArticleError] = []
-    looked_at: list[str] = [article.source, *(ref.path for ref in article.images)]
 
     def resolve(src: str) -> str | None:
         candidate = Path(

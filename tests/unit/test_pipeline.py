@@ -163,35 +163,69 @@ def test_strict_mode_writes_nothing_when_an_article_has_a_problem(site: Path) ->
     assert not (site / "output").exists()
 
 
-def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
-    site: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build(site)
-    good = (site / "output/rss.xml").read_bytes()
+def corrupting(monkeypatch: pytest.MonkeyPatch, *, channel: bool, item: bool) -> None:
+    """Make every RSS document the renderer gives invalid: its channel title gone, and/or the
+    link of the item of news/three.md broken."""
     real_render = render.render_feed
 
     def broken_render(*args: object, **kwargs: object) -> RenderedFeed:
         feed = real_render(*args, **kwargs)  # type: ignore[arg-type]
         if feed.format != "rss":
             return feed
-        body = feed.body.replace(
-            b"<link>https://news.example.org/three/</link>", b"<link>not a url</link>"
-        )
-        body = body.replace(b"<title>Harbour Times</title>", b"")
+        body = feed.body
+        if item:
+            body = body.replace(
+                b"<link>https://news.example.org/three/</link>", b"<link>not a url</link>"
+            )
+        if channel:
+            body = body.replace(b"<title>Harbour Times</title>", b"")
         return RenderedFeed(feed.spec, feed.format, feed.rel_path, feed.url, body, feed.article_ids)
 
     monkeypatch.setattr(render, "render_feed", broken_render)
+
+
+def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(site)
+    good = (site / "output/rss.xml").read_bytes()
+    corrupting(monkeypatch, channel=True, item=False)
     article(site, "news/four.md", "Four", "2026-05-05T10:00:00+02:00")
+    result = build(site)
+    assert (site / "output/rss.xml").read_bytes() == good  # refused: the old one stays
+    assert [line.split(": ")[1] for line in result.refused] == ["rss-missing-element"]
+    assert result.refused[0].startswith("rss.xml:")
+    # A defect of one feed that belongs to no item refuses that feed alone.
+    assert "Four" in titles(site / "output/atom.xml")
+    assert "rss.xml" not in result.written.written
+    assert "feed file(s) did not validate and were not written" in result.summary()
+
+
+def test_an_item_that_does_not_validate_leaves_its_article_out_of_every_feed(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corrupting(monkeypatch, channel=False, item=True)
+    result = build(site)
+    assert result.refused == ()
+    (problem,) = [p for p in result.problems if p.path == "news/three.md"]
+    assert problem.reason.startswith(
+        "left out of every feed: its item in rss.xml does not validate (rss-url-invalid: "
+    )
+    for feed in ("rss.xml", "atom.xml"):
+        assert "Three" not in titles(site / "output" / feed)
+        assert "One" in titles(site / "output" / feed)
+
+
+def test_strict_writes_nothing_when_a_feed_does_not_validate(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corrupting(monkeypatch, channel=True, item=True)
     with pytest.raises(FeedInvalidError) as caught:
-        build(site)
+        build(site, strict=True)
     message = str(caught.value)
     assert message.startswith("a rendered feed did not validate, so nothing was written")
-    assert "rss.xml:" in message
-    assert "rss-missing-element" in message  # the channel title
-    assert "rss-url-invalid" in message
-    assert "(article news/three.md)" in message  # the item's link names its article
-    assert (site / "output/rss.xml").read_bytes() == good
-    assert "Four" not in titles(site / "output/atom.xml")
+    assert "rss-missing-element" in message
+    assert not (site / "output").exists()
 
 
 def test_dry_run_writes_nothing(site: Path) -> None:

@@ -4,7 +4,7 @@ import itertools
 import os
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,7 +60,7 @@ def read_full(root: Path, site: Site, briefs, max_article_bytes: int = 5 * 1024 
 
 
 def scan(root: Path, site: Site = SITE) -> Scanned:
-    result = rule_out_duplicates(scan_repository(root, site))
+    result = rule_out_duplicates(scan_repository(root, site), datetime(2100, 1, 1, tzinfo=UTC))
     return Scanned(read_full(root, site, result.articles), result.problems)
 
 
