@@ -405,7 +405,7 @@ def _refuse_unknown_keys(
                 " first table (in TOML, above the first [[...]] line; in YAML, unindented)"
             )
         else:
-            close = difflib.get_close_matches(shown.lower(), known, n=1, cutoff=0.7)
+            close = difflib.get_close_matches(shown.lower(), known, n=1, cutoff=0.6)
             if close:
                 hint = f": did you mean `{close[0]}`?"
         raise fields.fail(
