@@ -389,3 +389,12 @@ def test_sighup_with_a_config_nested_too_deep_keeps_the_daemon_running(site: Pat
     control.request_reload()
     daemon.tick()  # the reload is refused, not raised: the daemon keeps serving
     assert daemon.config is config
+
+
+def test_an_index_md_dropped_into_a_section_says_what_it_hides(site: Path) -> None:
+    story(site, "news/index.md", "title: Section page\ndate: 2026-05-02T10:00:00Z")
+    result = build(site)
+    (problem,) = result.problems
+    assert str(problem).startswith(
+        "news/index.md: makes the section news/ one page bundle, so the 1 other article"
+    )
