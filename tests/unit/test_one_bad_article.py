@@ -398,3 +398,24 @@ def test_an_index_md_dropped_into_a_section_says_what_it_hides(site: Path) -> No
     assert str(problem).startswith(
         "news/index.md: makes the section news/ one page bundle, so the 1 other article"
     )
+
+
+def test_a_daemon_whose_output_folder_is_made_anew_keeps_a_second_one_out(site: Path) -> None:
+    import shutil  # noqa: PLC0415
+
+    from feeds.daemon import Control, Daemon  # noqa: PLC0415
+    from feeds.errors import LockedError  # noqa: PLC0415
+    from feeds.state.locks import DaemonLock  # noqa: PLC0415
+
+    config = load_config(site / "config.toml")
+    daemon = Daemon(config, Control(), clock=lambda: NOW)
+    daemon._lock.acquire()  # as `run` does
+    try:
+        daemon.tick()
+        shutil.rmtree(config.output)
+        config.output.mkdir()
+        daemon.tick()  # notices the lock file is gone and takes the new one
+        with pytest.raises(LockedError, match="another `feeds run`"):
+            DaemonLock(config.output).acquire()
+    finally:
+        daemon._lock.release()
