@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 # Note on imports: the article readers (PyYAML, Markdown, ...), the renderers, the validator
 # and the discovery page (feedgen, lxml, ...) are imported when a build reads or renders, not
 # when this module loads: a build that finds nothing changed never needs them, and their import
-# time would be a good part of such a build.
+# time would be a good part of such a build (the `warm` rows of benchmarks/results.md).
 
 log = logging.getLogger(__name__)
 
