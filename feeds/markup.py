@@ -12,6 +12,7 @@ from urllib.parse import urljoin, urlsplit
 import nh3
 
 from feeds.models import Image, Link
+from feeds.srcset import Candidate, format_srcset, parse_srcset
 
 #: Maps a relative URL found in the body to an absolute URL, or None when it is not a local file.
 LocalResolver = Callable[[str], str | None]
@@ -57,16 +58,45 @@ def render_paragraphs(paragraphs: Sequence[str]) -> str:
     return "".join(f"<p>{html.escape(p, quote=False)}</p>\n" for p in paragraphs)
 
 
+def image_srcset(image: Image) -> str:
+    """``srcset`` and ``sizes`` attributes (with a leading space) offering the image's
+    thumbnail and its published size, or "" when there is only one size."""
+    thumb = image.thumbnail
+    if thumb is None or thumb.url == image.url or not image.width:
+        return ""
+    srcset = format_srcset(
+        [Candidate(thumb.url, (f"{thumb.width}w",)), Candidate(image.url, (f"{image.width}w",))]
+    )
+    sizes = f"(max-width: {image.width}px) 100vw, {image.width}px"
+    return f' srcset="{html.escape(srcset)}" sizes="{sizes}"'
+
+
+def credit_html(image: Image) -> str:
+    """The figure caption's HTML: "caption — credit · © notice", the notice linked to the
+    licence when there is one."""
+    words = " — ".join(part for part in (image.caption, image.credit) if part)
+    parts = [html.escape(words, quote=False)] if words else []
+    if image.copyright or image.license:
+        notice = html.escape(image.copyright or "Licence", quote=False)
+        if image.license:
+            notice = f'<a href="{html.escape(image.license)}" rel="license">{notice}</a>'
+        parts.append(notice)
+    return " · ".join(parts)
+
+
 def figure_html(image: Image) -> str:
     """An image as ``<figure><img><figcaption>caption — credit</figcaption></figure>``."""
     size = ""
     if image.width and image.height:
         size = f' width="{image.width}" height="{image.height}"'
-    img = f'<img src="{html.escape(image.url)}" alt="{html.escape(image.alt)}"{size}>'
-    caption = " — ".join(part for part in (image.caption, image.credit) if part)
+    img = (
+        f'<img src="{html.escape(image.url)}"{image_srcset(image)}'
+        f' alt="{html.escape(image.alt)}"{size}>'
+    )
+    caption = credit_html(image)
     if not caption:
         return f"<figure>{img}</figure>\n"
-    return f"<figure>{img}<figcaption>{html.escape(caption, quote=False)}</figcaption></figure>\n"
+    return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
 
 
 def related_html(related: Sequence[Link]) -> str:
@@ -100,13 +130,12 @@ def _absolute(
 
 def _absolute_srcset(value: str, base_url: str, resolve: LocalResolver) -> str | None:
     candidates = []
-    for candidate in value.split(","):
-        url, _, descriptor = candidate.strip().partition(" ")
-        absolute = _absolute(url, base_url, _MEDIA_SCHEMES, resolve)
+    for candidate in parse_srcset(value):
+        absolute = _absolute(candidate.url, base_url, _MEDIA_SCHEMES, resolve)
         if absolute is None:
             continue
-        candidates.append(f"{absolute} {descriptor.strip()}".strip())
-    return ", ".join(candidates) or None
+        candidates.append(Candidate(absolute, candidate.descriptors))
+    return format_srcset(candidates) or None
 
 
 @lru_cache(maxsize=1)

@@ -49,6 +49,7 @@ from feeds.registry import (
     record_feeds,
     record_published,
 )
+from feeds.renditions import MEDIA_CACHE_DIR, RenditionStore, temporary_store
 from feeds.writer import MEDIA_DIR, WriteResult, write_output
 
 if TYPE_CHECKING:
@@ -198,12 +199,14 @@ class _EntryLoader:
         reader: ArticleReader,
         published: Sequence[Brief],
         cache: EntryCache | None,
+        store: RenditionStore | None = None,
     ) -> None:
         self._config = config
         self._reader = reader
         self._published = published
         self._urls: dict[str, str] | None = None
         self._cache = cache
+        self._store = store
         self._done: dict[str, Entry | ArticleError] = {}
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
@@ -243,6 +246,9 @@ class _EntryLoader:
                 media_url=self._config.media_url,
                 max_image_bytes=self._config.max_image_bytes,
                 max_article_bytes=self._config.max_article_bytes,
+                media=self._config.media,
+                store=self._store,
+                language=self._config.channel.language,
             )
         except ArticleError as problem:
             return problem
@@ -345,7 +351,9 @@ def _publish(
         config.repository, site, max_article_bytes=config.max_article_bytes, listing=listing
     )
     del listing  # the reader keeps what it needs
-    load = _EntryLoader(config, reader, candidates, entry_cache)
+    store = _rendition_store(config, use_cache=use_cache)
+    load = _EntryLoader(config, reader, candidates, entry_cache, store)
+    config = _with_branding(config, store)
     expansion = expand_feeds(config.feeds, candidates)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
@@ -361,6 +369,7 @@ def _publish(
     if entry_cache is not None:
         entry_cache.keep_only(a.id for a in scan.articles)
         entry_cache.save()
+        _prune_renditions(store, entry_cache)
     emptied, retired = _no_longer_produced(config, feeds)
     progress.info("rendered %d feed files; validating", len(feeds) + len(emptied))
     reports = _validate_all([*feeds, *emptied], scan.articles)
@@ -398,6 +407,7 @@ def _publish(
     )
     if written is not None and use_cache:
         sources = [path for entries in entries_by_feed for e in entries for path in e.depends_on]
+        sources.extend(_branding_sources(config))
         _remember_build(
             config,
             inputs,
@@ -446,11 +456,14 @@ def _write_all(
     from feeds.discovery import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
 
     media = {
-        image.media_path: image.source
+        file.media_path: file.source
         for entries in entries_by_feed
         for entry in entries
         for image in (*entry.images, *entry.inline_images)
+        for file in image.files()
     }
+    if config.channel.branding is not None:
+        media.update((file.media_path, file.source) for file in config.channel.branding.files())
     newest = _newest(entries_by_feed, candidates, NEWEST_ON_INDEX)
     documents = [
         (INDEX_FILE, render_index(config.channel, feeds, newest, output_url=config.output_url)),
@@ -553,8 +566,50 @@ def _open_caches(config: Config) -> tuple[ScanCache, EntryCache]:
         *scan_settings,
         config.media_url,
         config.max_image_bytes,
+        config.media,
+        config.channel.language,
     )
     return ScanCache(folder, scan_settings), EntryCache(folder, entry_settings)
+
+
+def _rendition_store(config: Config, *, use_cache: bool) -> RenditionStore:
+    """Where renditions are kept: the state folder's cache, or (a build that touches no
+    cache) a temporary folder."""
+    if not use_cache:
+        return temporary_store()
+    return RenditionStore(config.state_dir / CACHE_DIR / MEDIA_CACHE_DIR)
+
+
+def _with_branding(config: Config, store: RenditionStore) -> Config:
+    """The configuration with the channel's logo and icon made at every size they need."""
+    if config.channel.logo is None and config.channel.icon is None:
+        return config
+    from feeds.branding import make_branding  # noqa: PLC0415 - see the note on imports
+
+    branding = make_branding(config.channel, store, config.media_url)
+    return replace(config, channel=replace(config.channel, branding=branding))
+
+
+def _branding_sources(config: Config) -> list[str]:
+    """The files the branding was made from and made into (for the unchanged check)."""
+    channel = config.channel
+    paths = [str(path) for path in (channel.logo, channel.icon) if path is not None]
+    if channel.branding is not None:
+        paths.extend(str(file.source) for file in channel.branding.files())
+    return paths
+
+
+def _prune_renditions(store: RenditionStore, entries: EntryCache) -> None:
+    """Remove cached renditions that neither this build nor any cached entry uses."""
+    keep = [
+        file.source
+        for cached in entries.items.values()
+        for image in (*cached.entry.images, *cached.entry.inline_images)
+        for file in image.files()
+    ]
+    removed = store.prune(keep)
+    if removed:
+        log.debug("removed %d unused renditions from the cache", removed)
 
 
 def _record(feed: RenderedFeed) -> FeedRecord:

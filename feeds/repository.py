@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar, cast
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, unquote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.cache import ScanCache, gc_paused, pickle_chunk
@@ -46,7 +46,18 @@ from feeds.markup import (
     render_paragraphs,
     strip_forbidden_chars,
 )
-from feeds.models import Article, Author, Brief, Entry, Image, ImageRef, Link, ScanResult
+from feeds.models import (
+    Article,
+    Author,
+    Brief,
+    Entry,
+    Image,
+    ImageRef,
+    Link,
+    MediaSettings,
+    ScanResult,
+)
+from feeds.renditions import RenditionStore
 from feeds.wire import WireDocument, parse_wire
 
 log = logging.getLogger(__name__)
@@ -777,8 +788,12 @@ def load_entry(
     media_url: str,
     max_image_bytes: int,
     max_article_bytes: int = 5 * 1024 * 1024,
+    media: MediaSettings | None = None,
+    store: RenditionStore | None = None,
+    language: str = "en",
 ) -> Entry:
-    """Read and render one selected article's body, and read its images.
+    """Read and render one selected article's body, and read its images (with the files
+    published for them: renditions and thumbnails made as `media` says, kept in `store`).
 
     Raises:
         ArticleError: the body or an image cannot be read.
@@ -798,6 +813,9 @@ def load_entry(
             article=article.rel_path,
             media_url=media_url,
             max_bytes=max_image_bytes,
+            media=media,
+            store=store,
+            language=language,
         )
         for ref in article.images
     )
@@ -807,12 +825,9 @@ def load_entry(
     looked_at: list[str] = [article.source, *(ref.path for ref in article.images)]
 
     def resolve(src: str) -> str | None:
-        candidate = Path(
-            os.path.normpath(
-                Path(article.source).parent
-                / src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0]
-            )
-        )
+        # The body names files by URL: `<images/möwe am kai.jpg>` reaches us percent-encoded.
+        written = unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
+        candidate = Path(os.path.normpath(Path(article.source).parent / written))
         if candidate.suffix.lower() not in IMAGE_SUFFIXES:
             return None
         looked_at.append(str(candidate))  # even when missing: it may appear later
@@ -834,6 +849,9 @@ def load_entry(
                 article=article.rel_path,
                 media_url=media_url,
                 max_bytes=max_image_bytes,
+                media=media,
+                store=store,
+                language=language,
             )
         except ArticleError as problem:
             failures.append(problem)
@@ -847,6 +865,13 @@ def load_entry(
     )
     if failures:
         raise failures[0]
+    # The made files too: a rendition removed from the cache must be made again.
+    looked_at.extend(
+        str(file.source)
+        for image in (*images, *inline.values())
+        for file in image.files()
+        if file.source != image.original
+    )
     return Entry(
         article=article,
         content_html=content,

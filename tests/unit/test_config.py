@@ -221,7 +221,7 @@ def test_unknown_keys_suggest_the_closest_known_key():
         '  ouput: unknown key (did you mean "output"?)\n'
         '  site.langauge: unknown key (did you mean "language"?)\n'
         "  site.colour: unknown key (known keys: title, url, description, language, timezone,"
-        " permalink, copyright, author)\n"
+        " permalink, copyright, logo, icon, author)\n"
         '  feeds[1].formt: unknown key (did you mean "formats"?)'
     )
 
@@ -364,7 +364,7 @@ SINGLE_PROBLEMS = [
     (
         MINIMAL + '"my key" = 1\n',
         'site."my key": unknown key (known keys: title, url, description, language, timezone,'
-        " permalink, copyright, author)",
+        " permalink, copyright, logo, icon, author)",
     ),
     (
         MINIMAL + '[repository]\npath = ""\n',
