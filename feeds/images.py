@@ -462,18 +462,21 @@ def _render(
             # 12,000 x 8,000 original costs what a 3,000 x 2,000 one does.
             picture.draft(picture.mode, target)
         picture.load()
+        # A palette PNG (a chart, a drawing) stays one: true colour would weigh ten times more.
+        palette = picture.mode in ("P", "PA") and facts.kind in ("PNG", "GIF")
         frame = _upright(_srgb(picture), facts.orientation)
         xmp = picture.info.get("xmp")
     main = None
     base = frame
     if main_box is not None:
         base = _resized(frame, main_box)
-        main = _encode(base, facts.kind, quality, _rendition_xmp(xmp, keep_location))
+        xmp_kept = _rendition_xmp(xmp, keep_location)
+        main = _encode(base, facts.kind, quality, xmp_kept, palette=palette)
     thumb = None
     if thumb_width is not None:
         size = fit(base.width, base.height, thumb_width, base.height)
         kind = _THUMBNAIL_FORMAT.get(facts.kind, facts.kind)
-        thumb = _encode(_resized(base, size), kind, quality, None)
+        thumb = _encode(_resized(base, size), kind, quality, None, palette=palette)
     return main, thumb
 
 
@@ -536,9 +539,14 @@ def _resized(image: Picture, size: tuple[int, int]) -> Picture:
     return image.resize(size, pil.Resampling.LANCZOS, reducing_gap=3.0)
 
 
-def _encode(image: Picture, kind: str, quality: int, xmp: bytes | None) -> Encoded:
+def _encode(
+    image: Picture, kind: str, quality: int, xmp: bytes | None, *, palette: bool = False
+) -> Encoded:
     out = io.BytesIO()
     options: dict[str, Any] = {}
+    if palette and kind == "PNG":
+        method = 2 if image.mode == "RGBA" else 0  # fast octree: the one that keeps alpha
+        image = image.quantize(256, method=method)
     if kind == "JPEG":
         if image.mode not in ("L", "RGB"):
             image = _flatten(image)
