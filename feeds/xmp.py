@@ -94,11 +94,14 @@ def _parse(packet: bytes) -> etree._Element:
     packet = packet.rstrip(b"\x00 \t\r\n")
     if not packet:
         raise XmpError("is empty")
+    # Refused before parsing: a DTD is where entity expansion and external entities live.
+    if b"<!DOCTYPE" in packet or b"<!ENTITY" in packet:
+        raise XmpError("declares a DTD, which XMP never needs (an XML entity trick?)")
     try:
         root = etree.fromstring(packet, _parser())
     except etree.XMLSyntaxError as exc:
         raise XmpError(f"is not well-formed XML ({exc})") from None
-    if root.getroottree().docinfo.internalDTD is not None or b"<!DOCTYPE" in packet[:4096]:
+    if root.getroottree().docinfo.internalDTD is not None:  # e.g. spelled in UTF-16
         raise XmpError("declares a DTD, which XMP never needs (an XML entity trick?)")
     return root
 
