@@ -3,9 +3,10 @@ renditions, thumbnails, location stripping and the channel's logo and icon sizes
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
-import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -195,32 +196,47 @@ class _Facts:
 
 
 # Pillow is imported where it is used (`from PIL import Image as pil`): a build that reads
-# no new image never needs it. Each such place sets this program's pixel limit.
+# no new image never needs it.
+
+
+class _TooManyPixelsError(ValueError):
+    """An image over `MAX_PIXELS`."""
+
+
+@contextlib.contextmanager
+def _open(source: Path | io.BytesIO) -> Iterator[ImageFile]:
+    """Open an image (its header only) within this program's pixel limit.
+
+    Pillow's own limit is a warning that only process-wide warning filters turn into an
+    error, which threads making renditions at once cannot share: the limit is checked here.
+
+    Raises:
+        OSError, ValueError, SyntaxError: not an image Pillow reads, or over the limit.
+    """
+    from PIL import Image as pil  # noqa: PLC0415, N813
+
+    pil.MAX_IMAGE_PIXELS = None
+    with pil.open(source) as picture:
+        width, height = picture.size
+        if width * height > MAX_PIXELS:
+            raise _TooManyPixelsError(
+                f"{width} x {height} pixels, over the limit of {MAX_PIXELS:,}: decoding it "
+                "would take gigabytes"
+            )
+        yield picture
 
 
 def _sniff(path: Path, shown: str, article: str, line: int) -> _Facts:
-    from PIL import Image as pil  # noqa: PLC0415, N813
-
-    pil.MAX_IMAGE_PIXELS = MAX_PIXELS
     problems: list[str] = []
     try:
-        with warnings.catch_warnings():
-            # A huge pixel count is refused below by Pillow's own error, not merely warned about.
-            warnings.simplefilter("error", pil.DecompressionBombWarning)
-            with pil.open(path) as picture:
-                kind = picture.format or ""
-                width, height = picture.size
-                frames = int(getattr(picture, "n_frames", 1) or 1)
-                orientation, gps = _exif_facts(picture, problems)
-                xmp = _xmp_of(picture, problems)
-                iim = _iim_of(picture, problems)
-    except (
-        OSError,
-        ValueError,
-        SyntaxError,
-        pil.DecompressionBombError,
-        pil.DecompressionBombWarning,
-    ) as exc:
+        with _open(path) as picture:
+            kind = picture.format or ""
+            width, height = picture.size
+            frames = int(getattr(picture, "n_frames", 1) or 1)
+            orientation, gps = _exif_facts(picture, problems)
+            xmp = _xmp_of(picture, problems)
+            iim = _iim_of(picture, problems)
+    except (OSError, ValueError, SyntaxError) as exc:
         raise ArticleError(
             article,
             line,
@@ -306,27 +322,14 @@ def _published(
     line: int,
 ) -> tuple[Rendition, Rendition]:
     """The published image and its thumbnail, made now or taken from the store."""
-    data = path.read_bytes()
-    digest = content_digest(data)
-    key = rendition_key(
-        media.max_width,
-        media.max_height,
-        media.thumbnail_width,
-        media.quality,
-        media.keep_location,
-    )
-    record = store.get(digest, key)
-    if record is None:
-        try:
-            record = _make(
-                data, path=path, facts=facts, media=media, store=store, digest=digest, key=key
-            )
-        except (OSError, ValueError, SyntaxError) as exc:
-            raise ArticleError(
-                article,
-                line,
-                f"image {shown!r} cannot be decoded ({exc}): re-export it from an image editor",
-            ) from exc
+    try:
+        record = _record(path, facts, media, store)
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise ArticleError(
+            article,
+            line,
+            f"image {shown!r} cannot be decoded ({exc}): re-export it from an image editor",
+        ) from exc
     files = record["files"]
     main = _rendition(files["main"], path, media_path, media_url, store)
     thumb_facts = files["thumb"]
@@ -341,6 +344,77 @@ def _published(
         ),
     )
     return main, _rendition(thumb_facts, path, thumb_path, media_url, store)
+
+
+#: The digest of each file read so far, by its stamp (path, size, mtime, inode): a file read
+#: to make its renditions in `prefetch` is not read and hashed again when its article is.
+_DIGESTS: dict[tuple[str, int, int, int], str] = {}
+
+
+def _record(
+    path: Path, facts: _Facts, media: MediaSettings, store: RenditionStore
+) -> dict[str, Any]:
+    """The store's record of the files published for `path`, made now if needed.
+
+    Raises:
+        OSError, ValueError, SyntaxError: the file cannot be read or its pixels decoded.
+    """
+    info = path.stat()
+    stamp = (str(path), info.st_size, info.st_mtime_ns, info.st_ino)
+    key = rendition_key(
+        media.max_width,
+        media.max_height,
+        media.thumbnail_width,
+        media.quality,
+        media.keep_location,
+    )
+    digest = _DIGESTS.get(stamp)
+    if digest is not None:
+        record = store.get(digest, key)
+        if record is not None:
+            return record
+    data = path.read_bytes()
+    digest = _DIGESTS[stamp] = content_digest(data)
+    record = store.get(digest, key)
+    if record is None:
+        record = _make(
+            data, path=path, facts=facts, media=media, store=store, digest=digest, key=key
+        )
+    return record
+
+
+def prefetch(
+    paths: Iterable[str],
+    *,
+    media: MediaSettings,
+    store: RenditionStore,
+    max_bytes: int,
+    workers: int,
+) -> int:
+    """Make the renditions of these images now, `workers` at a time, so that reading their
+    articles finds them made: a cold build of many large photos uses every core (Pillow lets
+    go of the interpreter lock while it decodes, resizes and encodes).
+
+    A file that cannot be used is skipped: reading its article reports it, with its line.
+
+    Returns:
+        How many images were ready (made now or already in the store).
+    """
+    from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only cold builds
+
+    def one(name: str) -> bool:
+        try:
+            path = Path(name).resolve()
+            if not path.is_file() or path.stat().st_size > max_bytes:
+                return False
+            _record(path, _sniff(path, path.name, "", 0), media, store)
+        except (ArticleError, OSError, ValueError, SyntaxError):
+            return False
+        return True
+
+    todo = list(dict.fromkeys(paths))
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return sum(pool.map(one, todo))
 
 
 def rendition_key(*settings: object) -> str:
@@ -447,10 +521,7 @@ def _render(
     """Decode once and encode the web-size copy (`main_box`) and the thumbnail from it:
     upright (EXIF orientation applied), in sRGB, the XMP kept without location and pixel
     facts, no EXIF; the same input and settings always give the same bytes."""
-    from PIL import Image as pil  # noqa: PLC0415, N813
-
-    pil.MAX_IMAGE_PIXELS = MAX_PIXELS
-    with pil.open(io.BytesIO(data)) as picture:
+    with _open(io.BytesIO(data)) as picture:
         if main_box is not None:
             target = main_box
         else:
@@ -583,7 +654,6 @@ def _flatten(image: Picture) -> Picture:
     """Transparent pixels on white (JPEG has no alpha)."""
     from PIL import Image as pil  # noqa: PLC0415, N813
 
-    pil.MAX_IMAGE_PIXELS = MAX_PIXELS
     rgba = image.convert("RGBA")
     background = pil.new("RGB", rgba.size, (255, 255, 255))
     background.paste(rgba, mask=rgba.getchannel("A"))
@@ -608,16 +678,12 @@ def make_icon(path: Path, size: tuple[int, int], *, pad: bool, what: str) -> tup
     """
     from PIL import Image as pil  # noqa: PLC0415, N813
 
-    pil.MAX_IMAGE_PIXELS = MAX_PIXELS
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", pil.DecompressionBombWarning)
-            with pil.open(path) as picture:
-                picture.load()
-                orientation, _ = _exif_facts(picture, [])
-                image = _upright(_srgb(picture), orientation).convert("RGBA")
-    except (OSError, ValueError, SyntaxError, pil.DecompressionBombError,
-            pil.DecompressionBombWarning) as exc:  # fmt: skip
+        with _open(path) as picture:
+            picture.load()
+            orientation, _ = _exif_facts(picture, [])
+            image = _upright(_srgb(picture), orientation).convert("RGBA")
+    except (OSError, ValueError, SyntaxError) as exc:
         raise ConfigError(
             f"{what}: {path} is not a readable PNG, JPEG, WebP or GIF image ({exc}): "
             "point it at an image file"
@@ -638,10 +704,7 @@ def make_icon(path: Path, size: tuple[int, int], *, pad: bool, what: str) -> tup
 
 def image_size(path: Path) -> tuple[int, int]:
     """The width and height of an image file as displayed (for the logo's 2:1 canvas)."""
-    from PIL import Image as pil  # noqa: PLC0415, N813
-
-    pil.MAX_IMAGE_PIXELS = MAX_PIXELS
-    with pil.open(path) as picture:
+    with _open(path) as picture:
         width, height = picture.size
         orientation, _ = _exif_facts(picture, [])
     return (height, width) if orientation in _SWAPS_AXES else (width, height)

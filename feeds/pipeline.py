@@ -207,6 +207,9 @@ class _EntryLoader:
         self._urls: dict[str, str] | None = None
         self._cache = cache
         self._store = store
+        # Articles `prefetch` read (to find their images), so that loading does not read them
+        # a second time.
+        self._read_ahead: dict[str, Article] = {}
         self._done: dict[str, Entry | ArticleError] = {}
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
@@ -222,7 +225,7 @@ class _EntryLoader:
             source = (found.rel_path, found.cache_key)
             # An unchanged file gives the same article: it is read again only when it changed.
             read = self._cache.article(brief.id, *source) if self._cache else None
-            read = read or self._reader.read(found)
+            read = read or self._read_ahead.pop(brief.id, None) or self._reader.read(found)
         except ArticleError as problem:
             return problem
         if read.brief() != brief:
@@ -255,6 +258,38 @@ class _EntryLoader:
         if self._cache is not None:
             self._cache.remember(entry, entry.depends_on, source=source, read=read)
         return entry
+
+    def prefetch(self, briefs: Iterable[Brief], *, workers: int) -> None:
+        """Make the renditions of these articles' declared images in parallel, before they are
+        loaded one by one (only those not made before: their store records say so)."""
+        paths: list[str] = []
+        for brief in briefs:
+            try:
+                found = self._reader.find(brief.rel_path)
+                cache = self._cache
+                cached = (
+                    cache.article(brief.id, *(found.rel_path, found.cache_key)) if cache else None
+                )
+                read = cached or self._reader.read(found)
+            except ArticleError:
+                continue  # loading it reports the problem
+            if cached is None:
+                self._read_ahead[brief.id] = read
+            if self._cache is not None and self._cache.get(read, read.id) is not None:
+                continue
+            paths.extend(ref.path for ref in read.images)
+        if len(paths) < 2 or self._store is None:
+            return
+        from feeds.images import prefetch  # noqa: PLC0415 - see the note on imports
+
+        ready = prefetch(
+            paths,
+            media=self._config.media,
+            store=self._store,
+            max_bytes=self._config.max_image_bytes,
+            workers=workers,
+        )
+        progress.info("made the renditions of %d images", ready)
 
     @property
     def problems(self) -> list[ArticleError]:
@@ -355,6 +390,12 @@ def _publish(
     load = _EntryLoader(config, reader, candidates, entry_cache, store)
     config = _with_branding(config, store)
     expansion = expand_feeds(config.feeds, candidates)
+    selected = {
+        brief.id: brief
+        for spec in expansion.feeds
+        for brief in select_articles(candidates, spec)[: spec.limit]
+    }
+    load.prefetch(selected.values(), workers=len(os.sched_getaffinity(0)))
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
     for spec in expansion.feeds:
