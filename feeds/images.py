@@ -607,7 +607,7 @@ def _resized(image: Picture, size: tuple[int, int]) -> Picture:
         return image
     from PIL import Image as pil  # noqa: PLC0415, N813
 
-    return image.resize(size, pil.Resampling.LANCZOS, reducing_gap=3.0)
+    return image.resize(size, pil.Resampling.LANCZOS, reducing_gap=2.0)
 
 
 def _encode(
