@@ -1,5 +1,6 @@
 """Body HTML: Markdown, sanitising, absolute URLs, figures, summaries."""
 
+import dataclasses
 from pathlib import Path
 
 from hypothesis import given
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 from feeds.markup import (
     compose_content,
+    credit_html,
     derive_summary,
     figure_html,
     related_html,
@@ -15,7 +17,7 @@ from feeds.markup import (
     sanitise_html,
     strip_forbidden_chars,
 )
-from feeds.models import Image, Link
+from feeds.models import Image, Link, Rendition
 
 BASE = "https://news.example.org/news/ferry/"
 
@@ -167,3 +169,40 @@ def test_sanitised_html_never_keeps_forbidden_characters(text: str) -> None:
     clean = sanitise_html(text, base_url=BASE, resolve=no_local)
     assert strip_forbidden_chars(clean) == clean
     assert "<script" not in clean.lower()
+
+
+def test_figure_offers_the_thumbnail_and_the_published_size() -> None:
+    thumb = Rendition(
+        "https://news.example.org/media/a.400w.jpg",
+        "a.400w.jpg",
+        "image/jpeg",
+        5,
+        400,
+        250,
+        Path("/cache/t.jpg"),
+    )
+    html = figure_html(dataclasses.replace(image(), thumbnail=thumb))
+    assert (
+        'srcset="https://news.example.org/media/a.400w.jpg 400w, '
+        'https://news.example.org/media/a.jpg 640w" sizes="(max-width: 640px) 100vw, 640px"'
+    ) in html
+    alone = dataclasses.replace(image(), thumbnail=dataclasses.replace(thumb, url=image().url))
+    assert "srcset" not in figure_html(alone)  # an image that is its own thumbnail
+
+
+def test_credit_line_carries_the_notice_linked_to_the_licence_all_escaped() -> None:
+    hostile = image(
+        caption="<b>Gull</b>",
+        credit="Zoë & Co",
+        copyright="© 2026 <Nordbild>",
+        license='https://example.org/l?a=1&b="2"',
+    )
+    assert credit_html(hostile) == (
+        "&lt;b&gt;Gull&lt;/b&gt; — Zoë &amp; Co · "
+        '<a href="https://example.org/l?a=1&amp;b=&quot;2&quot;" rel="license">'
+        "© 2026 &lt;Nordbild&gt;</a>"
+    )
+    assert credit_html(image(caption="", credit="", license="https://example.org/l")) == (
+        '<a href="https://example.org/l" rel="license">Licence</a>'
+    )
+    assert credit_html(image(caption="", credit="", copyright="© X")) == "© X"
