@@ -374,6 +374,8 @@ def _record(
         if record is not None:
             return record
     data = path.read_bytes()
+    if len(_DIGESTS) > 100_000:  # a daemon running for months: forget, rather than grow
+        _DIGESTS.clear()
     digest = _DIGESTS[stamp] = content_digest(data)
     record = store.get(digest, key)
     if record is None:
