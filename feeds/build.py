@@ -5,9 +5,10 @@ from __future__ import annotations
 import glob
 import importlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -18,10 +19,12 @@ from feeds.errors import ArticleError, FeedInvalidError, RepositoryError, Strict
 from feeds.model import (
     FEED_FILE_NAMES,
     Article,
+    Blob,
     Brief,
     Entry,
     FeedSpec,
     Format,
+    Image,
     RenderedFeed,
     ScanResult,
     Site,
@@ -56,6 +59,7 @@ from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
 
 if TYPE_CHECKING:
+    from feeds.load.renditions import RenditionStore
     from feeds.validate import Issue, ValidationReport
 
 # Note on imports: the article readers (PyYAML, Markdown, ...), the renderers, the validator
@@ -216,11 +220,14 @@ def _publish(
     if not allow_empty and listing.article_count == 0:
         _refuse_to_empty(source, store)
     caches = _Caches(config) if use_cache else None
+    renditions = _rendition_store(config, use_cache=use_cache)
+    config = _with_branding(config, renditions)
     scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    checked = _render_valid_feeds(config, source, store, candidates, caches)
+    checked = _render_valid_feeds(config, source, store, candidates, caches, renditions=renditions)
     if caches is not None:
         caches.keep_entries_of(scan)
+        _prune_renditions(renditions, caches.entries)
     rendering, registry = checked.rendering, load_registry(store)
     in_feeds = rendering.articles()
     id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
@@ -300,7 +307,13 @@ class _Caches:
             config.max_article_bytes,
         )
         # The entries cache keeps articles as read too: it depends on all the scan depends on.
-        entry_settings = (*scan_settings, config.media_url, config.max_image_bytes)
+        entry_settings = (
+            *scan_settings,
+            config.media_url,
+            config.max_image_bytes,
+            config.media,
+            config.channel.language,
+        )
         self.scan: ScanCache | None = ScanCache(folder, scan_settings)
         self.entries = EntryCache(folder, entry_settings)
 
@@ -352,9 +365,14 @@ class _Rendering:
 
 
 def _render_feeds(
-    config: Config, source: ArticleSource, candidates: Sequence[Brief], caches: _Caches | None
+    config: Config,
+    source: ArticleSource,
+    candidates: Sequence[Brief],
+    caches: _Caches | None,
+    renditions: RenditionStore,
 ) -> _Rendering:
-    """Expand the `per` templates, select each feed's articles, load and render them."""
+    """Expand the `per` templates, select each feed's articles, load and render them (the
+    renditions of their images made first, on every core)."""
     from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
     from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
 
@@ -365,8 +383,19 @@ def _render_feeds(
         repository=config.repository,
         media_url=config.media_url,
         max_image_bytes=config.max_image_bytes,
+        media=config.media,
+        store=renditions,
+        language=config.channel.language,
     )
     expansion = expand_feeds(config.feeds, candidates)
+    selected = {
+        brief.id: brief
+        for spec in expansion.feeds
+        for brief in select_articles(candidates, spec)[: spec.limit]
+    }
+    ready = load.prefetch(selected.values(), workers=len(os.sched_getaffinity(0)))
+    if ready:
+        progress.info("made the renditions of %d images", ready)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
     for spec in expansion.feeds:
@@ -445,6 +474,8 @@ def _render_valid_feeds(
     store: StateStore,
     candidates: Sequence[Brief],
     caches: _Caches | None,
+    *,
+    renditions: RenditionStore,
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
@@ -453,7 +484,7 @@ def _render_valid_feeds(
 
     quarantined: list[ArticleError] = []
     for _ in range(QUARANTINE_ROUNDS):
-        rendering = _render_feeds(config, source, candidates, caches)
+        rendering = _render_feeds(config, source, candidates, caches, renditions)
         emptied, retired = _no_longer_produced(config, store, rendering.feeds)
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
@@ -524,11 +555,16 @@ def _write_all(
     from feeds.render.pages import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
 
     media = {
-        image.media_path: source.open_blob(str(image.source))
+        file.media_path: _blob(source, image, file.source)
         for entries in checked.rendering.entries_by_feed
         for entry in entries
         for image in (*entry.images, *entry.inline_images)
+        for file in image.files()
     }
+    if config.channel.branding is not None:
+        media.update(
+            (file.media_path, _local_blob(file.source)) for file in config.channel.branding.files()
+        )
     rendering = checked.rendering
     feeds = rendering.feeds
     newest = rendering.newest(candidates, NEWEST_ON_INDEX)
@@ -540,6 +576,63 @@ def _write_all(
         checked.to_write(), media, pages, held_media=target.media(), retired=checked.retired
     )
     return target.apply(changes)
+
+
+def _blob(source: ArticleSource, image: Image, path: Path) -> Blob:
+    """The bytes of a published image file: the source's own, or a rendition made of them."""
+    return source.open_blob(str(path)) if path == image.original else _local_blob(path)
+
+
+def _local_blob(path: Path) -> Blob:
+    """A file this build made (a rendition in the cache, a branding size)."""
+    info = path.stat()
+    return Blob(info.st_size, info.st_mtime_ns, lambda: path.open("rb"))
+
+
+def _rendition_store(config: Config, *, use_cache: bool) -> RenditionStore:
+    """Where renditions are kept: the state folder's cache, or (a build that touches no
+    cache) a temporary folder."""
+    from feeds.load.renditions import (  # noqa: PLC0415 - see the note on imports
+        MEDIA_CACHE_DIR,
+        RenditionStore,
+        temporary_store,
+    )
+
+    if not use_cache:
+        return temporary_store()
+    return RenditionStore(config.state_dir / CACHE_DIR / MEDIA_CACHE_DIR)
+
+
+def _with_branding(config: Config, store: RenditionStore) -> Config:
+    """The configuration with the channel's logo and icon made at every size they need."""
+    if config.channel.logo is None and config.channel.icon is None:
+        return config
+    from feeds.load.branding import make_branding  # noqa: PLC0415 - see the note on imports
+
+    branding = make_branding(config.channel, store, config.media_url)
+    return replace(config, channel=replace(config.channel, branding=branding))
+
+
+def _branding_sources(config: Config) -> list[str]:
+    """The files the branding was made from and made into (for the unchanged check)."""
+    channel = config.channel
+    paths = [str(path) for path in (channel.logo, channel.icon) if path is not None]
+    if channel.branding is not None:
+        paths.extend(str(file.source) for file in channel.branding.files())
+    return paths
+
+
+def _prune_renditions(store: RenditionStore, entries: EntryCache) -> None:
+    """Remove cached renditions that neither this build nor any cached entry uses."""
+    keep = [
+        file.source
+        for cached in entries.items.values()
+        for image in (*cached.entry.images, *cached.entry.inline_images)
+        for file in image.files()
+    ]
+    removed = store.prune(keep)
+    if removed:
+        log.debug("removed %d unused renditions from the cache", removed)
 
 
 def _remember(
@@ -573,6 +666,7 @@ def _remember(
     # Files that articles with problems looked for, missing or not: the photo that arrives
     # after its story must get the story published at the next build.
     files = [*(str(config.output / rel) for rel in outputs), *sources, *state]
+    files.extend(_branding_sources(config))
     files.extend(rendering.failed_depends_on)
     record.remember(listing, outcome, now=now, files=files)
 

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
-from feeds.model import Author, Channel, FeedSpec, Format, SliceKey
+from feeds.model import Author, Channel, FeedSpec, Format, MediaSettings, SliceKey
 from feeds.rules import (
     MAX_ARTICLE_BYTES,
     MAX_IMAGE_BYTES,
@@ -122,6 +122,7 @@ class Config:
             against the configuration file's folder.
         schedule: When `feeds run` builds (left out of `repr`: the published files do not
             depend on it, and a build's inputs digest is made from the repr).
+        media: How images are published (``[media]``).
     """
 
     source: Path
@@ -136,6 +137,7 @@ class Config:
     max_article_bytes: int = _DEFAULT_MAX_ARTICLE_BYTES
     state_dir: Path = Path(_DEFAULT_STATE_DIR)
     schedule: Schedule = field(default=Schedule(), repr=False)
+    media: MediaSettings = field(default_factory=MediaSettings)
 
     def __post_init__(self) -> None:
         if not self.state_dir.is_absolute():
@@ -145,7 +147,7 @@ class Config:
 
 # The known keys of each table, in the order the documentation lists them (also the order of
 # the "known keys" hint when a typo is too far from every key for a suggestion).
-_TOP_KEYS = ("site", "repository", "output", "feeds", "schedule", "state")
+_TOP_KEYS = ("site", "repository", "output", "media", "feeds", "schedule", "state")
 _SITE_KEYS = (
     "title",
     "url",
@@ -154,12 +156,19 @@ _SITE_KEYS = (
     "timezone",
     "permalink",
     "copyright",
+    "logo",
+    "icon",
     "author",
 )
 _AUTHOR_KEYS = ("name", "email", "uri")
 _REPOSITORY_KEYS = ("path", "max_image_bytes", "max_article_bytes")
 _OUTPUT_KEYS = ("path", "url", "media_url")
 _STATE_KEYS = ("path",)
+_MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_location")
+# Renditions narrower than this would not be worth publishing; wider ones than this are
+# larger than any screen shows.
+_MIN_MEDIA_WIDTH, _MAX_MEDIA_WIDTH = 16, 16384
+_BRANDING_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
 _SCHEDULE_KEYS = ("every", "at", "watch")
 _FEED_KEYS = (
     "name",
@@ -616,7 +625,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
 # --- sections --------------------------------------------------------------------------------
 
 
-def _read_site(site: _Table) -> tuple[Channel, str]:
+def _branding_file(site: _Table, name: str, base: Path) -> Path | None:
+    """`site.logo` / `site.icon`: an image file, relative to the configuration's folder."""
+    written = site.get(name, _nonempty_text)
+    if written is None:
+        return None
+    path = (base / written).absolute()
+    key = site.key(name)
+    if path.suffix.lower() not in _BRANDING_SUFFIXES:
+        site.problems.add(
+            key, f'"{written}" is not a PNG, JPEG, WebP or GIF file name: point it at one'
+        )
+    elif not path.is_file():
+        site.problems.add(
+            key,
+            f'"{written}" not found (looked for {path}): add the file or fix the path; it is '
+            "relative to the configuration file",
+        )
+    else:
+        return path
+    return None
+
+
+def _read_site(site: _Table, base: Path) -> tuple[Channel, str]:
     """The `[site]` table: the channel, and the permalink pattern (not part of a channel)."""
     site.reject_unknown(_SITE_KEYS)
     # Read in the documented order so that problems are listed in that order too.
@@ -628,6 +659,8 @@ def _read_site(site: _Table) -> tuple[Channel, str]:
     timezone = site.get("timezone", _timezone) or "UTC"
     permalink = site.get("permalink", _permalink) or "{slug}/"
     copyright_ = site.get("copyright", _text) or ""
+    logo = _branding_file(site, "logo", base)
+    icon = _branding_file(site, "icon", base)
     author = Author(name=title)
     if "author" in site.data:
         table = site.table("author")
@@ -645,8 +678,54 @@ def _read_site(site: _Table) -> tuple[Channel, str]:
         timezone=timezone,
         author=author,
         copyright=copyright_,
+        logo=logo,
+        icon=icon,
     )
     return channel, permalink
+
+
+def _media_width(value: object) -> int:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and _MIN_MEDIA_WIDTH <= value <= _MAX_MEDIA_WIDTH
+    ):
+        return value
+    raise _InvalidValueError(
+        _expected(f"a number of pixels from {_MIN_MEDIA_WIDTH} to {_MAX_MEDIA_WIDTH}", value)
+    )
+
+
+def _quality(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 95:
+        return value
+    raise _InvalidValueError(
+        _expected("an encoder quality from 1 to 95 (82 is a good web default)", value)
+    )
+
+
+def _read_media(media: _Table) -> MediaSettings:
+    """The `[media]` table: how images are published."""
+    media.reject_unknown(_MEDIA_KEYS)
+    default = MediaSettings()
+    max_width = media.get("max_width", _media_width)
+    max_height = media.get("max_height", _media_width)
+    thumbnail_width = media.get("thumbnail_width", _media_width)
+    settings = MediaSettings(
+        max_width=max_width or default.max_width,
+        max_height=max_height or default.max_height,
+        thumbnail_width=thumbnail_width
+        or min(default.thumbnail_width, max_width or default.max_width),
+        quality=media.get("quality", _quality) or default.quality,
+        keep_location=bool(media.get("keep_location", _flag)),
+    )
+    if thumbnail_width is not None and settings.thumbnail_width > settings.max_width:
+        media.problems.add(
+            media.key("thumbnail_width"),
+            f"{settings.thumbnail_width} is wider than max_width ({settings.max_width}): a "
+            "thumbnail must be smaller than the published image",
+        )
+    return settings
 
 
 @dataclass
@@ -822,9 +901,8 @@ def load_config(path: Path) -> Config:
     problems = _Problems()
     root = _Table(_read_toml(path), "", problems)
     root.reject_unknown(_TOP_KEYS)
-    channel, permalink = _read_site(root.table("site"))
-
     base = path.absolute().parent
+    channel, permalink = _read_site(root.table("site"), base)
     repository = root.table("repository")
     repository.reject_unknown(_REPOSITORY_KEYS)
     repository_path = base / (repository.get("path", _folder) or "articles")
@@ -839,6 +917,7 @@ def load_config(path: Path) -> Config:
     output_url = output.get("url", _http_url) or channel.url
     media_url = output.get("media_url", _http_url) or f"{output_url}{_MEDIA_FOLDER}/"
 
+    media = _read_media(root.table("media"))
     feeds = _read_feeds(root, channel)
     schedule = _read_schedule(root.table("schedule"), problems)
     state = root.table("state")
@@ -864,6 +943,7 @@ def load_config(path: Path) -> Config:
         max_article_bytes=max_article_bytes,
         state_dir=state_dir.resolve(),
         schedule=schedule,
+        media=media,
     )
 
 

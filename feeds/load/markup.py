@@ -11,7 +11,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from feeds.model import Image, Link
+from feeds.load.srcset import Candidate, format_srcset, parse_srcset
+from feeds.model import Image, Link, credit_html
 from feeds.rules import strip_forbidden_chars
 
 #: Maps a relative URL found in the body to an absolute URL, or None when it is not a local file.
@@ -50,16 +51,32 @@ def render_paragraphs(paragraphs: Sequence[str]) -> str:
     return "".join(f"<p>{html.escape(p, quote=False)}</p>\n" for p in paragraphs)
 
 
+def image_srcset(image: Image) -> str:
+    """``srcset`` and ``sizes`` attributes (with a leading space) offering the image's
+    thumbnail and its published size, or "" when there is only one size."""
+    thumb = image.thumbnail
+    if thumb is None or thumb.url == image.url or not image.width:
+        return ""
+    srcset = format_srcset(
+        [Candidate(thumb.url, (f"{thumb.width}w",)), Candidate(image.url, (f"{image.width}w",))]
+    )
+    sizes = f"(max-width: {image.width}px) 100vw, {image.width}px"
+    return f' srcset="{html.escape(srcset)}" sizes="{sizes}"'
+
+
 def figure_html(image: Image) -> str:
     """An image as ``<figure><img><figcaption>caption — credit</figcaption></figure>``."""
     size = ""
     if image.width and image.height:
         size = f' width="{image.width}" height="{image.height}"'
-    img = f'<img src="{html.escape(image.url)}" alt="{html.escape(image.alt)}"{size}>'
-    caption = " — ".join(part for part in (image.caption, image.credit) if part)
+    img = (
+        f'<img src="{html.escape(image.url)}"{image_srcset(image)}'
+        f' alt="{html.escape(image.alt)}"{size}>'
+    )
+    caption = credit_html(image)
     if not caption:
         return f"<figure>{img}</figure>\n"
-    return f"<figure>{img}<figcaption>{html.escape(caption, quote=False)}</figcaption></figure>\n"
+    return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
 
 
 def related_html(related: Sequence[Link]) -> str:
@@ -93,13 +110,12 @@ def _absolute(
 
 def _absolute_srcset(value: str, base_url: str, resolve: LocalResolver) -> str | None:
     candidates = []
-    for candidate in value.split(","):
-        url, _, descriptor = candidate.strip().partition(" ")
-        absolute = _absolute(url, base_url, _MEDIA_SCHEMES, resolve)
+    for candidate in parse_srcset(value):
+        absolute = _absolute(candidate.url, base_url, _MEDIA_SCHEMES, resolve)
         if absolute is None:
             continue
-        candidates.append(f"{absolute} {descriptor.strip()}".strip())
-    return ", ".join(candidates) or None
+        candidates.append(Candidate(absolute, candidate.descriptors))
+    return format_srcset(candidates) or None
 
 
 @lru_cache(maxsize=1)

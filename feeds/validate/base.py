@@ -71,6 +71,8 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "rss-guid-permalink-value": (E, "isPermaLink is neither true nor false"),
     "rss-guid-not-url": (E, "a permalink guid that is not an absolute URL"),
     "rss-image-size": (E, "channel image wider than 144 or taller than 400 pixels"),
+    "rss-image-title-mismatch": (W, "the channel image's title is not the channel's title"),
+    "rss-image-link-mismatch": (W, "the channel image's link is not the channel's link"),
     "rss-cloud": (E, "a cloud attribute value is invalid"),
     "rss-skip-hours": (E, "skipHours holds an invalid or repeated hour"),
     "rss-skip-days": (E, "skipDays holds an invalid or repeated day"),

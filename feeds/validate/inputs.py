@@ -72,6 +72,10 @@ def _is_feed_file(path: Path) -> bool:
             head = handle.read(_SNIFF_BYTES)
     except OSError:
         return False
+    # A feed is text that starts as XML or JSON does; an image whose XMP packet names
+    # rdf:RDF in its first bytes is not one.
+    if not head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"<", b"{")):
+        return False
     return any(marker in head for marker in _FEED_MARKERS)
 
 

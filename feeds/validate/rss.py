@@ -202,6 +202,7 @@ class _Rss:
                 self.integer(child, "ttl (minutes)")
             elif name == "image":
                 self.image(child)
+                self.image_matches(child, named)
             elif name == "cloud":
                 self.cloud(child)
             elif name in ("textInput", "textinput"):
@@ -431,6 +432,21 @@ class _Rss:
                         f"image {name} {value} exceeds the maximum of {limits[name]} pixels: "
                         "use a smaller image",
                     )
+
+    def image_matches(
+        self, image: etree._Element, channel: list[tuple[etree._Element, str | None]]
+    ) -> None:
+        """The W3C validator's rule: readers link the image to the channel, so its title and
+        link should be the channel's."""
+        own = {name: text_of(child).strip() for child, name in channel if name in ("title", "link")}
+        for child, name in self.named(image):
+            if name in own and text_of(child).strip() != own[name]:
+                self.out.add(
+                    f"rss-image-{name}-mismatch",
+                    child,
+                    f"the image {name} {text_of(child).strip()!r} is not the channel's "
+                    f"({own[name]!r}): use the channel's {name}",
+                )
 
     def text_input(self, box: etree._Element) -> None:
         named = self.named(box)

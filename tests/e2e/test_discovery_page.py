@@ -52,6 +52,7 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site")
     shutil.copytree(PROJECT / "articles", root / "articles")
     shutil.copy(PROJECT / "config.toml", root / "config.toml")
+    shutil.copytree(PROJECT / "branding", root / "branding")
     feeds = shutil.which("feeds", path=str(Path(sys.executable).parent))
     assert feeds, "the feeds console script is not installed next to this Python"
     done = subprocess.run(

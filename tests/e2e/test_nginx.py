@@ -58,6 +58,7 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("nginx-site")
     shutil.copytree(PROJECT / "articles", root / "articles")
     shutil.copy(PROJECT / "config.toml", root / "config.toml")
+    shutil.copytree(PROJECT / "branding", root / "branding")
     publish(load_config(root / "config.toml"), now=NOW)
     output = root / "output"
     # What must never be served (the lock file `feeds build` leaves, with words to look for).

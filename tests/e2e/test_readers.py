@@ -58,7 +58,7 @@ READERS = ("newsboat", "sfeed", "rss2email", "feedparser")
 FORMATS = ("rss", "atom")
 EDITED = "articles/news/storm-clean-up.md"
 SHAPES = {
-    "text only": "Council backs repairs to the old harbour wall",
+    "text only": "North Quay closes for resurfacing on Monday",
     "photo only": "Photo: the tall ship Elsa leaves the harbour",
     "several images, the lead repeated in the body": "The new crane at North Quay, in pictures",
     "several images, one in the body": (
@@ -333,6 +333,7 @@ def readers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     shutil.copytree(PROJECT / "articles", root / "articles")
     shutil.copytree(PROJECT / "tests/data/shapes", root / "articles/pictures")
     shutil.copy(PROJECT / "config.toml", root / "config.toml")
+    shutil.copytree(PROJECT / "branding", root / "branding")
     config = load_config(root / "config.toml")
     result = publish(config, now=NOW)
     assert not result.problems

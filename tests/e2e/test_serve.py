@@ -63,6 +63,7 @@ class Served:
 def site(tmp_path: Path) -> Path:
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     return tmp_path
 
 

@@ -79,6 +79,7 @@ def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_validate_without_arguments_needs_a_build_first(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     status, _, err = run("validate", "-c", str(tmp_path / "config.toml"))
     assert status == 2
     assert "not built yet: run `feeds build -c" in err
@@ -86,6 +87,7 @@ def test_validate_without_arguments_needs_a_build_first(tmp_path: Path) -> None:
 
 def test_build_then_validate_the_configured_feeds(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     config = str(tmp_path / "config.toml")
     status, _, err = run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")
@@ -96,6 +98,7 @@ def test_build_then_validate_the_configured_feeds(tmp_path: Path) -> None:
 
 def test_quiet_build_prints_nothing_when_all_is_well(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     status, out, err = run("-q", "build", "-c", str(tmp_path / "config.toml"))
     assert (status, out, err) == (0, "", "")
@@ -131,6 +134,7 @@ def test_internal_error_is_short_and_points_at_traceback(
 
 def test_preview_with_output_leaves_the_published_feeds_and_state_alone(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     config = str(tmp_path / "config.toml")
     assert run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")[0] == 0
@@ -184,6 +188,7 @@ def test_progress_is_shown_only_on_a_terminal_outside_ci(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ci: str | None, quiet: bool, shown: bool
 ) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     if ci is None:
         monkeypatch.delenv("CI", raising=False)

@@ -40,8 +40,9 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "nh3": ("feeds.load.markup",),
     "PIL": ("feeds.load.images",),
     "schedule": ("feeds.daemon.planner",),
-    # lxml is the XML toolkit of two stages: the validator reads with it, the renderers write.
-    "lxml": ("feeds.validate", "feeds.render"),
+    # lxml is the XML toolkit of the stages that read or write XML: the validator reads feeds,
+    # the renderers write them, and the loader reads photos' XMP packets.
+    "lxml": ("feeds.validate", "feeds.render", "feeds.load.xmp"),
 }
 
 

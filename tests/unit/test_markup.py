@@ -1,5 +1,6 @@
 """Body HTML: Markdown, sanitising, absolute URLs, figures, summaries."""
 
+import dataclasses
 from pathlib import Path
 
 from hypothesis import given
@@ -7,6 +8,7 @@ from hypothesis import strategies as st
 
 from feeds.load.markup import (
     compose_content,
+    credit_html,
     derive_summary,
     figure_html,
     related_html,
@@ -15,7 +17,7 @@ from feeds.load.markup import (
     sanitise_html,
     story_summary,
 )
-from feeds.model import Image, Link
+from feeds.model import Image, Link, Rendition
 from feeds.rules import strip_forbidden_chars
 
 BASE = "https://news.example.org/news/ferry/"
@@ -238,3 +240,40 @@ def test_story_summary_of_a_photo_story_is_the_caption_else_the_alt() -> None:
     assert story_summary("", [image()]) == "Boats at dawn."
     assert story_summary("\n", [image(caption="")]) == "Boats in the harbour"
     assert story_summary("", []) == ""
+
+
+def test_figure_offers_the_thumbnail_and_the_published_size() -> None:
+    thumb = Rendition(
+        "https://news.example.org/media/a.400w.jpg",
+        "a.400w.jpg",
+        "image/jpeg",
+        5,
+        400,
+        250,
+        Path("/cache/t.jpg"),
+    )
+    html = figure_html(dataclasses.replace(image(), thumbnail=thumb))
+    assert (
+        'srcset="https://news.example.org/media/a.400w.jpg 400w, '
+        'https://news.example.org/media/a.jpg 640w" sizes="(max-width: 640px) 100vw, 640px"'
+    ) in html
+    alone = dataclasses.replace(image(), thumbnail=dataclasses.replace(thumb, url=image().url))
+    assert "srcset" not in figure_html(alone)  # an image that is its own thumbnail
+
+
+def test_credit_line_carries_the_notice_linked_to_the_licence_all_escaped() -> None:
+    hostile = image(
+        caption="<b>Gull</b>",
+        credit="Zoë & Co",
+        copyright="© 2026 <Nordbild>",
+        license='https://example.org/l?a=1&b="2"',
+    )
+    assert credit_html(hostile) == (
+        "&lt;b&gt;Gull&lt;/b&gt; — Zoë &amp; Co · "
+        '<a href="https://example.org/l?a=1&amp;b=&quot;2&quot;" rel="license">'
+        "© 2026 &lt;Nordbild&gt;</a>"
+    )
+    assert credit_html(image(caption="", credit="", license="https://example.org/l")) == (
+        '<a href="https://example.org/l" rel="license">Licence</a>'
+    )
+    assert credit_html(image(caption="", credit="", copyright="© X")) == "© X"

@@ -144,3 +144,11 @@ def test_folders_include_json_feeds_but_not_other_json(tmp_path):
     (tmp_path / "package.json").write_text('{"name": "x"}', encoding="utf-8")
     names = [name for name, _ in read_targets([str(tmp_path)], limits=Limits())]
     assert names == [str(tmp_path / "feed.json")]
+
+
+def test_folders_skip_images_whose_xmp_looks_like_a_feed(tmp_path):
+    (tmp_path / "rss.xml").write_bytes(FEED)
+    xmp = b"http://ns.adobe.com/xap/1.0/\x00<x:xmpmeta><rdf:RDF xmlns:rdf='x'/></x:xmpmeta>"
+    (tmp_path / "photo.jpg").write_bytes(b"\xff\xd8\xff\xe1\x00\x50" + xmp + b"\xff\xd9")
+    got = [source for source, _ in read_targets([str(tmp_path)], limits=Limits())]
+    assert got == [str(tmp_path / "rss.xml")]

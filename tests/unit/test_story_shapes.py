@@ -26,7 +26,7 @@ NS = {
     "atom": "http://www.w3.org/2005/Atom",
 }
 STORIES = {
-    "text only": "Council backs repairs to the old harbour wall",
+    "text only": "North Quay closes for resurfacing on Monday",
     "photo only": "Photo: the tall ship Elsa leaves the harbour",
     "several images, the lead repeated in the body": "The new crane at North Quay, in pictures",
     "several images, one shown in the body": (
@@ -43,6 +43,7 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copytree(PROJECT / "articles", root / "articles")
     shutil.copytree(SHAPES, root / "articles/pictures")
     shutil.copy(PROJECT / "config.toml", root / "config.toml")
+    shutil.copytree(PROJECT / "branding", root / "branding")
     result = publish(load_config(root / "config.toml"), now=NOW)
     assert not result.problems
     return root / "output"
