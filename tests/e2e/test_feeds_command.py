@@ -202,3 +202,29 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(project: Path) -> No
         code = proc.wait(timeout=60)
     assert stderr == ""
     assert code == 141
+
+
+def test_head_on_a_long_text_report_ends_with_the_status_of_sigpipe(tmp_path: Path) -> None:
+    """`feeds validate public/ | head -1`: the report of invalid feeds is written as one
+    long text; the reader leaving after the first line must give 141, not 5 (a single large
+    write to a pipe loses the rest silently, so the report is written in pieces)."""
+    invalid = PROJECT / "tests/data/validate/invalid/rss-date-iso.xml"
+    for number in range(2500):
+        shutil.copy(invalid, tmp_path / f"feed{number:04}.xml")
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'"{feeds_command()}" validate "{tmp_path}" | head -1; '
+            'echo "status ${PIPESTATUS[0]}"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+    )
+    first, status = done.stdout.splitlines()
+    assert "error rss-date-format" in first
+    assert status == "status 141"
+    assert done.stderr == ""

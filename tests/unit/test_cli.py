@@ -164,6 +164,10 @@ def test_unknown_ignore_code_is_a_usage_error() -> None:
         ["build", "--wait", "nan"],
         ["validate", "--max-bytes", "-1", "x.xml"],
         ["validate", "--timeout", "inf", "x.xml"],
+        ["validate", "--timeout", "1e300", "x.xml"],
+        ["validate", "--timeout", "0", "x.xml"],
+        ["validate", "http://[::1"],
+        ["validate", "http://exa mple.com/feed.xml"],
     ],
 )
 def test_bad_option_values_are_usage_errors(argv: list[str]) -> None:
