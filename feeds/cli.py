@@ -278,7 +278,7 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     # The validator and its inputs are imported only by this command.
     from feeds.report import format_reports  # noqa: PLC0415
-    from feeds.sources import read_targets  # noqa: PLC0415
+    from feeds.sources import read_documents  # noqa: PLC0415
     from feeds.validate import Limits, validate_feed  # noqa: PLC0415
 
     default = Limits()
@@ -298,10 +298,20 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
             raise UsageError(
                 f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first"
             )
-    documents = read_targets(targets, limits=limits)
+    documents = read_documents(targets, limits=limits)
+    # XML found by listing a folder that is no feed at all (sitemap.xml) is skipped; a file
+    # named on the command line is always checked.
     reports = [
-        validate_feed(data, source=name, limits=limits).without(ignored) for name, data in documents
+        validate_feed(doc.data, source=doc.source, limits=limits, feeds_only=doc.listed).without(
+            ignored
+        )
+        for doc in documents
     ]
+    if all(report.skipped for report in reports):
+        raise UsageError(
+            f"{', '.join(targets)}: no feeds found: every XML file listed is something else "
+            f"({reports[0].source}: {reports[0].skipped}); name the feed files to check them"
+        )
     _write(out, format_reports(reports, args.format, strict=args.strict))
     passed = all(report.passed(strict=args.strict) for report in reports)
     return ExitStatus.OK if passed else ExitStatus.FEED_INVALID

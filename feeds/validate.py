@@ -32,6 +32,7 @@ from feeds.validate_base import (
     is_language_tag,
     line_of,
 )
+from feeds.validate_dtd import judge_entities
 from feeds.validate_json import check_json_feed, looks_like_json
 from feeds.validate_media import check_media
 from feeds.validate_rss import check_rss
@@ -79,11 +80,13 @@ class ValidationReport:
         source: The file path, URL or ``<name>`` the document came from.
         kind: ``rss``, ``atom``, ``json`` (JSON Feed) or ``unknown``.
         issues: In document order within each rule family.
+        skipped: Why the document was not checked (it is not a feed), or "" when it was.
     """
 
     source: str
     kind: str
     issues: tuple[Issue, ...]
+    skipped: str = ""
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -120,7 +123,7 @@ class Limits:
 
 
 def validate_feed(
-    data: bytes, *, source: str = "<feed>", limits: Limits = Limits()
+    data: bytes, *, source: str = "<feed>", limits: Limits = Limits(), feeds_only: bool = False
 ) -> ValidationReport:
     """Validate one feed document.
 
@@ -130,13 +133,17 @@ def validate_feed(
         data: The document's bytes exactly as served.
         source: Where it came from, for the report.
         limits: Size and depth limits.
+        feeds_only: Skip (rather than fail) well-formed XML whose root element is no feed
+            at all, such as a sitemap found while checking a folder.
 
     Returns:
         The report; ``report.ok`` is False when the feed has errors.
     """
     out = Collector()
     try:
-        kind = _validate(data, limits, out)
+        kind = _validate(data, limits, out, feeds_only=feeds_only)
+        if kind.startswith("skipped:"):
+            return ValidationReport(source, "unknown", (), skipped=kind[len("skipped:") :])
     except Exception as exc:  # the promise is a report for any input; keep the evidence
         log.debug("validator failed on %s", source, exc_info=True)
         out.document(
@@ -148,7 +155,7 @@ def validate_feed(
     return ValidationReport(source=source, kind=kind, issues=tuple(out.issues))
 
 
-def _validate(data: bytes, limits: Limits, out: Collector) -> str:
+def _validate(data: bytes, limits: Limits, out: Collector, *, feeds_only: bool = False) -> str:
     if len(data) > limits.max_bytes:
         out.document(
             "input-too-large",
@@ -162,21 +169,31 @@ def _validate(data: bytes, limits: Limits, out: Collector) -> str:
     if looks_like_json(data):
         out.issues.extend(check_json_feed(data))
         return "json"
-    codec = _check_encoding_header(data, out)
-    if _declares_entities(data):
-        out.document("xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE, line=1, column=1)
+    if _utf16_without_bom(data):
+        out.document(
+            "xml-encoding-no-bom",
+            "the document is UTF-16 (every other byte is zero) but has neither a byte order "
+            "mark nor an XML declaration, so it cannot be read as text: save it as UTF-8, or "
+            'as UTF-16 with a byte order mark and <?xml version="1.0" encoding="UTF-16"?>',
+            line=1,
+            column=1,
+        )
         return "unknown"
+    codec = _check_encoding_header(data, out)
     root = _parse(data, codec, out)
     if root is None:
         return "unknown"
-    dtd = root.getroottree().docinfo.internalDTD
-    entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[attr-defined]
-    if entities:  # declared in an encoding the byte scan cannot see (UTF-16/32)
-        out.document("xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE, line=1, column=1)
-        return "unknown"
+    if feeds_only and etree.QName(root).localname not in _FEED_ROOTS:
+        return f"skipped:not a feed (the root element is <{etree.QName(root).localname}>)"
     if not _check_depth(root, limits.max_depth, out):
         return "unknown"
-    _check_document_attributes(root, out)
+    variants = _check_document_attributes(root, out)
+    if variants:
+        # Known namespaces written in another case are the same vocabulary to the W3C
+        # validator and to readers: validate the elements under their usual URI.
+        fixed = _parse(_canonical_namespaces(data, codec, variants), codec, Collector())
+        if fixed is not None:
+            root = fixed
     kind = _check_root(root, out)
     if kind == "rss":
         check_rss(root, out)
@@ -188,20 +205,24 @@ def _validate(data: bytes, limits: Limits, out: Collector) -> str:
 
 
 _DOCTYPE_ENTITY_MESSAGE: Final = (
-    "the DOCTYPE declares entities; feeds must not (readers refuse or mis-expand them, and "
-    "they enable entity-expansion attacks): remove the DOCTYPE and write the characters or "
-    "numeric references directly"
+    "the DOCTYPE's entities expand past the parser's limits (an entity bomb, or entities "
+    "that refer to each other in a loop): write the characters or numeric references directly"
 )
 
 
-def _declares_entities(data: bytes) -> bool:
-    """Whether an (ASCII-compatible) internal DTD subset declares entities; nothing expanded."""
-    start = data.find(b"<!DOCTYPE")
-    if start < 0:
+def _utf16_without_bom(data: bytes) -> bool:
+    """Whether `data` looks like UTF-16 text with neither BOM nor XML declaration (which
+    the parser could use to tell), i.e. every other byte of its start is zero."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
         return False
-    end = data.find(b"]>", start)
-    entity = data.find(b"<!ENTITY", start)
-    return entity >= 0 and (end < 0 or entity < end)
+    head = data[:64]
+    if len(head) < 8 or head.startswith((b"<\x00?\x00", b"\x00<\x00?")):
+        return False
+    low, high = head[0::2], head[1::2]
+    return (not any(high) and all(low)) or (not any(low) and all(high))
+
+
+_FEED_ROOTS: Final = frozenset({"rss", "RDF", "feed", "entry", "Channel"})
 
 
 def _check_encoding_header(data: bytes, out: Collector) -> str:
@@ -262,23 +283,47 @@ def _check_encoding_header(data: bytes, out: Collector) -> str:
     return family if declared_is_wide else declared_codec
 
 
-def _parse(data: bytes, codec: str, out: Collector) -> etree._Element | None:
-    parser = etree.XMLParser(
-        resolve_entities=False,
+def _parser(*, entities: bool, huge: bool) -> etree.XMLParser:
+    return etree.XMLParser(
+        # "internal": declared internal entities only; external ones are never read.
+        resolve_entities="internal" if entities else False,  # type: ignore[arg-type]
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        huge_tree=huge,
         remove_blank_text=False,
     )
+
+
+def _parse(data: bytes, codec: str, out: Collector) -> etree._Element | None:
+    """Parse without expanding entities; then, if the internal DTD subset declares some and
+    they are within the limits of `feeds.validate_dtd`, parse again expanding them."""
+    huge = False
     try:
-        root = etree.fromstring(data, parser)
+        try:
+            root = etree.fromstring(data, _parser(entities=False, huge=False))
+        except etree.XMLSyntaxError as exc:
+            # libxml2 refuses text nodes over 10 MB unless told otherwise; nothing is
+            # expanded in this parse, and the document is within --max-bytes.
+            if "XML_PARSE_HUGE" not in str(exc):
+                raise
+            huge = True
+            root = etree.fromstring(data, _parser(entities=False, huge=True))
+        if root is None:  # lxml returns None only for documents without a root element
+            out.document("xml-not-well-formed", "the document has no root element", line=1)
+            return None
+        dtd = root.getroottree().docinfo.internalDTD
+        entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[union-attr]
+        if not entities:
+            return root
+        verdict = judge_entities(entities, data.decode(codec, errors="replace"))
+        if not verdict.allowed:
+            out.document("xml-doctype-entity", verdict.problem, line=1, column=1)
+            return None
+        return etree.fromstring(data, _parser(entities=True, huge=huge))
     except etree.XMLSyntaxError as exc:
         _diagnose_parse_error(data, codec, exc, out)
         return None
-    if root is None:  # lxml returns None only for documents without a root element
-        out.document("xml-not-well-formed", "the document has no root element", line=1)
-    return root
 
 
 def _diagnose_parse_error(
@@ -418,10 +463,16 @@ def _check_depth(root: etree._Element, max_depth: int, out: Collector) -> bool:
     return True
 
 
-def _check_document_attributes(root: etree._Element, out: Collector) -> None:
-    """xml:lang and xml:base anywhere, and namespace URIs that are typos of known ones."""
+def _check_document_attributes(root: etree._Element, out: Collector) -> dict[str, str]:
+    """xml:lang and xml:base anywhere, and namespace URIs that are typos of known ones.
+
+    Returns:
+        The known namespaces written in another case (as written -> as known); they are
+        not reported.
+    """
     near_miss = {_normalise_ns(uri): (prefix, uri) for prefix, uri in _NEAR_MISS_TARGETS.items()}
     reported: set[str] = set()
+    variants: dict[str, str] = {}
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
@@ -429,9 +480,13 @@ def _check_document_attributes(root: etree._Element, out: Collector) -> None:
         if tag[0] == "{":
             ns = tag[1 : tag.index("}")]
             if ns not in reported and ns not in _KNOWN_URIS:
+                reported.add(ns)
+                known = _KNOWN_BY_CASE.get(ns.lower())
+                if known is not None:
+                    variants[ns] = known
+                    continue
                 target = near_miss.get(_normalise_ns(ns))
                 if target:
-                    reported.add(ns)
                     out.add(
                         "ns-near-miss",
                         el,
@@ -448,16 +503,38 @@ def _check_document_attributes(root: etree._Element, out: Collector) -> None:
                 attr="xml:lang",
             )
         base = el.get(XML_BASE)
-        if base is not None and not is_iri_reference(base):
+        if base is not None and (not is_iri_reference(base) or base != base.strip()):
             out.add(
                 "xml-base-invalid",
                 el,
-                f'xml:base="{base}" is not a valid IRI: percent-encode spaces and quotes',
+                f'xml:base="{base}" is not a valid IRI: remove spaces around it and '
+                "percent-encode spaces and quotes inside",
                 attr="xml:base",
             )
+    return variants
 
 
 _KNOWN_URIS: Final = frozenset(KNOWN_NAMESPACES.values())
+_KNOWN_BY_CASE: Final = {uri.lower(): uri for uri in KNOWN_NAMESPACES.values()}
+_XMLNS_VALUE = r"""(xmlns(?::[^\s=:]+)?\s*=\s*)(["']){uri}\2"""
+
+
+def _canonical_namespaces(data: bytes, codec: str, variants: dict[str, str]) -> bytes:
+    """`data` with the namespace declarations of `variants` rewritten to the known URI.
+
+    Only the case of ASCII letters changes, so every line and column stays where it was.
+    """
+    wide = codec.replace("_", "-").startswith(("utf-16", "utf-32"))
+    text = data.decode(codec) if wide else ""
+    for written, known in variants.items():
+        if not written.isascii():
+            continue
+        pattern = _XMLNS_VALUE.format(uri=re.escape(written))
+        if wide:
+            text = re.sub(pattern, rf"\g<1>\g<2>{known}\g<2>", text)
+        else:
+            data = re.sub(pattern.encode(), rf"\g<1>\g<2>{known}\g<2>".encode(), data)
+    return text.encode(codec) if wide else data
 
 
 def _normalise_ns(uri: str) -> str:

@@ -59,7 +59,12 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "xml-encoding-mismatch": (E, "the byte order mark contradicts the encoding declaration"),
     "xml-encoding-invalid-bytes": (E, "bytes that are invalid in the document's encoding"),
     "xml-forbidden-character": (E, "a character XML 1.0 forbids (control characters, U+FFFE/F)"),
-    "xml-doctype-entity": (E, "a DOCTYPE declares entities (refused, never expanded)"),
+    "xml-encoding-no-bom": (E, "UTF-16 text with neither byte order mark nor XML declaration"),
+    "xml-doctype-entity": (
+        E,
+        "a DOCTYPE entity that is refused: external, parameter, or past the count and size "
+        "limits (internal entities within them are expanded)",
+    ),
     "xml-too-deep": (E, "elements nested deeper than the configured limit"),
     "xml-lang-invalid": (E, "xml:lang is not a language tag"),
     "xml-base-invalid": (E, "xml:base is not a valid IRI reference"),

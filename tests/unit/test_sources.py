@@ -178,9 +178,11 @@ def _raw_reply(path: str) -> Iterator[bytes]:
     elif path == "/short":
         yield b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (len(FEED) + 500) + FEED
     elif path == "/gzip":
-        yield b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(
-            GZ_FEED
-        ) + GZ_FEED
+        yield (
+            b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+            % len(GZ_FEED)
+            + GZ_FEED
+        )
     elif path == "/deflate":
         body = zlib.compress(FEED)
         yield b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\n\r\n" + body

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,7 @@ def test_every_code_in_the_registry_is_exercised_or_known_unreachable():
         "atom-content-src-missing-type",
         "atom-iri-invalid",
         "rss-date-problematic",
+        "xml-encoding-no-bom",
     }
     assert set(CODES) - exercised <= elsewhere
 
@@ -284,6 +286,92 @@ def test_external_entity_is_not_read(tmp_path):
     report = validate_feed(data)
     assert codes(report) == {"xml-doctype-entity"}
     assert all("TOP-SECRET" not in i.message for i in report.issues)
+
+
+def entity_doc(declarations: str, body: str = "") -> bytes:
+    channel = f"<description>{body or 'd'}</description>".encode()
+    return f"<!DOCTYPE rss [{declarations}]>\n".encode() + rss().replace(
+        b"<description>d</description>", channel, 1
+    )
+
+
+def test_internal_entities_are_expanded_and_checked_like_any_text():
+    # The expansion is what the rules see: a relative URL inside the entity is found.
+    data = entity_doc(
+        '<!ENTITY copy "&#169;"><!ENTITY town "Harbour &copy;">'
+        "<!ENTITY link \"&lt;a href='/x'&gt;x&lt;/a&gt;\">",
+        "&town; &link;",
+    )
+    item = b"<item><title>x</title><guid>https://a.example/1</guid><description>&link;"
+    item += b"</description></item>"
+    data = data.replace(b"</channel>", item + b"</channel>")
+    assert [i.code for i in validate_feed(data).issues] == ["rss-relative-url-in-content"]
+    assert validate_feed(entity_doc('<!ENTITY town "Harbour">', "&town;")).issues == ()
+
+
+@pytest.mark.parametrize(
+    ("declarations", "body", "why"),
+    [
+        ('<!ENTITY % p "x">', "", "parameter entity"),
+        ("".join(f'<!ENTITY e{n} "{n}">' for n in range(1001)), "", "1001 entities"),
+        ('<!ENTITY big "' + "x" * 10_001 + '">', "&big;", "more than 10000 characters"),
+        # libxml2 finds these two first, as it parses the declarations:
+        ('<!ENTITY a "&b;"><!ENTITY b "&a;">', "&a;", "refers to itself|loop"),
+        ('<!ENTITY nine "' + "x" * 9000 + '">', "&nine;" * 300, "in all|bomb"),
+        ('<!ENTITY x PUBLIC "-//X//EN" "http://a.example/x.ent">', "&x;", "external entity"),
+    ],
+)
+def test_entities_past_the_limits_are_refused_before_expansion(declarations, body, why):
+    report = validate_feed(entity_doc(declarations, body))
+    assert codes(report) == {"xml-doctype-entity"}
+    assert re.search(why, report.issues[0].message)
+
+
+def test_an_entity_bomb_in_an_attribute_is_caught():
+    bomb = '<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY e{n} "{(f"&e{n - 1};" if n > 1 else "&a;") * 10}">' for n in range(1, 10)
+    )
+    data = entity_doc(bomb).replace(b'<rss version="2.0"', b'<rss version="&e9;"')
+    assert codes(validate_feed(data)) == {"xml-doctype-entity"}
+
+
+def test_utf16_without_bom_gives_one_encoding_hint():
+    text = rss().decode()
+    for codec in ("utf-16-le", "utf-16-be"):
+        report = validate_feed(text.encode(codec))
+        assert [i.code for i in report.issues] == ["xml-encoding-no-bom"]
+        declared = '<?xml version="1.0" encoding="UTF-16"?>' + text
+        assert validate_feed(declared.encode(codec)).issues == ()  # XML 1.0 F.1 can tell
+
+
+def test_a_single_text_node_over_10_mb_is_well_formed():
+    item = b"<item><title>x</title><guid>https://a.example/1</guid><description>"
+    item += b"long " * 2_200_000 + b"</description></item>"
+    report = validate_feed(rss(item))
+    assert report.issues == ()
+
+
+def test_known_namespaces_match_whatever_their_case_and_are_checked():
+    feed = rss().replace(
+        b'xmlns:atom="http://www.w3.org/2005/Atom"', b'xmlns:atom="HTTP://WWW.W3.ORG/2005/ATOM"'
+    )
+    assert validate_feed(feed).issues == ()
+    bad = feed.replace(b'rel="self" href="https://a.example/rss"', b'rel="self"')
+    assert [i.code for i in validate_feed(bad).issues] == ["atom-link-missing-href"]
+    wide = ("\ufeff" + bad.decode()).encode("utf-16-le")
+    assert [i.code for i in validate_feed(wide).issues] == ["atom-link-missing-href"]
+
+
+def test_folders_skip_xml_that_is_no_feed():
+    sitemap = b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>'
+    report = validate_feed(sitemap, feeds_only=True)
+    assert report.skipped == "not a feed (the root element is <urlset>)"
+    assert report.issues == ()
+    assert report.passed(strict=True)
+    assert codes(validate_feed(sitemap)) == {"feed-unknown-root"}
+    atom03 = (DATA / "invalid" / "atom-0.3.xml").read_bytes()
+    assert codes(validate_feed(atom03, feeds_only=True)) == {"feed-unknown-root"}
+    assert codes(validate_feed(b"<urlset>", feeds_only=True)) == {"xml-not-well-formed"}
 
 
 def test_plain_doctype_without_entities_is_accepted():
