@@ -2,8 +2,10 @@
 
 The judgement follows the specifications and the W3C Feed Validation Service: errors only for
 what a specification forbids, warnings for best practices. The rule families live in
-`feeds.validate_rss`, `feeds.validate_atom` and `feeds.validate_media`; this module owns the
-public API, the byte/XML layer and the namespace checks.
+`feeds.validate_rss`, `feeds.validate_rss1`, `feeds.validate_atom`, `feeds.validate_media`
+and the other ``validate_*`` modules (structure, uniqueness, whitespace, content, IRIs,
+Dublin Core, extensions, positions, Media RSS in full, iTunes); this module owns the public
+API, the byte/XML layer and the namespace checks.
 """
 
 from __future__ import annotations
@@ -32,10 +34,22 @@ from feeds.validate_base import (
     is_language_tag,
     line_of,
 )
+from feeds.validate_content import check_content
+from feeds.validate_dc import check_dublin_core
 from feeds.validate_dtd import judge_entities
+from feeds.validate_ext import check_extensions
+from feeds.validate_geo import check_positions
+from feeds.validate_iri import check_iris
+from feeds.validate_itunes import check_itunes
 from feeds.validate_json import check_json_feed, looks_like_json
 from feeds.validate_media import check_media
+from feeds.validate_mrss import check_media_rss
 from feeds.validate_rss import check_rss
+from feeds.validate_rss1 import check_rss1
+from feeds.validate_scope import scope_of
+from feeds.validate_structure import check_structure
+from feeds.validate_unique import check_unique
+from feeds.validate_whitespace import check_whitespace
 
 __all__ = [
     "CODES",
@@ -51,6 +65,7 @@ log = logging.getLogger(__name__)
 _RSS_NAMESPACES: Final = ("", "http://backend.userland.com/rss2")
 _RDF_NS: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _ATOM_03_NS: Final = "http://purl.org/atom/ns#"
+_RSS_090_NS: Final = "http://my.netscape.com/rdf/simple/0.9/"
 
 # Namespaces whose near misses are reported. iTunes is left out: Apple's own documents
 # spell its URI in two cases and readers accept both.
@@ -201,7 +216,25 @@ def _validate(data: bytes, limits: Limits, out: Collector, *, feeds_only: bool =
         check_atom(root, out)
     if kind != "unknown":
         check_media(root, out)
+        _check_families(root, kind, out)
     return kind
+
+
+def _check_families(root: etree._Element, kind: str, out: Collector) -> None:
+    """The rule families beyond each format's core rules (see their modules)."""
+    scope = scope_of(root, kind)
+    if scope is not None:
+        check_rss1(scope, out)
+        check_structure(scope, out)
+        check_unique(scope, out)
+        check_dublin_core(scope, out)
+        check_extensions(scope, out)
+        check_positions(scope, out)
+        check_media_rss(scope, out)
+        check_itunes(scope, out)
+    check_whitespace(root, out)
+    check_content(root, out)
+    check_iris(root, out)
 
 
 _DOCTYPE_ENTITY_MESSAGE: Final = (
@@ -552,11 +585,12 @@ def _check_root(root: etree._Element, out: Collector) -> str:
     if ns == ATOM_NS and local in {"feed", "entry"}:
         return "atom"
     if local == "RDF" and ns == _RDF_NS:
-        out.document(
-            "feed-format-unsupported",
-            "this is an RSS 1.0 (RDF) feed; only RSS 2.0 and Atom 1.0 are checked",
-            line_of(root),
-        )
+        if any(child.tag == f"{{{_RSS_090_NS}}}channel" for child in root):
+            out.document(
+                "feed-format-unsupported",
+                "this is an RSS 0.90 feed, which is not checked: publish RSS 2.0 or Atom 1.0",
+                line_of(root),
+            )
         return "rss"
     if local == "feed" and ns == _ATOM_03_NS:
         out.document(
