@@ -84,19 +84,31 @@ def check_vocabulary(
     if not placed:
         return []
     fine: list[Placed] = []
-    counts: Counter[tuple[int, str]] = Counter()
+    counts: Counter[tuple[etree._Element, str]] = Counter()
     for entry in placed:
         term = terms.get(entry.local)
-        name = element_name(entry.element)
-        where = "the channel" if entry.context == CHANNEL else "an item"
-        if term is None:
+        if term is not None and entry.context in term.where:
+            if term.once:
+                key = (entry.parent, entry.local)
+                counts[key] += 1
+                if counts[key] == 2:
+                    out.add(
+                        duplicate,
+                        entry.element,
+                        f"<{element_name(entry.element)}> may appear only once in "
+                        + ("the channel" if entry.context == CHANNEL else "an item"),
+                    )
+                    continue
+            fine.append(entry)
+        elif term is None:
             out.add(
                 unknown,
                 entry.element,
-                f"<{name}> is not an element of {namespace}: check the spelling, or remove it",
+                f"<{element_name(entry.element)}> is not an element of {namespace}: check the "
+                "spelling, or remove it",
             )
-            continue
-        if entry.context not in term.where:
+        else:
+            where = "the channel" if entry.context == CHANNEL else "an item"
             elsewhere = (
                 "inside another element" if not term.where else
                 "in items" if term.where == ITEM_ONLY else "in the channel"
@@ -104,17 +116,9 @@ def check_vocabulary(
             out.add(
                 misplaced,
                 entry.element,
-                f"<{name}> does not belong in {where}; its vocabulary defines it {elsewhere}: "
-                "move or remove it",
+                f"<{element_name(entry.element)}> does not belong in {where}; its vocabulary "
+                f"defines it {elsewhere}: move or remove it",
             )
-            continue
-        if term.once:
-            key = (id(entry.parent), entry.local)
-            counts[key] += 1
-            if counts[key] == 2:
-                out.add(duplicate, entry.element, f"<{name}> may appear only once in {where}")
-                continue
-        fine.append(entry)
     return fine
 
 

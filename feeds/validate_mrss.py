@@ -18,7 +18,6 @@ from lxml import etree
 from feeds.validate_base import (
     MEDIA_NS,
     Collector,
-    element_name,
     is_mime_type,
     text_of,
 )
@@ -46,6 +45,8 @@ _INSIDE: Final = {
     "tags": "community",
 }
 _ONCE: Final = frozenset({"title", "description", "copyright"})
+_CONTAINERS: Final = frozenset({"content", "group", "player"})
+_MEDIA: Final = f"{{{MEDIA_NS}}}"
 _ATTRIBUTES: Final[dict[str, frozenset[str]]] = {
     name: frozenset(attrs.split())
     for name, attrs in {
@@ -129,20 +130,30 @@ _RESTRICTION_TYPES: Final = ("country", "uri", "sharing")
 
 def check_media_rss(scope: Scope, out: Collector) -> None:
     """Check every Media RSS element of the document against Media RSS 1.5.1."""
-    elements = list(scope.root.iter(f"{{{MEDIA_NS}}}*"))
-    if not elements:
-        return
     items = {id(item) for item in scope.items}
     channel = id(scope.channel) if scope.channel is not None else None
-    seen: Counter[tuple[int, str]] = Counter()
-    for el in elements:
-        local = etree.QName(el).localname
+    # Keyed on the parent itself: that keeps its proxy alive, so the next getparent() of a
+    # sibling returns the same object (an id() of a freed proxy would be reused).
+    seen: Counter[tuple[etree._Element, str]] = Counter()
+    skip = len(_MEDIA)
+    for el in scope.root.iter(f"{_MEDIA}*"):
+        local = el.tag[skip:]
         parent = el.getparent()
         if parent is None:
             continue
-        _placement(el, local, parent, (items, channel), out)
+        parent_id = id(parent)
+        # Directly in an item, or a media:content/group in one: the usual places, allowed
+        # for every element but the sub-elements of media:community, media:embed ….
+        if parent_id in items:
+            if local in _INSIDE:
+                _misplaced(el, local, "an item", out)
+        elif parent_id == channel:
+            if local in ("content", "group") or local in _INSIDE:
+                _misplaced(el, local, "the channel", out)
+        else:
+            _placement(el, local, parent, out)
         if local in _ONCE:
-            key = (id(parent), local)
+            key = (parent, local)
             seen[key] += 1
             if seen[key] == 2:
                 out.add(
@@ -151,52 +162,44 @@ def check_media_rss(scope: Scope, out: Collector) -> None:
                     f"<media:{local}> may appear only once here: keep one (another "
                     "rendition's belongs inside its media:content)",
                 )
-        _attributes(el, local, out)
-        if local in ("content", "group", "player"):
+        keys = el.keys()
+        if keys and not _ATTRIBUTES.get(local, frozenset()).issuperset(keys):
+            _attributes(el, local, out)
+        if local in _CONTAINERS:
             _loose_text(el, out)
         check = _VALUE_CHECKS.get(local)
         if check is not None:
             check(el, out)
 
 
-def _placement(
-    el: etree._Element,
-    local: str,
-    parent: etree._Element,
-    containers: tuple[set[int], int | None],
-    out: Collector,
-) -> None:
-    items, channel = containers
+def _misplaced(el: etree._Element, local: str, here: str, out: Collector) -> None:
+    where = (
+        f"inside media:{_INSIDE[local]}" if local in _INSIDE else
+        "in an item or a media:group" if local == "content" else "in an item"
+    )  # fmt: skip
+    out.add(
+        "media-misplaced",
+        el,
+        f"<media:{local}> does not belong in {here}: Media RSS allows it only {where}",
+    )
+
+
+def _placement(el: etree._Element, local: str, parent: etree._Element, out: Collector) -> None:
+    """An element whose parent is neither an item nor the channel."""
     tag = parent.tag
-    in_media = isinstance(tag, str) and tag.startswith(f"{{{MEDIA_NS}}}")
-    parent_local = etree.QName(parent).localname if in_media else ""
-    in_item = id(parent) in items
-    in_channel = id(parent) == channel
+    if not isinstance(tag, str) or not tag.startswith(_MEDIA):
+        return  # inside another vocabulary's element: not Media RSS's to judge
+    inside = tag[len(_MEDIA) :]
     if local == "content":
-        wrong = in_channel or (in_media and parent_local != "group")
-        where = "in an item or a media:group"
+        wrong = inside != "group"
     elif local == "group":
-        wrong = in_channel or in_media
-        where = "in an item"
+        wrong = True
     elif local in _INSIDE:
-        wrong = (in_item or in_channel or in_media) and parent_local != _INSIDE[local]
-        where = f"inside media:{_INSIDE[local]}"
-    elif local in _OPTIONAL:
-        wrong = in_media and parent_local not in ("content", "group")
-        where = "in the channel, an item, a media:content or a media:group"
+        wrong = inside != _INSIDE[local]
     else:
-        return
+        wrong = local in _OPTIONAL and inside not in ("content", "group")
     if wrong:
-        here = (
-            "the channel" if in_channel else
-            "an item" if in_item else
-            element_name(parent) if in_media else "here"
-        )  # fmt: skip
-        out.add(
-            "media-misplaced",
-            el,
-            f"<media:{local}> does not belong in {here}: Media RSS allows it only {where}",
-        )
+        _misplaced(el, local, f"media:{inside}", out)
 
 
 def _attributes(el: etree._Element, local: str, out: Collector) -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from lxml import etree
 
-from feeds.validate_base import ATOM_NS, RDF_NS, RSS1_NS, children
+from feeds.validate_base import ATOM_NS, KNOWN_NAMESPACES, RDF_NS, RSS1_NS, children
 
 _RSS2_NAMESPACES = ("", "http://backend.userland.com/rss2")
 _RSS_090_NS = "http://my.netscape.com/rdf/simple/0.9/"
@@ -43,8 +43,9 @@ class Scope:
             feed without channel.
         items: The RSS items or Atom entries, in document order.
         core: The namespace of the format's own elements ("" for RSS 2.0 as written).
-        by_namespace: Every child element of the channel and of each item, by namespace
-            ("" for none), in document order: what the extension families check.
+        by_namespace: The children of the channel and of each item in the extension
+            namespaces the validator knows (`INDEXED_NAMESPACES`), by namespace, in document
+            order: what the extension families check.
     """
 
     kind: str
@@ -95,15 +96,24 @@ def scope_of(root: etree._Element, kind: str) -> Scope | None:
 
 def _indexed(scope: Scope) -> Scope:
     index = scope.by_namespace
+    wanted = INDEXED_NAMESPACES
     for context, parent in scope.containers():
         for child in parent:
             tag = child.tag
-            if not isinstance(tag, str):
+            if tag.__class__ is not str or tag[0] != "{":
                 continue
-            if tag[0] == "{":
-                end = tag.index("}")
-                ns, local = tag[1:end], tag[end + 1 :]
-            else:
-                ns, local = "", tag
-            index.setdefault(ns, []).append(Placed(context, parent, child, local))
+            end = tag.index("}")
+            namespace = tag[1:end]
+            if namespace in wanted:
+                index.setdefault(namespace, []).append(
+                    Placed(context, parent, child, tag[end + 1 :])
+                )
     return scope
+
+
+#: The namespaces whose channel and item children `Scope.placed` lists.
+INDEXED_NAMESPACES: Final = frozenset(
+    uri
+    for prefix, uri in KNOWN_NAMESPACES.items()
+    if prefix not in ("xhtml", "rdf", "rss1", "atom", "media")
+)

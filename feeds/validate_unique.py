@@ -9,7 +9,7 @@ atom:updated differs, and readers then keep one).
 
 from __future__ import annotations
 
-from feeds.validate_base import ATOM_NS, Collector, children, line_of, text_of
+from feeds.validate_base import ATOM_NS, Collector, line_of, text_of
 from feeds.validate_scope import Scope
 
 
@@ -23,19 +23,18 @@ def check_unique(scope: Scope, out: Collector) -> None:
         return
     first: dict[str, int] = {}
     for item in scope.items:
-        for child in children(item):
-            if child.tag != tag:
-                continue
-            value = text_of(child).strip()
-            if not value:
-                continue
-            if value in first:
-                out.add(
-                    code,
-                    child,
-                    f'{what} "{value}" is already the {what} of the item on line {first[value]}:'
-                    " readers show one of them only; give every item its own",
-                )
-            else:
-                first[value] = line_of(child)
-            break
+        child = next(item.iterchildren(tag), None)
+        if child is None:
+            continue
+        value = (child.text or "").strip() if not len(child) else text_of(child).strip()
+        if not value:
+            continue
+        if value in first:
+            out.add(
+                code,
+                child,
+                f'{what} "{value}" is already the {what} of the item on line {first[value]}:'
+                " readers show one of them only; give every item its own",
+            )
+        else:
+            first[value] = line_of(child)
