@@ -37,11 +37,15 @@ _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
 
 def check_content(root: etree._Element, out: Collector) -> None:
     """Check every atom:content (and xhtml text construct) of the document."""
+    content = f"{{{ATOM_NS}}}content"
     for el in root.iter(*_XHTML_TYPED):
-        kind = (el.get("type") or "").strip()
+        kind = el.get("type")
+        if kind is None:
+            continue
+        kind = kind.strip()
         if kind == "xhtml":
             _xhtml(el, out)
-        elif etree.QName(el).localname == "content" and kind and is_mime_type(kind):
+        elif el.tag == content and kind and "/" in kind and is_mime_type(kind):
             _typed(el, kind, out)
 
 

@@ -97,10 +97,12 @@ def scope_of(root: etree._Element, kind: str) -> Scope | None:
 def _indexed(scope: Scope) -> Scope:
     index = scope.by_namespace
     wanted = INDEXED_NAMESPACES
+    core = f"{{{scope.core}}}" if scope.core else "{"
     for context, parent in scope.containers():
         for child in parent:
             tag = child.tag
-            if tag.__class__ is not str or tag[0] != "{":
+            # The format's own elements (no namespace for RSS 2.0, Atom's for Atom) first.
+            if tag.__class__ is not str or tag[0] != "{" or (scope.core and tag.startswith(core)):
                 continue
             end = tag.index("}")
             namespace = tag[1:end]
