@@ -74,7 +74,12 @@ def read_documents(targets: Sequence[str], *, limits: Limits) -> list[Document]:
     documents: list[Document] = []
     for target in targets:
         try:
-            scheme = urlsplit(target).scheme.lower()
+            parts = urlsplit(target)
+            scheme = parts.scheme.lower()
+            if scheme in ("http", "https"):
+                _ = parts.port  # raises for a port out of range
+                if not parts.hostname:
+                    raise ValueError("no host name")
         except ValueError as exc:  # e.g. "http://[::1": an unclosed IPv6 address
             raise UsageError(f"{target}: not a valid URL ({exc}); check the address") from exc
         if scheme in ("http", "https"):

@@ -25,6 +25,7 @@ from feeds.validate_base import (
     ATOM_NS,
     CODES,
     KNOWN_NAMESPACES,
+    RSS1_NS,
     XML_BASE,
     XML_LANG,
     Collector,
@@ -506,6 +507,10 @@ def _check_document_attributes(root: etree._Element, out: Collector) -> dict[str
     near_miss = {_normalise_ns(uri): (prefix, uri) for prefix, uri in _NEAR_MISS_TARGETS.items()}
     reported: set[str] = set()
     variants: dict[str, str] = {}
+    # The format's own namespace must be exact (the W3C validator: InvalidNamespace); only
+    # extension vocabularies are matched whatever their case.
+    root_ns = (etree.QName(root).namespace or "").lower()
+    own = {_KNOWN_BY_CASE.get(root_ns, "")} | ({RSS1_NS} if root_ns == _RDF_NS.lower() else set())
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
@@ -515,7 +520,7 @@ def _check_document_attributes(root: etree._Element, out: Collector) -> dict[str
             if ns not in reported and ns not in _KNOWN_URIS:
                 reported.add(ns)
                 known = _KNOWN_BY_CASE.get(ns.lower())
-                if known is not None:
+                if known is not None and known not in own:
                     variants[ns] = known
                     continue
                 target = near_miss.get(_normalise_ns(ns))

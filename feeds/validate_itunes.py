@@ -47,6 +47,7 @@ _TERMS: Final = {
     "new-feed-url": Term(CHANNEL_ONLY, once=True),
     "type": Term(CHANNEL_ONLY, once=True),
     "complete": Term(CHANNEL_ONLY, once=True),
+    "applepodcastsverify": Term(CHANNEL_ONLY, once=True),
     "duration": Term(ITEM_ONLY, once=True),
     "episode": Term(ITEM_ONLY, once=True),
     "season": Term(ITEM_ONLY, once=True),
@@ -174,7 +175,11 @@ def _check_value(entry: Placed, out: Collector) -> None:
         )
     if local in _ENUMERATIONS:
         allowed = _ENUMERATIONS[local]
-        given = value.strip() if local in _CASE_SENSITIVE else value.strip().lower()
+        # explicit and block are read exactly, spaces included (the W3C test suite's
+        # whitespace_in_explicit_value is an error); case does not matter for them.
+        given = value.strip() if local in _CASE_SENSITIVE else value.lower()
+        if local not in ("explicit", "block"):
+            given = given.strip()
         if given not in allowed:
             out.add(
                 "itunes-value",

@@ -268,10 +268,11 @@ def test_the_size_limit_applies_to_the_decompressed_body(raw_server):
 
 
 @pytest.mark.parametrize(
-    "target", ["http://exa mple.com/feed.xml", "http://[::1", "http://example.com:99999/x"]
+    "target",
+    ["http://exa mple.com/feed.xml", "http://[::1", "http://127.0.0.1:99999/x", "https:///x"],
 )
 def test_malformed_urls_are_usage_errors(target):
-    with pytest.raises(UsageError) as info:
+    with pytest.raises(UsageError, match=r"not a valid URL|control characters") as info:
         read_targets([target], limits=Limits(fetch_timeout=2))
     assert str(info.value).startswith(target)
 

@@ -343,6 +343,15 @@ def test_a_single_text_node_over_10_mb_is_well_formed():
     assert report.issues == ()
 
 
+def test_the_feed_namespace_itself_must_be_written_exactly():
+    # The W3C test suite's atom/1.2/wrong-namespace-case.xml: InvalidNamespace, an error.
+    feed = (DATA / "valid" / "atom-xhtml.xml").read_bytes()
+    wrong = feed.replace(
+        b'xmlns="http://www.w3.org/2005/Atom"', b'xmlns="http://www.w3.org/2005/atom"'
+    )
+    assert codes(validate_feed(wrong)) == {"ns-near-miss"}
+
+
 def test_known_namespaces_match_whatever_their_case_and_are_checked():
     feed = rss().replace(
         b'xmlns:atom="http://www.w3.org/2005/Atom"', b'xmlns:atom="HTTP://WWW.W3.ORG/2005/ATOM"'

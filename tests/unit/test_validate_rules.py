@@ -692,6 +692,11 @@ CASES: list[tuple[str, bytes, set[str]]] = [
         {"itunes-value"},
     ),
     (
+        "itunes-explicit-spaces",
+        podcast().replace(b"<itunes:explicit>false", b"<itunes:explicit> false "),
+        {"itunes-value"},
+    ),
+    (
         "itunes-explicit-legacy",
         podcast().replace(b"<itunes:explicit>false", b"<itunes:explicit>clean"),
         {"itunes-value"},
