@@ -207,7 +207,11 @@ def _validate(data: bytes, limits: Limits, out: Collector, *, feeds_only: bool =
     if variants:
         # Known namespaces written in another case are the same vocabulary to the W3C
         # validator and to readers: validate the elements under their usual URI.
-        fixed = _parse(_canonical_namespaces(data, codec, variants), codec, Collector())
+        try:
+            rewritten = _canonical_namespaces(data, codec, variants)
+        except (UnicodeError, LookupError):  # bytes libxml2 read but Python cannot
+            rewritten = data
+        fixed = _parse(rewritten, codec, Collector()) if rewritten != data else None
         if fixed is not None:
             root = fixed
     kind = _check_root(root, out)
@@ -350,7 +354,11 @@ def _parse(data: bytes, codec: str, out: Collector) -> etree._Element | None:
         entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[union-attr]
         if not entities:
             return root
-        verdict = judge_entities(entities, data.decode(codec, errors="replace"))
+        try:
+            text = data.decode(codec, errors="replace")
+        except LookupError:
+            text = data.decode("utf-8", errors="replace")
+        verdict = judge_entities(entities, text)
         if not verdict.allowed:
             out.document("xml-doctype-entity", verdict.problem, line=1, column=1)
             return None

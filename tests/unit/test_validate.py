@@ -433,3 +433,20 @@ def test_element_deletion_never_raises(doc, picks):
         assert parent is not None
         parent.remove(victim)
     assert_sane(validate_feed(etree.tostring(root, xml_declaration=True, encoding="utf-8")))
+
+
+@given(st.sampled_from(CORPUS), st.integers(min_value=0))
+def test_namespace_case_changes_never_raise_and_keep_valid_feeds_valid(doc, seed):
+    # Change the case of one declared namespace URI: extension vocabularies still match
+    # (no error); the feed's own namespace must be exact (an error, never a crash).
+    declarations = re.findall(rb'xmlns(?::[\w.-]+)?="([^"]+)"', doc)
+    if not declarations:
+        return
+    uri = declarations[seed % len(declarations)]
+    changed = doc.replace(b'="' + uri + b'"', b'="' + uri.swapcase() + b'"')
+    report = validate_feed(changed)
+    assert_sane(report)
+    root_ns = etree.QName(etree.fromstring(doc)).namespace or ""
+    own = {root_ns, "http://purl.org/rss/1.0/" if root_ns.endswith("rdf-syntax-ns#") else ""}
+    if uri.decode() not in own:  # an extension vocabulary: judged exactly as before
+        assert report.issues == validate_feed(doc).issues
