@@ -203,7 +203,7 @@ def _validate(data: bytes, limits: Limits, out: Collector, *, feeds_only: bool =
         return f"skipped:not a feed (the root element is <{etree.QName(root).localname}>)"
     if not _check_depth(root, limits.max_depth, out):
         return "unknown"
-    variants = _check_document_attributes(root, out)
+    variants, used = _check_document_attributes(root, out)
     if variants:
         # Known namespaces written in another case are the same vocabulary to the W3C
         # validator and to readers: validate the elements under their usual URI.
@@ -221,13 +221,15 @@ def _validate(data: bytes, limits: Limits, out: Collector, *, feeds_only: bool =
         check_atom(root, out)
     if kind != "unknown":
         check_media(root, out)
-        _check_families(root, kind, out)
+        _check_families(root, kind, out, {variants.get(ns, ns) for ns in used})
     return kind
 
 
-def _check_families(root: etree._Element, kind: str, out: Collector) -> None:
+def _check_families(
+    root: etree._Element, kind: str, out: Collector, used: set[str] | None = None
+) -> None:
     """The rule families beyond each format's core rules (see their modules)."""
-    scope = scope_of(root, kind)
+    scope = scope_of(root, kind, used)
     if scope is not None:
         check_rss1(scope, out)
         check_structure(scope, out)
@@ -237,9 +239,10 @@ def _check_families(root: etree._Element, kind: str, out: Collector) -> None:
         check_positions(scope, out)
         check_media_rss(scope, out)
         check_itunes(scope, out)
-    check_whitespace(root, out)
-    check_content(root, out)
-    check_iris(root, out)
+    if used is None or ATOM_NS in used:
+        check_whitespace(root, out)
+        check_content(root, out)
+        check_iris(root, out)
 
 
 _DOCTYPE_ENTITY_MESSAGE: Final = (
@@ -505,15 +508,18 @@ def _check_depth(root: etree._Element, max_depth: int, out: Collector) -> bool:
     return True
 
 
-def _check_document_attributes(root: etree._Element, out: Collector) -> dict[str, str]:
+def _check_document_attributes(
+    root: etree._Element, out: Collector
+) -> tuple[dict[str, str], set[str]]:
     """xml:lang and xml:base anywhere, and namespace URIs that are typos of known ones.
 
     Returns:
-        The known namespaces written in another case (as written -> as known); they are
-        not reported.
+        The known namespaces written in another case (as written -> as known; they are
+        not reported), and every namespace of an element of the document.
     """
     near_miss = {_normalise_ns(uri): (prefix, uri) for prefix, uri in _NEAR_MISS_TARGETS.items()}
     reported: set[str] = set()
+    used: set[str] = set()
     variants: dict[str, str] = {}
     # The format's own namespace must be exact (the W3C validator: InvalidNamespace); only
     # extension vocabularies are matched whatever their case.
@@ -525,6 +531,7 @@ def _check_document_attributes(root: etree._Element, out: Collector) -> dict[str
             continue
         if tag[0] == "{":
             ns = tag[1 : tag.index("}")]
+            used.add(ns)
             if ns not in reported and ns not in _KNOWN_URIS:
                 reported.add(ns)
                 known = _KNOWN_BY_CASE.get(ns.lower())
@@ -557,7 +564,7 @@ def _check_document_attributes(root: etree._Element, out: Collector) -> dict[str
                 "percent-encode spaces and quotes inside",
                 attr="xml:base",
             )
-    return variants
+    return variants, used
 
 
 _KNOWN_URIS: Final = frozenset(KNOWN_NAMESPACES.values())

@@ -135,7 +135,7 @@ _OLD_CATEGORIES: Final = {
 
 def check_itunes(scope: Scope, out: Collector) -> None:
     """Check the iTunes elements of a podcast feed (nothing when it has none)."""
-    if next(scope.root.iter(f"{{{ITUNES_NS}}}*"), None) is None:
+    if not scope.uses(ITUNES_NS) or next(scope.root.iter(f"{{{ITUNES_NS}}}*"), None) is None:
         return
     for entry in check_vocabulary(scope, out, ITUNES_NS, _TERMS, codes=_CODES):
         _check_value(entry, out)

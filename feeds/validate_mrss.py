@@ -130,6 +130,8 @@ _RESTRICTION_TYPES: Final = ("country", "uri", "sharing")
 
 def check_media_rss(scope: Scope, out: Collector) -> None:
     """Check every Media RSS element of the document against Media RSS 1.5.1."""
+    if not scope.uses(MEDIA_NS):
+        return
     items = {id(item) for item in scope.items}
     channel = id(scope.channel) if scope.channel is not None else None
     # Keyed on the parent itself: that keeps its proxy alive, so the next getparent() of a

@@ -46,6 +46,7 @@ class Scope:
         by_namespace: The children of the channel and of each item in the extension
             namespaces the validator knows (`INDEXED_NAMESPACES`), by namespace, in document
             order: what the extension families check.
+        namespaces: The namespaces the document's elements use; None when not known.
     """
 
     kind: str
@@ -54,10 +55,15 @@ class Scope:
     items: list[etree._Element]
     core: str
     by_namespace: dict[str, list[Placed]] = field(default_factory=dict)
+    namespaces: frozenset[str] | None = None
 
     def tag(self, local: str) -> str:
         """The Clark name of one of the format's own elements."""
         return f"{{{self.core}}}{local}" if self.core else local
+
+    def uses(self, namespace: str) -> bool:
+        """Whether an element of the document may be in `namespace`."""
+        return self.namespaces is None or namespace in self.namespaces
 
     def containers(self) -> list[tuple[str, etree._Element]]:
         """The channel (if any) and every item, with their context."""
@@ -69,15 +75,24 @@ class Scope:
         return self.by_namespace.get(namespace, [])
 
 
-def scope_of(root: etree._Element, kind: str) -> Scope | None:
-    """The scope of a document the validator recognised as `kind` (``rss`` or ``atom``)."""
+def scope_of(root: etree._Element, kind: str, namespaces: set[str] | None = None) -> Scope | None:
+    """The scope of a document the validator recognised as `kind` (``rss`` or ``atom``).
+
+    Args:
+        root: The document element.
+        kind: What `feeds.validate` recognised.
+        namespaces: The namespaces the document's elements use, when known: only those
+            are indexed (a feed using none of the extension vocabularies costs nothing).
+    """
+    known = None if namespaces is None else frozenset(namespaces)
+    wanted = INDEXED_NAMESPACES if known is None else INDEXED_NAMESPACES & known
     qname = etree.QName(root)
     ns = qname.namespace or ""
     if kind == "atom":
         if qname.localname == "entry":
-            return _indexed(Scope("atom", root, None, [root], ATOM_NS))
+            return _indexed(wanted, Scope("atom", root, None, [root], ATOM_NS, namespaces=known))
         entries = [c for c in children(root) if c.tag == f"{{{ATOM_NS}}}entry"]
-        return _indexed(Scope("atom", root, root, entries, ATOM_NS))
+        return _indexed(wanted, Scope("atom", root, root, entries, ATOM_NS, namespaces=known))
     if kind != "rss":
         return None
     if qname.localname == "RDF" and ns == RDF_NS:
@@ -85,18 +100,19 @@ def scope_of(root: etree._Element, kind: str) -> Scope | None:
             return None  # RSS 0.90: reported as a format that is not checked
         channel = next((c for c in children(root) if c.tag == f"{{{RSS1_NS}}}channel"), None)
         items = [c for c in children(root) if c.tag == f"{{{RSS1_NS}}}item"]
-        return _indexed(Scope("rss1", root, channel, items, RSS1_NS))
+        return _indexed(wanted, Scope("rss1", root, channel, items, RSS1_NS, namespaces=known))
     if ns not in _RSS2_NAMESPACES:
         return None
     prefix = f"{{{ns}}}" if ns else ""
     channel = next((c for c in children(root) if c.tag == f"{prefix}channel"), None)
     items = [] if channel is None else [c for c in children(channel) if c.tag == f"{prefix}item"]
-    return _indexed(Scope("rss", root, channel, items, ns))
+    return _indexed(wanted, Scope("rss", root, channel, items, ns, namespaces=known))
 
 
-def _indexed(scope: Scope) -> Scope:
+def _indexed(wanted: frozenset[str], scope: Scope) -> Scope:
     index = scope.by_namespace
-    wanted = INDEXED_NAMESPACES
+    if not wanted:
+        return scope
     core = f"{{{scope.core}}}" if scope.core else "{"
     for context, parent in scope.containers():
         for child in parent:

@@ -15,7 +15,8 @@ from feeds.validate_base import ISO639_1, is_iri_reference
 _URI_CHARSET: Final = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;="
 )
-_URI_CHARS = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+_URI_CLASS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _UUID_URN = re.compile(
     r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
@@ -40,7 +41,7 @@ def uri_problem(value: str) -> str:
         return "is empty"
     if not _SCHEME.match(value):
         return "is not absolute (it has no scheme such as https:)"
-    if not _URI_CHARS.fullmatch(value):
+    if not _URI_CLASS.fullmatch(value) or ("%" in value and _BAD_PERCENT.search(value)):
         for index, char in enumerate(value):
             if char == "%" and not re.match(r"%[0-9A-Fa-f]{2}", value[index:]):
                 return "holds a % that does not start a percent-encoded byte (write %25)"
@@ -65,9 +66,12 @@ def iri_problem(value: str) -> str:
 
 
 def _authority_problem(value: str) -> str:
-    scheme = value.split(":", 1)[0].lower()
-    if scheme in _HOST_SCHEMES and not re.match(r"[A-Za-z][A-Za-z0-9+.\-]*://[^/?#]", value):
-        return f"has no host after {scheme}://"
+    colon = value.index(":")
+    scheme = value[:colon].lower()
+    if scheme in _HOST_SCHEMES:
+        rest = value[colon + 1 :]
+        if not rest.startswith("//") or rest[2:3] in ("", "/", "?", "#"):
+            return f"has no host after {scheme}://"
     return ""
 
 
