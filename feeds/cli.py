@@ -80,6 +80,20 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _fetch_seconds(text: str) -> float:
+    from feeds.validate.inputs import MAX_FETCH_TIMEOUT  # noqa: PLC0415
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_FETCH_TIMEOUT:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_FETCH_TIMEOUT:g}"
+        )
+    return value
+
+
 def _check_codes(codes: list[str]) -> None:
     from feeds.validate import CODES  # noqa: PLC0415
     from feeds.validate.json_feed import JSON_CODES  # noqa: PLC0415
@@ -233,7 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--max-depth", type=_positive, help="refuse deeper element nesting (default: 256)"
     )
-    check.add_argument("--timeout", type=_seconds, help="seconds to wait for a URL (default: 10)")
+    check.add_argument(
+        "--timeout",
+        type=_fetch_seconds,
+        help="seconds a whole download of a URL may take (default: 10, at most 3600)",
+    )
     return parser
 
 
@@ -314,7 +332,7 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     # The validator and its inputs are imported only by this command.
     from feeds.validate import Limits, validate_feed  # noqa: PLC0415
-    from feeds.validate.inputs import read_targets  # noqa: PLC0415
+    from feeds.validate.inputs import read_documents  # noqa: PLC0415
     from feeds.validate.report import format_reports  # noqa: PLC0415
 
     default = Limits()
@@ -334,13 +352,35 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
             raise UsageError(
                 f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first"
             )
-    documents = read_targets(targets, limits=limits)
+    documents = read_documents(targets, limits=limits)
+    # XML found by listing a folder that is no feed at all (sitemap.xml) is skipped; a file
+    # named on the command line is always checked.
     reports = [
-        validate_feed(data, source=name, limits=limits).without(ignored) for name, data in documents
+        validate_feed(doc.data, source=doc.source, limits=limits, feeds_only=doc.listed).without(
+            ignored
+        )
+        for doc in documents
     ]
-    out.write(format_reports(reports, args.format, strict=args.strict))
+    if all(report.skipped for report in reports):
+        raise UsageError(
+            f"{', '.join(targets)}: no feeds found: every XML file listed is something else "
+            f"({reports[0].source}: {reports[0].skipped}); name the feed files to check them"
+        )
+    _write(out, format_reports(reports, args.format, strict=args.strict))
     passed = all(report.passed(strict=args.strict) for report in reports)
     return ExitStatus.OK if passed else ExitStatus.FEED_INVALID
+
+
+def _write(out: TextIO, text: str) -> None:
+    """Write in pieces smaller than the stream's buffer: one large write to a pipe whose
+    reader goes away part-way loses the rest without an error (CPython writes what the pipe
+    took and reports success), so `| head` would never be noticed."""
+    for start in range(0, len(text), _WRITE_PIECE):
+        out.write(text[start : start + _WRITE_PIECE])
+    out.flush()
+
+
+_WRITE_PIECE = 4096
 
 
 def _run(args: argparse.Namespace) -> ExitStatus:

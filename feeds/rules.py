@@ -39,10 +39,20 @@ NAMESPACES: Final[dict[str, str]] = {
     "wfw": "http://wellformedweb.org/CommentAPI/",
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "georss": "http://www.georss.org/georss",
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "icbm": "http://postneo.com/icbm",
+    "geourl": "http://geourl.org/rss/module/",
     "thr": "http://purl.org/syndication/thread/1.0",
     "fh": "http://purl.org/syndication/history/1.0",
+    "trackback": "http://madskills.com/public/xml/rss/module/trackback/",
+    "creativeCommons": "http://backend.userland.com/creativeCommonsRssModule",
+    "cc": "http://web.resource.org/cc/",
+    "admin": "http://webns.net/mvcb/",
+    "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
+    "app": "http://www.w3.org/2007/app",
     "xhtml": XHTML_NS,
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rss1": "http://purl.org/rss/1.0/",
 }
 
 #: Defaults of the size limits (`repository.max_article_bytes`, `repository.max_image_bytes`).
