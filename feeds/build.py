@@ -6,6 +6,7 @@ import contextlib
 import glob
 import importlib
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -21,15 +22,18 @@ from feeds.errors import (
     FeedsError,
     LockedError,
     OutputError,
+    RepositoryError,
     StrictModeError,
 )
 from feeds.model import (
     FEED_FILE_NAMES,
     Article,
+    Blob,
     Brief,
     Entry,
     FeedSpec,
     Format,
+    Image,
     RenderedFeed,
     ScanResult,
     Site,
@@ -64,12 +68,13 @@ from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
 
 if TYPE_CHECKING:
+    from feeds.load.renditions import RenditionStore
     from feeds.validate import Issue, ValidationReport
 
 # Note on imports: the article readers (PyYAML, Markdown, ...), the renderers, the validator
 # and the discovery page (feedgen, lxml, ...) are imported when a build reads or renders, not
 # when this module loads: a build that finds nothing changed never needs them, and their import
-# time would be a good part of such a build.
+# time would be a good part of such a build (the `warm` rows of benchmarks/results.md).
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +109,8 @@ class PublishResult:
     id_changes: tuple[IdChange, ...] = ()
     up_to_date: str = ""
     known_articles: int | None = None
+    embargoed: int = 0
+    refused: tuple[str, ...] = ()
     hub_failures: tuple[str, ...] = ()
 
     @property
@@ -115,11 +122,16 @@ class PublishResult:
         """The first half of the summary: articles published, held back, feed files."""
         articles = self.scan.articles
         drafts = sum(1 for a in articles if a.draft)
-        waiting = len(articles) - drafts - self.published
         line = f"{self.published} of {len(articles)} article(s) published"
         held = [f"{drafts} draft(s)"] if drafts else []
-        if waiting and self.next_embargo is not None:
-            held.append(f"{waiting} embargoed, the next until {self.next_embargo.isoformat()}")
+        if self.embargoed and self.next_embargo is not None:
+            held.append(
+                f"{self.embargoed} embargoed, the next until {self.next_embargo.isoformat()}"
+            )
+        skipped = {p.path for p in self.problems}
+        older = len(articles) - drafts - self.embargoed - self.published - len(skipped)
+        if older > 0:
+            held.append(f"{older} older than what the feeds' limits keep")
         if held:
             line += f" ({', '.join(held)})"
         return line + f"; {len(self.feeds)} feed file(s)"
@@ -156,6 +168,8 @@ class PublishResult:
                 line += f"; retired: {', '.join(retired)}"
         if self.problems:
             line += f"; {len(self.problems)} article(s) skipped with problems"
+        if self.refused:
+            line += f"; {len(self.refused)} feed file(s) did not validate and were not written"
         if self.id_changes:
             line += f"; {len(self.id_changes)} article(s) changed their id"
         return line
@@ -168,6 +182,7 @@ def publish(
     strict: bool = False,
     write: bool = True,
     use_cache: bool = True,
+    allow_empty: bool = False,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -178,19 +193,33 @@ def publish(
         write: False renders and validates only (a dry run).
         use_cache: Reuse and update the build cache in the state folder (False: read and
             render everything, touch no cache).
+        allow_empty: Publish even when the source lists no article at all although the last
+            build published some (an unmounted share, a failed checkout look like that).
+
+    A feed that still does not validate once the articles its errors point at are left out is
+    not written (the one published before stays, `PublishResult.refused` says why); the other
+    feeds are.
 
     Raises:
-        FeedInvalidError: a rendered feed has validation errors; nothing was written.
+        FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
+            written.
         StrictModeError: `strict` and some article had a problem; nothing was written.
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
     with gc_paused():
-        return _publish(config, now=now, strict=strict, write=write, use_cache=use_cache)
+        return _publish(
+            config,
+            now=now,
+            strict=strict,
+            write=write,
+            use_cache=use_cache,
+            allow_empty=allow_empty,
+        )
 
 
 def _publish(
-    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool
+    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool, allow_empty: bool
 ) -> PublishResult:
     source, target, store = article_source(config), publish_target(config), state_store(config)
     listing = source.list()
@@ -203,50 +232,46 @@ def _publish(
         announce = notifier(config, store)  # what failed to reach a hub before is sent again
         owed = announce.published([]) if announce else []
         return replace(_up_to_date(last), hub_failures=tuple(owed))
+    if not allow_empty and listing.article_count == 0:
+        _refuse_to_empty(source, store)
     caches = _Caches(config) if use_cache else None
-    scan = _scan(source, listing, caches, record)
+    renditions = _rendition_store(config, use_cache=use_cache)
+    config = _with_branding(config, renditions)
+    scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    rendering = _render_feeds(config, source, candidates, caches)
+    checked = _render_valid_feeds(config, source, store, candidates, caches, renditions=renditions)
     if caches is not None:
         caches.keep_entries_of(scan)
-    emptied, retired = _no_longer_produced(config, store, rendering.feeds)
-    progress.info("rendered %d feed files; validating", len(rendering.feeds) + len(emptied))
-    reports = _validate_all([*rendering.feeds, *emptied], scan.articles)
-    registry = load_registry(store)
+        _prune_renditions(renditions, caches.entries)
+    rendering, registry = checked.rendering, load_registry(store)
     in_feeds = rendering.articles()
     id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
     problems = _sorted_problems(scan.problems, rendering.problems)
-    if strict and (problems or id_changes):
-        raise _strict_error([*problems, *id_changes])
+    if strict and (problems or id_changes or checked.refused):
+        _refuse_strictly(checked, [*problems, *id_changes], scan.articles)
     written = None
     failures: list[str] = []
     if write:
         announce = notifier(config, store)
         try:
-            written = _write_all(
-                config,
-                source,
-                target,
-                rendering,
-                emptied=emptied,
-                retired=retired,
-                candidates=candidates,
-            )
+            written = _write_all(config, source, target, checked, candidates=candidates)
         except OutputError as exc:
-            _announce(announce, [*rendering.feeds, *emptied], exc.written)
+            _announce(announce, checked.to_write(), exc.written)
             raise
-        failures = _announce(announce, [*rendering.feeds, *emptied], written.written)
+        failures = _announce(announce, checked.to_write(), written.written)
         record_published(store, registry, in_feeds)
-        record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *emptied]))
+        record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *checked.emptied]))
     result = PublishResult(
         scan,
         problems,
         tuple(rendering.feeds),
-        reports,
+        checked.reports,
         written,
         next_embargo=_next_embargo(scan, now),
-        published=len(candidates),
+        published=len(in_feeds),
         id_changes=id_changes,
+        embargoed=sum(1 for a in scan.articles if not a.draft and a.published > now),
+        refused=checked.refusals(scan.articles),
         hub_failures=tuple(failures),
     )
     if written is not None and record is not None:
@@ -343,7 +368,13 @@ class _Caches:
             config.max_article_bytes,
         )
         # The entries cache keeps articles as read too: it depends on all the scan depends on.
-        entry_settings = (*scan_settings, config.media_url, config.max_image_bytes)
+        entry_settings = (
+            *scan_settings,
+            config.media_url,
+            config.max_image_bytes,
+            config.media,
+            config.channel.language,
+        )
         self.scan: ScanCache | None = ScanCache(folder, scan_settings)
         self.entries = EntryCache(folder, entry_settings)
 
@@ -369,7 +400,6 @@ def _scan(
             record.inputs(listing)
 
     scan = source.scan(listing, cache=caches.scan if caches else None, while_waiting=while_waiting)
-    scan = rule_out_duplicates(scan)
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if caches is not None:
         caches.save_scan()
@@ -383,6 +413,7 @@ class _Rendering:
     feeds: list[RenderedFeed]
     entries_by_feed: list[list[Entry]]
     problems: list[ArticleError]
+    failed_depends_on: list[str]
 
     def articles(self) -> list[Article]:
         """Every article some feed carries, once each."""
@@ -395,9 +426,14 @@ class _Rendering:
 
 
 def _render_feeds(
-    config: Config, source: ArticleSource, candidates: Sequence[Brief], caches: _Caches | None
+    config: Config,
+    source: ArticleSource,
+    candidates: Sequence[Brief],
+    caches: _Caches | None,
+    renditions: RenditionStore,
 ) -> _Rendering:
-    """Expand the `per` templates, select each feed's articles, load and render them."""
+    """Expand the `per` templates, select each feed's articles, load and render them (the
+    renditions of their images made first, on every core)."""
     from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
     from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
 
@@ -408,15 +444,28 @@ def _render_feeds(
         repository=config.repository,
         media_url=config.media_url,
         max_image_bytes=config.max_image_bytes,
+        media=config.media,
+        store=renditions,
+        language=config.channel.language,
     )
     expansion = expand_feeds(config.feeds, candidates)
+    selected = {
+        brief.id: brief
+        for spec in expansion.feeds
+        for brief in select_articles(candidates, spec)[: spec.limit]
+    }
+    ready = load.prefetch(selected.values(), workers=len(os.sched_getaffinity(0)))
+    if ready:
+        progress.info("made the renditions of %d images", ready)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
     for spec in expansion.feeds:
         entries = select_entries(select_articles(candidates, spec), spec, load)
         entries_by_feed.append(entries)
         feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
-    return _Rendering(feeds, entries_by_feed, [*load.problems, *expansion.problems])
+    return _Rendering(
+        feeds, entries_by_feed, [*load.problems, *expansion.problems], load.failed_depends_on
+    )
 
 
 def _sorted_problems(*groups: Sequence[ArticleError]) -> tuple[ArticleError, ...]:
@@ -454,44 +503,140 @@ def _import_later_stages() -> None:
         importlib.import_module(name)
 
 
-def _validate_all(
-    feeds: Sequence[RenderedFeed], articles: Sequence[Brief]
-) -> tuple[ValidationReport, ...]:
-    """Validate every rendered feed; any error stops the build before anything is written."""
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """The feeds of a build once validated: those to write, and those refused."""
+
+    rendering: _Rendering
+    emptied: list[RenderedFeed]
+    retired: list[str]
+    reports: tuple[ValidationReport, ...]
+    failed: list[tuple[RenderedFeed, ValidationReport]]
+
+    @property
+    def refused(self) -> bool:
+        return bool(self.failed)
+
+    def to_write(self) -> list[RenderedFeed]:
+        refused = {feed.rel_path for feed, _ in self.failed}
+        return [f for f in (*self.rendering.feeds, *self.emptied) if f.rel_path not in refused]
+
+    def refusals(self, articles: Sequence[Brief]) -> tuple[str, ...]:
+        return tuple(_invalid_lines(self.failed, articles))
+
+
+#: How many times a build leaves out the articles whose items do not validate and renders again.
+QUARANTINE_ROUNDS = 3
+
+
+def _render_valid_feeds(
+    config: Config,
+    source: ArticleSource,
+    store: StateStore,
+    candidates: Sequence[Brief],
+    caches: _Caches | None,
+    *,
+    renditions: RenditionStore,
+) -> _Checked:
+    """Render and validate every feed. An item that does not validate leaves its article out
+    of every feed of this build, as that article's problem, and the feeds are rendered again;
+    a feed whose errors belong to no item is refused alone (its old file stays)."""
     from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
 
-    reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
-    failed = [(feed, report) for feed, report in zip(feeds, reports, strict=True) if not report.ok]
-    if failed:
-        raise FeedInvalidError(_invalid_message(failed, articles))
-    return reports
+    quarantined: list[ArticleError] = []
+    for _ in range(QUARANTINE_ROUNDS):
+        rendering = _render_feeds(config, source, candidates, caches, renditions)
+        emptied, retired = _no_longer_produced(config, store, rendering.feeds)
+        feeds = [*rendering.feeds, *emptied]
+        progress.info("rendered %d feed files; validating", len(feeds))
+        reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+        failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
+        culprits = _culprits(failed, candidates)
+        if not culprits:
+            break
+        quarantined.extend(culprits.values())
+        candidates = [brief for brief in candidates if brief.id not in culprits]
+    rendering.problems.extend(quarantined)
+    return _Checked(rendering, emptied, retired, reports, failed)
+
+
+def _culprits(
+    failed: Sequence[tuple[RenderedFeed, ValidationReport]], candidates: Sequence[Brief]
+) -> dict[str, ArticleError]:
+    """The articles whose items do not validate, by id, each with its first error."""
+    by_id = {brief.id: brief for brief in candidates}
+    found: dict[str, ArticleError] = {}
+    for feed, report in failed:
+        for issue in report.errors:
+            if issue.item is None or not 0 <= issue.item < len(feed.article_ids):
+                continue
+            brief = by_id.get(feed.article_ids[issue.item])
+            if brief is None or brief.id in found:
+                continue
+            found[brief.id] = ArticleError(
+                brief.rel_path,
+                0,
+                f"left out of every feed: its item in {feed.rel_path} does not validate"
+                f" ({issue.code}: {issue.message}); this is a bug in feeds if the article is"
+                " valid: please report it with the article",
+            )
+    return found
+
+
+def _refuse_strictly(
+    checked: _Checked, complaints: Sequence[object], articles: Sequence[Brief]
+) -> None:
+    """`--strict`: any problem, or any feed that does not validate, and nothing is written."""
+    if checked.refused:
+        raise FeedInvalidError(_invalid_message(checked.failed, articles))
+    raise _strict_error(complaints)
+
+
+def _refuse_to_empty(source: ArticleSource, store: StateStore) -> None:
+    """A source that suddenly lists nothing is far more often unmounted than emptied: its
+    feeds are not emptied (nor its media deleted) unless asked."""
+    last = sum(record.items for record in load_feed_records(store).values())
+    if last:
+        raise RepositoryError(
+            f"{source.describe()}: holds no articles, but the last build published {last}"
+            " item(s): nothing was written. Check that the repository is mounted or checked"
+            " out; if it really is empty now, build with --allow-empty"
+        )
 
 
 def _write_all(
     config: Config,
     source: ArticleSource,
     target: PublishTarget,
-    rendering: _Rendering,
+    checked: _Checked,
     *,
-    emptied: Sequence[RenderedFeed],
-    retired: Sequence[str],
     candidates: Sequence[Brief],
 ) -> WriteResult:
     """Publish the feeds, the media their items show and the pages that list them."""
     from feeds.render.pages import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
 
     media = {
-        image.media_path: source.open_blob(str(image.source))
-        for entries in rendering.entries_by_feed
+        file.media_path: _blob(source, image, file.source)
+        for entries in checked.rendering.entries_by_feed
         for entry in entries
         for image in (*entry.images, *entry.inline_images)
+        for file in image.files()
     }
     media_types = {
-        image.media_path: image.media_type
-        for entries in rendering.entries_by_feed
+        file.media_path: file.media_type
+        for entries in checked.rendering.entries_by_feed
         for entry in entries
         for image in (*entry.images, *entry.inline_images)
+        for file in image.files()
     }
+    if config.channel.branding is not None:
+        media.update(
+            (file.media_path, _local_blob(file.source)) for file in config.channel.branding.files()
+        )
+        media_types.update(
+            (file.media_path, file.media_type) for file in config.channel.branding.files()
+        )
+    rendering = checked.rendering
     feeds = rendering.feeds
     newest = rendering.newest(candidates, NEWEST_ON_INDEX)
     pages = [
@@ -499,14 +644,71 @@ def _write_all(
         (OPML_FILE, render_opml(config.channel, feeds)),
     ]
     changes = plan_changes(
-        [*feeds, *emptied],
+        checked.to_write(),
         media,
         pages,
         held_media=target.media(),
-        retired=retired,
+        retired=checked.retired,
         media_types=media_types,
     )
     return target.apply(changes)
+
+
+def _blob(source: ArticleSource, image: Image, path: Path) -> Blob:
+    """The bytes of a published image file: the source's own, or a rendition made of them."""
+    return source.open_blob(str(path)) if path == image.original else _local_blob(path)
+
+
+def _local_blob(path: Path) -> Blob:
+    """A file this build made (a rendition in the cache, a branding size)."""
+    info = path.stat()
+    return Blob(info.st_size, info.st_mtime_ns, lambda: path.open("rb"))
+
+
+def _rendition_store(config: Config, *, use_cache: bool) -> RenditionStore:
+    """Where renditions are kept: the state folder's cache, or (a build that touches no
+    cache) a temporary folder."""
+    from feeds.load.renditions import (  # noqa: PLC0415 - see the note on imports
+        MEDIA_CACHE_DIR,
+        RenditionStore,
+        temporary_store,
+    )
+
+    if not use_cache:
+        return temporary_store()
+    return RenditionStore(config.state_dir / CACHE_DIR / MEDIA_CACHE_DIR)
+
+
+def _with_branding(config: Config, store: RenditionStore) -> Config:
+    """The configuration with the channel's logo and icon made at every size they need."""
+    if config.channel.logo is None and config.channel.icon is None:
+        return config
+    from feeds.load.branding import make_branding  # noqa: PLC0415 - see the note on imports
+
+    branding = make_branding(config.channel, store, config.media_url)
+    return replace(config, channel=replace(config.channel, branding=branding))
+
+
+def _branding_sources(config: Config) -> list[str]:
+    """The files the branding was made from and made into (for the unchanged check)."""
+    channel = config.channel
+    paths = [str(path) for path in (channel.logo, channel.icon) if path is not None]
+    if channel.branding is not None:
+        paths.extend(str(file.source) for file in channel.branding.files())
+    return paths
+
+
+def _prune_renditions(store: RenditionStore, entries: EntryCache) -> None:
+    """Remove cached renditions that neither this build nor any cached entry uses."""
+    keep = [
+        file.source
+        for cached in entries.items.values()
+        for image in (*cached.entry.images, *cached.entry.inline_images)
+        for file in image.files()
+    ]
+    removed = store.prune(keep)
+    if removed:
+        log.debug("removed %d unused renditions from the cache", removed)
 
 
 def _remember(
@@ -519,9 +721,9 @@ def _remember(
     rendering: _Rendering,
     target: PublishTarget,
 ) -> None:
-    """Record what a later build needs to prove nothing changed (an id change is never
-    recorded: its warning must come again)."""
-    if result.id_changes:
+    """Record what a later build needs to prove nothing changed (an id change or a refused
+    feed is never recorded: its warning must come again)."""
+    if result.id_changes or result.refused:
         record.forget()
         return
     assert result.written is not None
@@ -538,8 +740,12 @@ def _remember(
         outputs=tuple(outputs),
         until=result.next_embargo,
     )
+    # Files that articles with problems looked for, missing or not: the photo that arrives
+    # after its story must get the story published at the next build.
     local = [str(config.output / rel) for rel in outputs] if config.s3 is None else []
     files = [*local, *sources, *state]
+    files.extend(_branding_sources(config))
+    files.extend(rendering.failed_depends_on)
     record.remember(listing, outcome, now=now, files=files, target=target.stamp())
 
 
@@ -554,6 +760,7 @@ def _record(feed: RenderedFeed) -> FeedRecord:
         description=spec.description,
         path=spec.path,
         updated=feed.updated.isoformat() if feed.updated else "",
+        items=len(feed.article_ids),
     )
 
 
@@ -630,20 +837,26 @@ def _culprit(issue: Issue, feed: RenderedFeed, articles: Sequence[Brief]) -> str
     return f" (article {source})"
 
 
+def _invalid_lines(
+    failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Brief]
+) -> list[str]:
+    return [
+        f"{feed.rel_path}:{issue.line}: {issue.code}: {issue.message}"
+        f"{_culprit(issue, feed, articles)}"
+        for feed, report in failed
+        for issue in report.errors
+    ]
+
+
 def _invalid_message(
     failed: Sequence[tuple[RenderedFeed, ValidationReport]], articles: Sequence[Brief]
 ) -> str:
     lines = [
         "a rendered feed did not validate, so nothing was written "
-        "(the published feeds stay as they were):"
+        "(the published feeds stay as they were):",
+        *(f"  {line}" for line in _invalid_lines(failed, articles)),
+        "this is a bug in feeds if the articles are valid: please report it with the feed file",
     ]
-    for feed, report in failed:
-        for issue in report.errors:
-            culprit = _culprit(issue, feed, articles)
-            lines.append(f"  {feed.rel_path}:{issue.line}: {issue.code}: {issue.message}{culprit}")
-    lines.append(
-        "this is a bug in feeds if the articles are valid: please report it with the feed file"
-    )
     return "\n".join(lines)
 
 
@@ -736,10 +949,11 @@ def publish_recorded(
             raise
         finished = clock()
         status.last_finish = status.last_success = format_time(finished)
-        status.last_outcome = "problems" if result.problems else "ok"
+        status.last_outcome = "problems" if result.problems or result.refused else "ok"
         status.last_error = status.last_error_at = None
         status.articles = result.article_count
         status.problems = [str(p) for p in (*result.problems, *result.id_changes)]
+        status.problems.extend(result.refused)
         status.next_embargo = format_time(result.next_embargo)
         if result.written is not None:
             status.written = list(result.written.written)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import difflib
+import functools
 import json
 import logging
 import os
@@ -59,6 +60,16 @@ def _positive(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number from 0 to 65535")
+    return value
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text)
@@ -66,6 +77,20 @@ def _seconds(text: str) -> float:
         value = -1.0
     if not 0 <= value < float("inf"):  # also refuses nan
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return value
+
+
+def _fetch_seconds(text: str) -> float:
+    from feeds.validate.inputs import MAX_FETCH_TIMEOUT  # noqa: PLC0415
+
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value <= MAX_FETCH_TIMEOUT:  # also refuses nan and inf
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds above 0 and at most {MAX_FETCH_TIMEOUT:g}"
+        )
     return value
 
 
@@ -122,6 +147,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--dry-run", action="store_true", help="render and validate, write nothing")
     build.add_argument(
+        "--allow-empty",
+        action="store_true",
+        help="publish empty feeds when the repository holds no articles although the last"
+        " build published some (refused otherwise: an unmounted share looks like that)",
+    )
+    build.add_argument(
         "--output",
         type=Path,
         metavar="DIR",
@@ -152,6 +183,30 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=DEFAULT_CONFIG,
         help="configuration file (default: ./config.toml); SIGHUP reloads it",
+    )
+
+    preview = commands.add_parser(
+        "serve", help="preview: build, serve the output folder over HTTP, rebuild on change"
+    )
+    preview.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="configuration file (default: ./config.toml); a change to it is picked up",
+    )
+    preview.add_argument(
+        "--bind",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    preview.add_argument(
+        "--port",
+        type=_port,
+        default=8000,
+        metavar="N",
+        help="port to listen on (default: 8000; 0: any free)",
     )
 
     status = commands.add_parser("status", help="show what the last runs did and what comes next")
@@ -192,7 +247,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--max-depth", type=_positive, help="refuse deeper element nesting (default: 256)"
     )
-    check.add_argument("--timeout", type=_seconds, help="seconds to wait for a URL (default: 10)")
+    check.add_argument(
+        "--timeout",
+        type=_fetch_seconds,
+        help="seconds a whole download of a URL may take (default: 10, at most 3600)",
+    )
     return parser
 
 
@@ -247,23 +306,34 @@ def _build(args: argparse.Namespace) -> ExitStatus:
         # A preview: a local folder even for an object-storage target, and no hub is told.
         config = replace(config, output=output, state_dir=state, s3=None, announce=False)
     now = args.now or datetime.now(UTC)
+    publisher = functools.partial(publish, allow_empty=args.allow_empty)
     if args.dry_run:
-        result = publish(config, now=now, strict=args.strict, write=False)
+        result = publisher(config, now=now, strict=args.strict, write=False)
     else:
         # Under the output folder's lock, so that a running daemon and cron never both write.
-        result = publish_recorded(config, now=now, strict=args.strict, wait=args.wait)
+        result = publish_recorded(
+            config, now=now, strict=args.strict, wait=args.wait, publisher=publisher
+        )
     for problem in result.problems:
         log.warning("%s", problem)
     for change in result.id_changes:
         log.warning("%s", change)
     log.info("%s", result.summary())
+    if result.refused:
+        log.error(
+            "these feed files did not validate, so they were not written (the ones published"
+            " before stay); the other feeds were published:\n%s\nthis is a bug in feeds if the"
+            " articles are valid: please report it with the feed file",
+            "\n".join(f"  {line}" for line in result.refused),
+        )
+        return ExitStatus.FEED_INVALID
     return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     # The validator and its inputs are imported only by this command.
     from feeds.validate import Limits, validate_feed  # noqa: PLC0415
-    from feeds.validate.inputs import read_targets  # noqa: PLC0415
+    from feeds.validate.inputs import Document, read_documents  # noqa: PLC0415
     from feeds.validate.report import format_reports  # noqa: PLC0415
 
     default = Limits()
@@ -275,13 +345,13 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     ignored = list(args.ignore)
     _check_codes(ignored)
     targets: list[str] = list(args.targets)
-    documents: list[tuple[str, bytes]] = []
+    documents: list[Document] = []
     if not targets:
         config = load_config(args.config)
         if config.s3 is not None:  # the feeds as published, read back from the storage
             found = published_feeds(config)
             missing = [name for name, data in found if data is None]
-            documents = [(name, data) for name, data in found if data is not None]
+            documents = [Document(name, data, False) for name, data in found if data is not None]
         else:
             targets = [str(path) for path in feed_paths(config)]
             missing = [t for t in targets if not Path(t).is_file()]
@@ -289,14 +359,38 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
             raise UsageError(
                 f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first"
             )
+        if not targets and not documents:
+            raise UsageError(f"{args.config}: no feed published yet: run `feeds build` first")
     if targets:
-        documents = read_targets(targets, limits=limits)
+        documents = read_documents(targets, limits=limits)
+    # XML found by listing a folder that is no feed at all (sitemap.xml) is skipped; a file
+    # named on the command line is always checked.
     reports = [
-        validate_feed(data, source=name, limits=limits).without(ignored) for name, data in documents
+        validate_feed(doc.data, source=doc.source, limits=limits, feeds_only=doc.listed).without(
+            ignored
+        )
+        for doc in documents
     ]
-    out.write(format_reports(reports, args.format, strict=args.strict))
+    if all(report.skipped for report in reports):
+        raise UsageError(
+            f"{', '.join(targets)}: no feeds found: every XML file listed is something else "
+            f"({reports[0].source}: {reports[0].skipped}); name the feed files to check them"
+        )
+    _write(out, format_reports(reports, args.format, strict=args.strict))
     passed = all(report.passed(strict=args.strict) for report in reports)
     return ExitStatus.OK if passed else ExitStatus.FEED_INVALID
+
+
+def _write(out: TextIO, text: str) -> None:
+    """Write in pieces smaller than the stream's buffer: one large write to a pipe whose
+    reader goes away part-way loses the rest without an error (CPython writes what the pipe
+    took and reports success), so `| head` would never be noticed."""
+    for start in range(0, len(text), _WRITE_PIECE):
+        out.write(text[start : start + _WRITE_PIECE])
+    out.flush()
+
+
+_WRITE_PIECE = 4096
 
 
 def _run(args: argparse.Namespace) -> ExitStatus:
@@ -314,6 +408,26 @@ def _run(args: argparse.Namespace) -> ExitStatus:
     previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     try:
         run_daemon(config, control)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    return ExitStatus.OK
+
+
+def _serve(args: argparse.Namespace) -> ExitStatus:
+    # Imported here: only the preview server needs http.server and the daemon's watching.
+    from feeds.daemon import Control  # noqa: PLC0415
+    from feeds.serve import serve  # noqa: PLC0415
+
+    config = load_config(args.config)
+    control = Control()
+    handlers = {
+        signal.SIGTERM: lambda *_: control.request_stop(),
+        signal.SIGINT: lambda *_: control.request_stop(),
+    }
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
+    try:
+        serve(config, control, bind=args.bind, port=args.port)
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -378,6 +492,8 @@ def main(
             return int(_build(args))
         if args.command == "run":
             return int(_run(args))
+        if args.command == "serve":
+            return int(_serve(args))
         if args.command == "status":
             return int(_status(args, out))
         return int(_validate(args, out))
@@ -401,7 +517,7 @@ def entry_point() -> None:
     """Console-script entry point."""
     code = main()
     # The process ends here: the interpreter's own teardown would free every object one by
-    # one (0.03 s after a build of 10,000 articles, most of a build that finds nothing to do).
+    # one, a good part of a build that finds nothing to do (benchmarks/results.md, `warm`).
     # Flush what it would flush, and go.
     logging.shutdown()
     for stream in (sys.stdout, sys.stderr):

@@ -13,14 +13,17 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
-from feeds.model import Author, Channel, FeedSpec, Format, SliceKey
+from feeds.model import Author, Channel, FeedSpec, Format, MediaSettings, SliceKey
 from feeds.rules import (
     MAX_ARTICLE_BYTES,
     MAX_IMAGE_BYTES,
+    MEDIA_DIR,
     XML_FORBIDDEN,
+    is_absolute_iri,
     is_plausible_email,
     is_plausible_language,
     is_slug,
@@ -158,6 +161,7 @@ class Config:
             against the configuration file's folder.
         schedule: When `feeds run` builds (left out of `repr`: the published files do not
             depend on it, and a build's inputs digest is made from the repr).
+        media: How images are published (``[media]``).
         s3: The object-storage target, or None for the output folder.
         cache_control: The objects' `Cache-Control` on object storage.
         announce: Tell the WebSub hubs (``channel.hubs``) about changed feeds (off for a
@@ -176,6 +180,7 @@ class Config:
     max_article_bytes: int = _DEFAULT_MAX_ARTICLE_BYTES
     state_dir: Path = Path(_DEFAULT_STATE_DIR)
     schedule: Schedule = field(default=Schedule(), repr=False)
+    media: MediaSettings = field(default_factory=MediaSettings)
     s3: ObjectStore | None = None
     cache_control: CacheControl = CacheControl()
     announce: bool = field(default=True, repr=False)
@@ -188,7 +193,7 @@ class Config:
 
 # The known keys of each table, in the order the documentation lists them (also the order of
 # the "known keys" hint when a typo is too far from every key for a suggestion).
-_TOP_KEYS = ("site", "repository", "output", "feeds", "schedule", "state", "websub")
+_TOP_KEYS = ("site", "repository", "output", "media", "feeds", "schedule", "state", "websub")
 _SITE_KEYS = (
     "title",
     "url",
@@ -197,12 +202,19 @@ _SITE_KEYS = (
     "timezone",
     "permalink",
     "copyright",
+    "logo",
+    "icon",
     "author",
 )
 _AUTHOR_KEYS = ("name", "email", "uri")
 _REPOSITORY_KEYS = ("path", "max_image_bytes", "max_article_bytes")
 _OUTPUT_KEYS = ("path", "url", "media_url", "s3", "cache_control")
 _STATE_KEYS = ("path",)
+_MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_location")
+# Renditions narrower than this would not be worth publishing; wider ones than this are
+# larger than any screen shows.
+_MIN_MEDIA_WIDTH, _MAX_MEDIA_WIDTH = 16, 16384
+_BRANDING_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
 _SCHEDULE_KEYS = ("every", "at", "watch")
 _FEED_KEYS = (
     "name",
@@ -233,7 +245,7 @@ _MAX_LIMIT = 10_000
 # The writer publishes images into this sub-folder of the output folder and deletes whatever
 # else it finds there, so a feed must never be written into it. (Mirrors `writer.MEDIA_DIR`;
 # config may not import the writer.)
-_MEDIA_FOLDER = "media"
+_MEDIA_FOLDER = MEDIA_DIR
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _TOML_POSITION = re.compile(r"(?P<reason>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)", re.S)
@@ -377,13 +389,23 @@ def _limit(value: object) -> int:
     raise _InvalidValueError(_expected(f"a whole number from 1 to {_MAX_LIMIT}", value))
 
 
+def _published_url(text: str, value: object, example: str, schemes: tuple[str, ...] | None) -> str:
+    """A URL that goes out in every feed: one a reader can fetch and the validator accepts."""
+    if not is_web_url(text, schemes=schemes) or not is_absolute_iri(text):
+        what = "an absolute http(s) URL" if schemes else "an absolute URL"
+        raise _InvalidValueError(_expected(f'{what} such as "{example}"', value))
+    parts = urlsplit(text)
+    if parts.username is not None or parts.password is not None:
+        raise _InvalidValueError(
+            "a URL with a user name or password in it would publish them in every feed:"
+            " remove them (the public address needs none)"
+        )
+    return text
+
+
 def _http_url(value: object) -> str:
     """An absolute http(s) URL that paths can be appended to, normalised to end with "/"."""
-    text = _text(value)
-    if not is_web_url(text):
-        raise _InvalidValueError(
-            _expected('an absolute http(s) URL such as "https://news.example.org/"', value)
-        )
+    text = _published_url(_text(value), value, "https://news.example.org/", ("http", "https"))
     if "?" in text or "#" in text:
         # Article and feed paths are appended to this URL; a query or fragment would swallow them.
         raise _InvalidValueError(_expected('a URL without "?query" or "#fragment"', value))
@@ -391,12 +413,7 @@ def _http_url(value: object) -> str:
 
 
 def _absolute_url(value: object) -> str:
-    text = _text(value)
-    if not is_web_url(text, schemes=None):
-        raise _InvalidValueError(
-            _expected('an absolute URL such as "https://news.example.org/about/"', value)
-        )
-    return text
+    return _published_url(_text(value), value, "https://news.example.org/about/", None)
 
 
 def _email(value: object) -> str:
@@ -471,6 +488,11 @@ def _permalink(value: object) -> str:
             raise _InvalidValueError(
                 f"placeholder {{{name}}} takes no format or conversion: write {{{name}}}"
             )
+    if "slug" not in {name for name, _, _ in fields}:
+        raise _InvalidValueError(
+            "needs {slug}: without it, articles of the same day (or all of them) would share one"
+            ' URL; e.g. "{year}/{month}/{slug}/"'
+        )
     return pattern
 
 
@@ -546,6 +568,20 @@ def _slice_path(pattern: str, per: Sequence[SliceKey]) -> str:
             f"needs {{per}} as well, as the feed makes one set for each of {', '.join(per)}:"
             ' e.g. path = "{per}/{slug}"'
         )
+    return ""
+
+
+#: What the title and description of a feed with `per` may name.
+_TEMPLATE_FIELDS = ("value", "slug", "per")
+
+
+def _template_problem(text: str) -> str:
+    """The problem of a `per` feed's title or description template, or ""."""
+    for name in _SLICE_PATH_FIELD.findall(text):
+        if name not in _TEMPLATE_FIELDS:
+            close = difflib.get_close_matches(name, _TEMPLATE_FIELDS, n=1)
+            hint = f" (did you mean {{{close[0]}}}?)" if close else ""
+            return f"unknown placeholder {{{name}}}{hint}: use {{value}}, {{slug}} or {{per}}"
     return ""
 
 
@@ -635,7 +671,29 @@ def _read_toml(path: Path) -> dict[str, Any]:
 # --- sections --------------------------------------------------------------------------------
 
 
-def _read_site(site: _Table) -> tuple[Channel, str]:
+def _branding_file(site: _Table, name: str, base: Path) -> Path | None:
+    """`site.logo` / `site.icon`: an image file, relative to the configuration's folder."""
+    written = site.get(name, _nonempty_text)
+    if written is None:
+        return None
+    path = (base / written).absolute()
+    key = site.key(name)
+    if path.suffix.lower() not in _BRANDING_SUFFIXES:
+        site.problems.add(
+            key, f'"{written}" is not a PNG, JPEG, WebP or GIF file name: point it at one'
+        )
+    elif not path.is_file():
+        site.problems.add(
+            key,
+            f'"{written}" not found (looked for {path}): add the file or fix the path; it is '
+            "relative to the configuration file",
+        )
+    else:
+        return path
+    return None
+
+
+def _read_site(site: _Table, base: Path) -> tuple[Channel, str]:
     """The `[site]` table: the channel, and the permalink pattern (not part of a channel)."""
     site.reject_unknown(_SITE_KEYS)
     # Read in the documented order so that problems are listed in that order too.
@@ -647,6 +705,8 @@ def _read_site(site: _Table) -> tuple[Channel, str]:
     timezone = site.get("timezone", _timezone) or "UTC"
     permalink = site.get("permalink", _permalink) or "{slug}/"
     copyright_ = site.get("copyright", _text) or ""
+    logo = _branding_file(site, "logo", base)
+    icon = _branding_file(site, "icon", base)
     author = Author(name=title)
     if "author" in site.data:
         table = site.table("author")
@@ -664,8 +724,54 @@ def _read_site(site: _Table) -> tuple[Channel, str]:
         timezone=timezone,
         author=author,
         copyright=copyright_,
+        logo=logo,
+        icon=icon,
     )
     return channel, permalink
+
+
+def _media_width(value: object) -> int:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and _MIN_MEDIA_WIDTH <= value <= _MAX_MEDIA_WIDTH
+    ):
+        return value
+    raise _InvalidValueError(
+        _expected(f"a number of pixels from {_MIN_MEDIA_WIDTH} to {_MAX_MEDIA_WIDTH}", value)
+    )
+
+
+def _quality(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 95:
+        return value
+    raise _InvalidValueError(
+        _expected("an encoder quality from 1 to 95 (82 is a good web default)", value)
+    )
+
+
+def _read_media(media: _Table) -> MediaSettings:
+    """The `[media]` table: how images are published."""
+    media.reject_unknown(_MEDIA_KEYS)
+    default = MediaSettings()
+    max_width = media.get("max_width", _media_width)
+    max_height = media.get("max_height", _media_width)
+    thumbnail_width = media.get("thumbnail_width", _media_width)
+    settings = MediaSettings(
+        max_width=max_width or default.max_width,
+        max_height=max_height or default.max_height,
+        thumbnail_width=thumbnail_width
+        or min(default.thumbnail_width, max_width or default.max_width),
+        quality=media.get("quality", _quality) or default.quality,
+        keep_location=bool(media.get("keep_location", _flag)),
+    )
+    if thumbnail_width is not None and settings.thumbnail_width > settings.max_width:
+        media.problems.add(
+            media.key("thumbnail_width"),
+            f"{settings.thumbnail_width} is wider than max_width ({settings.max_width}): a "
+            "thumbnail must be smaller than the published image",
+        )
+    return settings
 
 
 @dataclass
@@ -754,6 +860,11 @@ def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
             title = channel.title if index == 1 else f"{channel.title}: {name or ''}"
         # Like the channel's: RSS needs a description, so an empty one falls back too.
         description = feed.get("description", _text) or channel.description
+        if per:
+            for key, text in (("title", title), ("description", description)):
+                problem = _template_problem(text) if key in feed.data else ""
+                if problem:
+                    problems.add(feed.key(key), problem)
         spec = FeedSpec(
             name=name or "",
             formats=formats or _DEFAULT_FORMATS,
@@ -836,9 +947,8 @@ def load_config(path: Path) -> Config:
     problems = _Problems()
     root = _Table(_read_toml(path), "", problems)
     root.reject_unknown(_TOP_KEYS)
-    channel, permalink = _read_site(root.table("site"))
-
     base = path.absolute().parent
+    channel, permalink = _read_site(root.table("site"), base)
     repository = root.table("repository")
     repository.reject_unknown(_REPOSITORY_KEYS)
     repository_path = base / (repository.get("path", _folder) or "articles")
@@ -854,12 +964,20 @@ def load_config(path: Path) -> Config:
     output_url = output.get("url", _http_url) or channel.url
     media_url = output.get("media_url", _http_url) or f"{output_url}{_MEDIA_FOLDER}/"
 
+    media = _read_media(root.table("media"))
     feeds = _read_feeds(root, channel)
     schedule = _read_schedule(root.table("schedule"), problems)
     state = root.table("state")
     state.reject_unknown(_STATE_KEYS)
     state_dir = base / (state.get("path", _folder) or _DEFAULT_STATE_DIR)
     channel = replace(channel, hubs=_read_websub(root.table("websub")))
+    if s3 is None:  # object storage has no local output folder to overlap
+        _check_folders(
+            problems,
+            repository=(repository.key("path"), repository_path.resolve()),
+            output=(output.key("path"), output_path.resolve()),
+            state=(state.key("path"), state_dir.resolve()),
+        )
     problems.raise_if_any(path)
     return Config(
         source=path,
@@ -874,6 +992,7 @@ def load_config(path: Path) -> Config:
         max_article_bytes=max_article_bytes,
         state_dir=state_dir.resolve(),
         schedule=schedule,
+        media=media,
         s3=s3,
         cache_control=cache_control,
     )
@@ -894,6 +1013,40 @@ def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
     if at:
         return Schedule(every_seconds=None, at=at, watch=watch)
     return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch)
+
+
+def _check_folders(
+    problems: _Problems,
+    *,
+    repository: tuple[str, Path],
+    output: tuple[str, Path],
+    state: tuple[str, Path],
+) -> None:
+    """The repository, the output folder and the state folder must not overlap where that
+    could lose or leak something: feeds removes files from the output folder it no longer
+    publishes (an article there would be deleted), and the state folder holds the titles of
+    drafts and embargoed stories (it must never be published)."""
+    (_, repository_path), (output_key, output_path) = repository, output
+    state_key, state_path = state
+    if output_path == repository_path or repository_path in output_path.parents:
+        problems.add(
+            output_key,
+            f"{output_path} is inside the article repository {repository_path}: put the"
+            " output folder elsewhere (feeds removes files there that it no longer publishes)",
+        )
+    elif output_path in repository_path.parents:
+        problems.add(
+            output_key,
+            f"{output_path} holds the article repository {repository_path}: put the output"
+            " folder elsewhere (feeds removes files there that it no longer publishes)",
+        )
+    if state_path == output_path or output_path in state_path.parents:
+        problems.add(
+            state_key,
+            f"{state_path} is inside the output folder {output_path}, which is published: the"
+            " state holds the titles of drafts and embargoed stories; put it elsewhere (the"
+            ' default ".feeds-state" beside config.toml)',
+        )
 
 
 # --- [output] on object storage, and [websub] -------------------------------------------------

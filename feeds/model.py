@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -96,15 +97,65 @@ class Blob(NamedTuple):
 
 
 @dataclass(frozen=True, slots=True)
-class Image:
-    """A publishable image: the file's facts plus the article's words about it.
+class MediaSettings:
+    """How images are published (`[media]` in the configuration).
 
     Attributes:
-        url: Absolute public URL of the published copy.
+        max_width: A wider image is published as a rendition this wide.
+        max_height: A taller image is published as a rendition this tall (whichever limit
+            binds).
+        thumbnail_width: Width of every image's thumbnail (`media:thumbnail`).
+        quality: Encoder quality of renditions and thumbnails (JPEG, WebP, AVIF), 1-95.
+        keep_location: Publish GPS and location metadata (default: strip it).
+    """
+
+    max_width: int = 2048
+    max_height: int = 2048
+    thumbnail_width: int = 400
+    quality: int = 82
+    keep_location: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    """One published file made from an image: the image itself, a web-size copy or a
+    thumbnail.
+
+    Attributes:
+        url: Absolute public URL.
+        media_path: Path relative to the output media folder (POSIX).
+        source: The file whose bytes are published (in the repository or the rendition cache).
+    """
+
+    url: str
+    media_path: str
+    media_type: str
+    length: int
+    width: int
+    height: int
+    source: Path
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A publishable image: the published file's facts plus the words about it (the
+    article's, and what the photo's own metadata adds).
+
+    Attributes:
+        url: Absolute public URL of the published copy (a rendition when the original is
+            larger than the configured limits, or carried location metadata).
         media_type: Sniffed from the bytes, e.g. ``image/jpeg``.
         length: Exact byte count of the published file.
-        source: The file in the repository.
+        width, height: Of the published file as displayed (orientation applied).
+        source: The file whose bytes are published: the repository's file, or a rendition
+            of it in the state folder's cache.
         media_path: Path of the published copy relative to the output media folder (POSIX).
+        credit: The credit line as shown ("Jane Doe / Agency").
+        copyright: The copyright notice ("© 2026 Agency").
+        license: URL of the licence or rights statement.
+        thumbnail: The small rendition (`media:thumbnail`); the image itself when it is
+            no wider than the thumbnail width.
+        original: The repository file it was made from.
     """
 
     url: str
@@ -118,6 +169,25 @@ class Image:
     caption: str = ""
     credit: str = ""
     title: str = ""
+    copyright: str = ""
+    license: str = ""
+    thumbnail: Rendition | None = None
+    original: Path | None = None
+
+    def files(self) -> tuple[Rendition, ...]:
+        """Every file this image publishes (the image, then its thumbnail when separate)."""
+        main = Rendition(
+            self.url,
+            self.media_path,
+            self.media_type,
+            self.length,
+            self.width or 0,
+            self.height or 0,
+            self.source,
+        )
+        if self.thumbnail is None or self.thumbnail.media_path == self.media_path:
+            return (main,)
+        return (main, self.thumbnail)
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,7 +345,35 @@ class Channel:
     timezone: str
     author: Author | None = None
     copyright: str = ""
+    logo: Path | None = None
+    icon: Path | None = None
+    branding: Branding | None = None
     hubs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Branding:
+    """The channel's logo and icon, made at the sizes each format asks for.
+
+    Attributes:
+        rss_image: The RSS ``<image>`` (at most 144 x 400).
+        atom_logo: The Atom ``<logo>`` (2:1).
+        atom_icon: The Atom ``<icon>`` (square).
+        json_icon: JSON Feed ``icon`` (512 x 512).
+        favicon: JSON Feed ``favicon`` and the discovery page's icon (64 x 64).
+    """
+
+    rss_image: Rendition | None = None
+    atom_logo: Rendition | None = None
+    atom_icon: Rendition | None = None
+    json_icon: Rendition | None = None
+    favicon: Rendition | None = None
+
+    def files(self) -> tuple[Rendition, ...]:
+        """Every file the branding publishes, each once."""
+        found = (self.rss_image, self.atom_logo, self.atom_icon, self.json_icon, self.favicon)
+        unique = {r.media_path: r for r in found if r is not None}
+        return tuple(unique.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,3 +434,16 @@ class RenderedFeed:
     body: bytes
     article_ids: tuple[str, ...]
     updated: datetime | None = None
+
+
+def credit_html(image: Image) -> str:
+    """The figure caption's HTML: "caption — credit · © notice", the notice linked to the
+    licence when there is one."""
+    words = " — ".join(part for part in (image.caption, image.credit) if part)
+    parts = [html.escape(words, quote=False)] if words else []
+    if image.copyright or image.license:
+        notice = html.escape(image.copyright or "Licence", quote=False)
+        if image.license:
+            notice = f'<a href="{html.escape(image.license)}" rel="license">{notice}</a>'
+        parts.append(notice)
+    return " · ".join(parts)

@@ -9,6 +9,7 @@ defined here too, beside the one it narrows, and says so.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import unicodedata
@@ -38,10 +39,20 @@ NAMESPACES: Final[dict[str, str]] = {
     "wfw": "http://wellformedweb.org/CommentAPI/",
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "georss": "http://www.georss.org/georss",
+    "geo": "http://www.w3.org/2003/01/geo/wgs84_pos#",
+    "icbm": "http://postneo.com/icbm",
+    "geourl": "http://geourl.org/rss/module/",
     "thr": "http://purl.org/syndication/thread/1.0",
     "fh": "http://purl.org/syndication/history/1.0",
+    "trackback": "http://madskills.com/public/xml/rss/module/trackback/",
+    "creativeCommons": "http://backend.userland.com/creativeCommonsRssModule",
+    "cc": "http://web.resource.org/cc/",
+    "admin": "http://webns.net/mvcb/",
+    "opensearch": "http://a9.com/-/spec/opensearch/1.1/",
+    "app": "http://www.w3.org/2007/app",
     "xhtml": XHTML_NS,
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rss1": "http://purl.org/rss/1.0/",
 }
 
 #: Defaults of the size limits (`repository.max_article_bytes`, `repository.max_image_bytes`).
@@ -63,6 +74,9 @@ _PLAUSIBLE_LANGUAGE = re.compile(
 _IRI_BAD = re.compile(r"[\s<>\"{}|\\^`\x00-\x1f\x7f]")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
+_URN_UUID = re.compile(
+    r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.I
+)
 
 
 def is_email(value: str) -> bool:
@@ -100,6 +114,11 @@ def is_absolute_iri(value: str) -> bool:
     return bool(_SCHEME.match(value)) and not _IRI_BAD.search(value) and len(value) > 3
 
 
+def is_urn_uuid(value: str) -> bool:
+    """Whether `value` is a well-formed ``urn:uuid:`` URN (RFC 9562: 8-4-4-4-12 hex digits)."""
+    return bool(_URN_UUID.fullmatch(value.strip()))
+
+
 def is_iri_reference(value: str) -> bool:
     """Whether `value` may be used as an IRI reference (relative allowed)."""
     return not _IRI_BAD.search(value.strip())
@@ -113,7 +132,8 @@ def is_web_url(text: str, schemes: tuple[str, ...] | None = ("http", "https")) -
     try:
         parts = urlsplit(text)
         host = parts.hostname
-    except ValueError:  # e.g. an unclosed IPv6 bracket
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # e.g. an unclosed IPv6 bracket, a port over 65535
         return False
     scheme_ok = parts.scheme in schemes if schemes else bool(parts.scheme)
     return scheme_ok and bool(host)
@@ -122,6 +142,22 @@ def is_web_url(text: str, schemes: tuple[str, ...] | None = ("http", "https")) -
 def is_slug(text: str) -> bool:
     """Whether `text` is already a slug: lower-case ASCII letters, digits and hyphens."""
     return bool(_SLUG.fullmatch(text))
+
+
+#: The folder of the output that feeds owns completely: published images; no feed may live there.
+MEDIA_DIR: Final = "media"
+
+#: The longest slug a per-value feed's folder gets; a longer one is cut and given a hash.
+MAX_PATH_SLUG: Final = 60
+
+
+def path_slug(slug: str) -> str:
+    """`slug` as a folder name: as it is up to `MAX_PATH_SLUG` characters; longer, its start
+    and a hash of the whole, so that it fits in a file name and two long slugs never meet."""
+    if len(slug) <= MAX_PATH_SLUG:
+        return slug
+    digest = hashlib.sha1(slug.encode(), usedforsecurity=False).hexdigest()[:10]
+    return f"{slug[: MAX_PATH_SLUG - 11].rstrip('-')}-{digest}"
 
 
 #: A file's stamp: (size, mtime in ns, inode); a file with the same stamp has the same bytes.

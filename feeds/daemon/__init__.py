@@ -128,7 +128,12 @@ class Daemon:
         self._first_change = self._last_change = None
 
     def tick(self) -> float:
-        """One turn of the loop: reload, scan, build if due; returns the seconds to sleep."""
+        """One turn of the loop: reload, scan, build if due; returns the seconds to sleep.
+
+        Raises:
+            LockedError: the output folder was made anew and another daemon now holds it.
+        """
+        self._lock.ensure_held()
         if self.control.reload.is_set():
             self.control.reload.clear()
             self._reload()

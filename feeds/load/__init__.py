@@ -3,20 +3,25 @@ its images read (each at most once per build, from the entries cache when nothin
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from feeds.errors import ArticleError
 from feeds.load.images import check_inside, read_image
-from feeds.load.markup import compose_content, derive_summary, render_markdown, render_paragraphs
-from feeds.model import Article, Brief, Entry, FeedSpec, Image, ImageRef
+from feeds.load.markup import compose_content, render_markdown, render_paragraphs, story_summary
+from feeds.model import Article, Brief, Entry, FeedSpec, Image, ImageRef, MediaSettings
 from feeds.rules import IMAGE_SUFFIXES
 from feeds.scan import link_related, title_urls
 from feeds.sources.wire import parse_wire
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
+    from feeds.load.renditions import RenditionStore
     from feeds.sources import ArticleSource, Body
     from feeds.state.cache import EntryCache
 
@@ -38,6 +43,9 @@ class EntryLoader:
         repository: Path,
         media_url: str,
         max_image_bytes: int,
+        media: MediaSettings | None = None,
+        store: RenditionStore | None = None,
+        language: str = "en",
     ) -> None:
         self._source = source
         self._published = published
@@ -46,7 +54,15 @@ class EntryLoader:
         self._repository = repository
         self._media_url = media_url
         self._max_image_bytes = max_image_bytes
+        self._media = media
+        self._store = store
+        self._language = language
+        # Articles `prefetch` read (to find their images), so that loading does not read them
+        # a second time.
+        self._read_ahead: dict[str, Article] = {}
         self._done: dict[str, Entry | ArticleError] = {}
+        #: The files the articles that could not be loaded were made from or looked for.
+        self.failed_depends_on: list[str] = []
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
         if brief.id not in self._done:
@@ -58,7 +74,11 @@ class EntryLoader:
             stamp = (brief.rel_path, self._source.locate(brief.rel_path))
             # An unchanged article is the same article: it is read again only when it changed.
             read = self._cache.article(brief.id, *stamp) if self._cache else None
-            read = read or self._source.read_article(brief.rel_path)
+            read = (
+                read
+                or self._read_ahead.pop(brief.id, None)
+                or self._source.read_article(brief.rel_path)
+            )
         except ArticleError as problem:
             return problem
         if read.brief() != brief:
@@ -75,6 +95,7 @@ class EntryLoader:
         cached = self._cache.get(article, article.id) if self._cache else None
         if cached is not None:
             return cached
+        looked_at: list[str] = []
         try:
             entry = load_entry(
                 article,
@@ -82,12 +103,55 @@ class EntryLoader:
                 repository=self._repository,
                 media_url=self._media_url,
                 max_image_bytes=self._max_image_bytes,
+                looked_at=looked_at,
+                media=self._media,
+                store=self._store,
+                language=self._language,
             )
         except ArticleError as problem:
+            self.failed_depends_on.extend(looked_at)
             return problem
+        except Exception as exc:  # a bug, but one article's: the others still publish
+            log.exception("%s: could not be rendered", brief.rel_path)
+            self.failed_depends_on.extend(looked_at)
+            return ArticleError(
+                brief.rel_path,
+                0,
+                f"could not be rendered ({type(exc).__name__}: {exc}): this is a bug in feeds;"
+                " please report it with the article (it is left out of every feed)",
+            )
         if self._cache is not None:
             self._cache.remember(entry, entry.depends_on, source=stamp, read=read)
         return entry
+
+    def prefetch(self, briefs: Iterable[Brief], *, workers: int) -> int:
+        """Make the renditions of these articles' declared images in parallel, before they are
+        loaded one by one (only those not made before: their store records say so); returns
+        how many images are ready."""
+        paths: list[str] = []
+        for brief in briefs:
+            try:
+                stamp = (brief.rel_path, self._source.locate(brief.rel_path))
+                cached = self._cache.article(brief.id, *stamp) if self._cache else None
+                read = cached or self._source.read_article(brief.rel_path)
+            except ArticleError:
+                continue  # loading it reports the problem
+            if cached is None:
+                self._read_ahead[brief.id] = read
+            if self._cache is not None and self._cache.get(read, read.id) is not None:
+                continue
+            paths.extend(ref.path for ref in read.images)
+        if len(paths) < 2 or self._store is None or self._media is None:
+            return 0
+        from feeds.load.images import prefetch  # noqa: PLC0415 - Pillow, only when needed
+
+        return prefetch(
+            paths,
+            media=self._media,
+            store=self._store,
+            max_bytes=self._max_image_bytes,
+            workers=workers,
+        )
 
     @property
     def problems(self) -> list[ArticleError]:
@@ -113,12 +177,23 @@ def load_entry(
     repository: Path,
     media_url: str,
     max_image_bytes: int,
+    looked_at: list[str] | None = None,
+    media: MediaSettings | None = None,
+    store: RenditionStore | None = None,
+    language: str = "en",
 ) -> Entry:
-    """Render one selected article's body (as its source gave it), and read its images.
+    """Render one selected article's body (as its source gave it), and read its images (with
+    the files published for them: renditions and thumbnails made as `media` says, kept in
+    `store`).
+
+    `looked_at`, when given, receives every file the entry is made from or looked for
+    (missing ones too), also when the article turns out to have a problem.
 
     Raises:
         ArticleError: an image cannot be read.
     """
+    looked_at = looked_at if looked_at is not None else []
+    looked_at.extend([article.source, *(ref.path for ref in article.images)])
     if article.body_format == "wire":
         wire = parse_wire(body.text, path=article.rel_path, first_line=body.first_line)
         body_html = render_paragraphs(wire.paragraphs)
@@ -132,21 +207,20 @@ def load_entry(
             article=article.rel_path,
             media_url=media_url,
             max_bytes=max_image_bytes,
+            media=media,
+            store=store,
+            language=language,
         )
         for ref in article.images
     )
     declared = {image.media_path: image for image in images}
     inline: dict[str, Image] = {}
     failures: list[ArticleError] = []
-    looked_at: list[str] = [article.source, *(ref.path for ref in article.images)]
 
     def resolve(src: str) -> str | None:
-        candidate = Path(
-            os.path.normpath(
-                Path(article.source).parent
-                / src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0]
-            )
-        )
+        # The body names files by URL: `<images/möwe am kai.jpg>` reaches us percent-encoded.
+        written = unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
+        candidate = Path(os.path.normpath(Path(article.source).parent / written))
         if candidate.suffix.lower() not in IMAGE_SUFFIXES:
             return None
         looked_at.append(str(candidate))  # even when missing: it may appear later
@@ -168,6 +242,9 @@ def load_entry(
                 article=article.rel_path,
                 media_url=media_url,
                 max_bytes=max_image_bytes,
+                media=media,
+                store=store,
+                language=language,
             )
         except ArticleError as problem:
             failures.append(problem)
@@ -181,10 +258,17 @@ def load_entry(
     )
     if failures:
         raise failures[0]
+    # The made files too: a rendition removed from the cache must be made again.
+    looked_at.extend(
+        str(file.source)
+        for image in (*images, *inline.values())
+        for file in image.files()
+        if file.source != image.original
+    )
     return Entry(
         article=article,
         content_html=content,
-        summary=article.summary or derive_summary(body_html),
+        summary=article.summary or story_summary(body_html, images),
         images=images,
         inline_images=tuple(inline.values()),
         depends_on=tuple(dict.fromkeys(looked_at)),

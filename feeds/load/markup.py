@@ -11,7 +11,8 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from feeds.model import Image, Link
+from feeds.load.srcset import Candidate, format_srcset, parse_srcset
+from feeds.model import Image, Link, credit_html
 from feeds.rules import strip_forbidden_chars
 
 #: Maps a relative URL found in the body to an absolute URL, or None when it is not a local file.
@@ -50,16 +51,32 @@ def render_paragraphs(paragraphs: Sequence[str]) -> str:
     return "".join(f"<p>{html.escape(p, quote=False)}</p>\n" for p in paragraphs)
 
 
+def image_srcset(image: Image) -> str:
+    """``srcset`` and ``sizes`` attributes (with a leading space) offering the image's
+    thumbnail and its published size, or "" when there is only one size."""
+    thumb = image.thumbnail
+    if thumb is None or thumb.url == image.url or not image.width:
+        return ""
+    srcset = format_srcset(
+        [Candidate(thumb.url, (f"{thumb.width}w",)), Candidate(image.url, (f"{image.width}w",))]
+    )
+    sizes = f"(max-width: {image.width}px) 100vw, {image.width}px"
+    return f' srcset="{html.escape(srcset)}" sizes="{sizes}"'
+
+
 def figure_html(image: Image) -> str:
     """An image as ``<figure><img><figcaption>caption — credit</figcaption></figure>``."""
     size = ""
     if image.width and image.height:
         size = f' width="{image.width}" height="{image.height}"'
-    img = f'<img src="{html.escape(image.url)}" alt="{html.escape(image.alt)}"{size}>'
-    caption = " — ".join(part for part in (image.caption, image.credit) if part)
+    img = (
+        f'<img src="{html.escape(image.url)}"{image_srcset(image)}'
+        f' alt="{html.escape(image.alt)}"{size}>'
+    )
+    caption = credit_html(image)
     if not caption:
         return f"<figure>{img}</figure>\n"
-    return f"<figure>{img}<figcaption>{html.escape(caption, quote=False)}</figcaption></figure>\n"
+    return f"<figure>{img}<figcaption>{caption}</figcaption></figure>\n"
 
 
 def related_html(related: Sequence[Link]) -> str:
@@ -93,13 +110,12 @@ def _absolute(
 
 def _absolute_srcset(value: str, base_url: str, resolve: LocalResolver) -> str | None:
     candidates = []
-    for candidate in value.split(","):
-        url, _, descriptor = candidate.strip().partition(" ")
-        absolute = _absolute(url, base_url, _MEDIA_SCHEMES, resolve)
+    for candidate in parse_srcset(value):
+        absolute = _absolute(candidate.url, base_url, _MEDIA_SCHEMES, resolve)
         if absolute is None:
             continue
-        candidates.append(f"{absolute} {descriptor.strip()}".strip())
-    return ", ".join(candidates) or None
+        candidates.append(Candidate(absolute, candidate.descriptors))
+    return format_srcset(candidates) or None
 
 
 @lru_cache(maxsize=1)
@@ -148,16 +164,65 @@ def compose_content(
 ) -> str:
     """The full item HTML: lead figure, sanitised body, further figures, related links.
 
-    Images that the body already shows (same published URL) are not repeated.
+    Every declared image appears once, with its caption: the lead figure opens the content
+    (a copy of the lead the body shows on its own is dropped), a declared image the body
+    shows as a paragraph of its own becomes its figure there, and the others follow the body.
+    Readers that show only the body (NetNewsWire, newsboat) still see each picture and its
+    caption exactly once.
     """
     body = sanitise_html(body_html, base_url=base_url, resolve=resolve)
+    if images:
+        body = _place_declared_images(body, images)
     parts = []
     if images:
         parts.append(figure_html(images[0]))
     parts.append(body)
-    parts.extend(figure_html(image) for image in images[1:] if image.url not in body)
+    shown = {html.unescape(source) for source in _IMG_SRC.findall(body)}
+    parts.extend(
+        figure_html(image)
+        for image in images[1:]
+        if image.url not in shown and image.url not in body
+    )
     parts.append(related_html(related))
     return "".join(parts)
+
+
+# Sanitised HTML (html5ever's serialiser) escapes "&", '"', "<" and ">" inside attribute values,
+# so a tag never holds a bare ">" before its end.
+_IMG_TAG = r"<img\b[^>]*>"
+_LONE_IMAGE = re.compile(rf"<p>\s*({_IMG_TAG})\s*</p>\n?")
+_FIGURE = re.compile(r"<figure>.*?</figure>\n?", re.DOTALL)
+_IMG_SRC = re.compile(r'<img\b[^>]*?\ssrc="([^"]*)"')
+
+
+def _shown_source(html_text: str) -> str | None:
+    found = _IMG_SRC.search(html_text)
+    return html.unescape(found.group(1)) if found else None
+
+
+def _place_declared_images(body: str, images: Sequence[Image]) -> str:
+    """Give the body's own copies of declared images their captions, once each."""
+    lead = images[0].url
+    declared = {image.url: image for image in images[1:]}
+    placed: set[str] = set()
+
+    def lone(match: re.Match[str]) -> str:
+        source = _shown_source(match.group(1))
+        if source == lead:
+            return ""  # the lead figure, with its caption, opens the content
+        image = declared.get(source or "")
+        if image is None or image.url in placed:
+            return match.group(0)
+        placed.add(image.url)
+        return figure_html(image)
+
+    def figure(match: re.Match[str]) -> str:
+        # A figure the body writes itself keeps its own words, unless it repeats the lead.
+        return "" if _shown_source(match.group(0)) == lead else match.group(0)
+
+    if "<figure>" in body:
+        body = _FIGURE.sub(figure, body)
+    return _LONE_IMAGE.sub(lone, body)
 
 
 def derive_summary(body_html: str, limit: int = SUMMARY_CHARS) -> str:
@@ -173,3 +238,21 @@ def derive_summary(body_html: str, limit: int = SUMMARY_CHARS) -> str:
         return text
     cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:.-—")
     return cut + "…"
+
+
+def story_summary(body_html: str, images: Sequence[Image], limit: int = SUMMARY_CHARS) -> str:
+    """The summary of an article that has none of its own.
+
+    The first paragraph; else the body's text (a story of headings or lists); else, for a
+    photo story, the lead image's caption (or its alt text). Every item thus has a summary
+    beside its content: without one, RSS items carry the body as their description and no
+    ``content:encoded``, and feedparser-based readers show the image's ``media:description``
+    as the body.
+    """
+    summary = derive_summary(body_html, limit)
+    if summary:
+        return summary
+    text = html.unescape(nh3.clean(body_html, tags=set()))
+    if not text.strip() and images:
+        text = images[0].caption or images[0].alt or images[0].title
+    return derive_summary(f"<p>{html.escape(text, quote=False)}</p>", limit)

@@ -17,9 +17,19 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from feeds.model import Blob, RenderedFeed
+from feeds.rules import MEDIA_DIR
 
-#: Folder inside the target that feeds owns completely (media no feed uses are removed).
-MEDIA_DIR = "media"
+__all__ = [
+    "MEDIA_DIR",
+    "Change",
+    "Delete",
+    "Kind",
+    "Notifier",
+    "PublishTarget",
+    "Put",
+    "WriteResult",
+]
+
 
 #: What a published object is, which decides when it is written and how it is cached.
 Kind = Literal["media", "feed", "page"]

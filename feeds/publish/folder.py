@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 def _fail(path: Path, exc: OSError) -> OutputError:
     return OutputError(
         f"{path}: cannot write: {exc.strerror or exc}: check that the output folder exists, is "
-        "writable and has free space; the previously published files were left in place"
+        "writable and has free space"
     )
 
 
@@ -43,7 +43,7 @@ class FolderTarget:
             yield
 
     def media(self) -> list[str]:
-        media_root = self.root / MEDIA_DIR
+        media_root = self._media_root()
         if not media_root.is_dir():
             return []
         held = []
@@ -51,6 +51,17 @@ class FolderTarget:
             for name in files:
                 held.append((Path(folder) / name).relative_to(self.root).as_posix())
         return sorted(held)
+
+    def _media_root(self) -> Path:
+        """The media folder, which feeds owns: it is never a link to a folder elsewhere."""
+        media_root = self.root / MEDIA_DIR
+        if media_root.is_symlink():
+            raise OutputError(
+                f"{media_root}: is a symbolic link: feeds removes the files of this folder that"
+                " it no longer publishes, and never through a link; make it a real folder"
+                " (point the web server's media location at it instead)"
+            )
+        return media_root
 
     def read(self, path: str) -> bytes | None:
         try:
@@ -62,16 +73,36 @@ class FolderTarget:
         return ""  # each published file's stamp is in the no-change record
 
     def apply(self, changes: Sequence[Change]) -> WriteResult:
+        self._media_root()
         written: list[str] = []
-        try:
-            return self._apply(changes, written)
-        except OutputError as exc:
-            exc.written = tuple(written)  # live already: their feeds can still be announced
-            raise
-
-    def _apply(self, changes: Sequence[Change], written: list[str]) -> WriteResult:
         unchanged: list[str] = []
         removed: list[str] = []
+        try:
+            self._apply(changes, written, unchanged, removed)
+        except OutputError as exc:
+            if written or removed:
+                done = ", ".join([*written, *removed][:10])
+                more = len(written) + len(removed) - 10
+                error = OutputError(
+                    f"{exc}; these were already replaced or removed: {done}"
+                    + (f" and {more} more" if more > 0 else "")
+                    + " (each file is whole, old or new; the next build completes the set)"
+                )
+                error.written = tuple(written)  # live already: their feeds can still be announced
+                raise error from exc
+            raise OutputError(f"{exc}; nothing was replaced: the published files stay") from exc
+        _prune_empty_folders(self.root / MEDIA_DIR)
+        for rel in written:
+            log.debug("wrote %s", rel)
+        return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
+
+    def _apply(
+        self,
+        changes: Sequence[Change],
+        written: list[str],
+        unchanged: list[str],
+        removed: list[str],
+    ) -> None:
         for change in changes:
             target = self.root / change.path
             if isinstance(change, Delete):
@@ -94,10 +125,6 @@ class FolderTarget:
             except OSError as exc:
                 raise _fail(target, exc) from exc
             written.append(change.path)
-        _prune_empty_folders(self.root / MEDIA_DIR)
-        for rel in written:
-            log.debug("wrote %s", rel)
-        return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
 
     @staticmethod
     def _copy(blob: Blob, target: Path) -> bool:
@@ -116,8 +143,10 @@ class FolderTarget:
             raise _fail(target, exc) from exc
         return True
 
-    @staticmethod
-    def _delete(rel_path: str, target: Path) -> bool:
+    def _delete(self, rel_path: str, target: Path) -> bool:
+        if _through_link(self.root, target):
+            log.warning("%s: not removed: a folder on its way is a symbolic link", target)
+            return False
         if rel_path.startswith(f"{MEDIA_DIR}/"):
             try:
                 target.unlink()
@@ -156,12 +185,23 @@ def _same_file(blob: Blob, target: Path) -> bool:
     return blob.size == target_stat.st_size and blob.mtime_ns == target_stat.st_mtime_ns
 
 
+def _through_link(root: Path, target: Path) -> bool:
+    """Whether a folder between `root` and `target` is a symbolic link (deleting `target`
+    would then delete something outside the output folder)."""
+    folder = target.parent
+    while folder != root and root in folder.parents:
+        if folder.is_symlink():
+            return True
+        folder = folder.parent
+    return False
+
+
 def _prune_empty_folders(media_root: Path) -> None:
     """Remove the media folders that deleting unpublished media left empty."""
-    if not media_root.is_dir():
+    if not media_root.is_dir() or media_root.is_symlink():
         return
     for folder, subfolders, _ in os.walk(media_root, topdown=False):
         for name in subfolders:
             sub = Path(folder) / name
-            if not any(sub.iterdir()):
+            if not sub.is_symlink() and not any(sub.iterdir()):
                 sub.rmdir()

@@ -37,8 +37,13 @@ def render_json_feed(
         "home_page_url": channel.url,
         "feed_url": self_url,
         "description": spec.description or spec.title,
-        "language": channel.language,
     }
+    branding = channel.branding
+    if branding is not None and branding.json_icon is not None:
+        document["icon"] = branding.json_icon.url
+    if branding is not None and branding.favicon is not None:
+        document["favicon"] = branding.favicon.url
+    document["language"] = channel.language
     if channel.author is not None:
         document["authors"] = [_author(channel.author)]
     if channel.hubs:

@@ -19,6 +19,7 @@ from feeds.model import (
     Image,
     RenderedFeed,
     byline,
+    credit_html,
 )
 
 INDEX_FILE = "index.html"
@@ -130,10 +131,22 @@ def _when(moment: datetime, zone: ZoneInfo) -> str:
 
 def _figure(image: Image, output_url: str) -> str:
     size = f' width="{image.width}" height="{image.height}"' if image.width and image.height else ""
-    words = " — ".join(part for part in (image.caption, image.credit) if part)
-    caption = f"<figcaption>{escape(words)}</figcaption>" if words else ""
+    words = credit_html(image)
+    caption = f"<figcaption>{words}</figcaption>" if words else ""
+    # A card is a few hundred pixels wide: the thumbnail, with the full size for wide screens.
+    thumb = image.thumbnail
+    src = thumb.url if thumb is not None else image.url
+    srcset = ""
+    if thumb is not None and thumb.url != image.url:
+        candidates = [
+            f"{_local(thumb.url, output_url)} {thumb.width}w",
+            f"{_local(image.url, output_url)} {image.width}w",
+        ]
+        srcset = (
+            f' srcset="{escape(", ".join(candidates))}" sizes="(max-width: 40rem) 100vw, 24rem"'
+        )
     return (
-        f'<figure><img src="{escape(_local(image.url, output_url))}"'
+        f'<figure><img src="{escape(_local(src, output_url))}"{srcset}'
         f' alt="{escape(image.alt)}"{size} loading="lazy" decoding="async">{caption}</figure>'
     )
 
@@ -151,7 +164,8 @@ def _story(entry: Entry, zone: ZoneInfo, output_url: str) -> str:
     if article.authors:
         meta += " · " + escape(byline(article.authors))
     parts.append(f'<p class="meta">{meta}</p>')
-    if entry.summary:
+    # A photo story's summary is its caption, which the figure above already shows.
+    if entry.summary and not (entry.images and entry.summary == entry.images[0].caption):
         parts.append(f'<p class="summary">{escape(entry.summary)}</p>')
     parts.append("</div></article></li>")
     return "".join(parts)
@@ -243,7 +257,7 @@ def render_index(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
 <meta name="description" content="{escape(channel.description)}">
-{head_links}
+{_favicon(channel, output_url)}{head_links}
 <style>
 {_CSS}</style>
 </head>
@@ -270,6 +284,17 @@ Back to <a href="{escape(channel.url)}">the site</a>.</p>
 </html>
 """
     return page.encode("utf-8")
+
+
+def _favicon(channel: Channel, output_url: str) -> str:
+    """The page's icon link (with its line break), or "" without `site.icon`."""
+    icon = channel.branding.favicon if channel.branding is not None else None
+    if icon is None:
+        return ""
+    return (
+        f'<link rel="icon" type="{icon.media_type}" sizes="{icon.width}x{icon.height}"'
+        f' href="{escape(_local(icon.url, output_url))}">\n'
+    )
 
 
 def render_opml(channel: Channel, feeds: Sequence[RenderedFeed]) -> bytes:

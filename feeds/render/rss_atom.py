@@ -42,6 +42,7 @@ _RSS_ORDER = {
     f"{{{CONTENT_NS}}}encoded": 8,
     "enclosure": 9,
     f"{{{MEDIA_NS}}}content": 10,
+    f"{{{MEDIA_NS}}}thumbnail": 11,
 }
 # feedgen writes Atom elements without a namespace and sets xmlns on the root as a plain
 # attribute, so inside an entry the Atom names are bare.
@@ -56,6 +57,7 @@ _ATOM_ORDER = {
     "summary": 7,
     "content": 8,
     f"{{{MEDIA_NS}}}content": 10,
+    f"{{{MEDIA_NS}}}thumbnail": 11,
 }
 
 
@@ -102,6 +104,31 @@ def _media_content(parent: Element, image: Image) -> None:
         _sub(content, f"{{{MEDIA_NS}}}description", image.caption, type="plain")
     if image.credit:
         _sub(content, f"{{{MEDIA_NS}}}credit", image.credit, role="photographer", scheme="urn:ebu")
+    if image.copyright or image.license:
+        # Media RSS: the notice as text, the licence (rights statement) as its url.
+        extra = {"url": image.license} if image.license else {}
+        _sub(content, f"{{{MEDIA_NS}}}copyright", image.copyright or image.license, **extra)
+    if image.thumbnail is not None:
+        _thumbnail(content, image)
+
+
+def _thumbnail(parent: Element, image: Image) -> None:
+    thumb = image.thumbnail
+    assert thumb is not None
+    _sub(
+        parent,
+        f"{{{MEDIA_NS}}}thumbnail",
+        url=thumb.url,
+        width=str(thumb.width),
+        height=str(thumb.height),
+    )
+
+
+def _lead_thumbnail(parent: Element, entry: Entry) -> None:
+    """The lead image's thumbnail at item level too: Miniflux and other readers take an
+    item's picture from there, not from inside media:content."""
+    if entry.images and entry.images[0].thumbnail is not None:
+        _thumbnail(parent, entry.images[0])
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
@@ -153,6 +180,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
             _sub(item, f"{{{DC_NS}}}creator", byline(authors))
         for image in entry.images:
             _media_content(item, image)
+        _lead_thumbnail(item, entry)
         _reorder(item, _RSS_ORDER, lambda _child: None)
         return item
 
@@ -169,6 +197,7 @@ class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
                 _sub(node, "link", rel="related", href=link.url, title=link.title)
         for image in entry.images:
             _media_content(node, image)
+        _lead_thumbnail(node, entry)
 
         for element in node.iterfind("link"):
             if element.get("rel") is None:  # feedgen drops rel (upstream #135): say it explicitly
@@ -237,6 +266,7 @@ def render_feed(
     )
     if channel.copyright:
         fg.rights(_t(channel.copyright))
+    _branding(fg, channel, fmt)
     fg.generator("feeds", version=__version__)
     updated = max(
         (e.article.updated for e in entries), default=updated_when_empty or EMPTY_FEED_UPDATED
@@ -256,6 +286,22 @@ def render_feed(
         article_ids=tuple(entry.article.id for entry in entries),
         updated=updated,
     )
+
+
+def _branding(fg: FeedGenerator, channel: Channel, fmt: Format) -> None:
+    """RSS <image> (title and link are the channel's, as validators require), Atom <icon>
+    and <logo>."""
+    branding = channel.branding
+    if branding is None:
+        return
+    if fmt == "rss" and branding.rss_image is not None:
+        image = branding.rss_image
+        fg.image(url=image.url, width=str(image.width), height=str(image.height))
+    if fmt == "atom":
+        if branding.atom_icon is not None:
+            fg.icon(branding.atom_icon.url)
+        if branding.atom_logo is not None:
+            fg.logo(branding.atom_logo.url)
 
 
 def _add_entry(fg: FeedGenerator, entry: Entry) -> None:

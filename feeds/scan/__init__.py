@@ -43,22 +43,27 @@ def link_related(article: Article, urls: Mapping[str, str]) -> Article:
     return replace(article, related=related)
 
 
-def rule_out_duplicates(scan: ScanResult) -> ScanResult:
-    """Keep the first article (in key order) for each id and URL; report the others."""
+def rule_out_duplicates(scan: ScanResult, now: datetime) -> ScanResult:
+    """Keep one article for each id and URL, and report the others: a published one before
+    any draft or embargoed one (an unpublished article never displaces a published one), and
+    among those the first in key order."""
     problems = list(scan.problems)
-    unique = drop_duplicates(list(scan.articles), problems)
+    unique = drop_duplicates(list(scan.articles), problems, now)
     if len(unique) == len(scan.articles):
         return scan
     problems.sort(key=lambda p: (p.path, p.line))
     return ScanResult(tuple(unique), tuple(problems))
 
 
-def drop_duplicates(articles: list[Brief], problems: list[ArticleError]) -> list[Brief]:
-    """Keep the first article (`articles` are in key order) for each id and URL; report the
-    others in `problems`."""
-    in_order = articles
-    if len({a.id for a in in_order}) == len({a.url for a in in_order}) == len(in_order):
-        return in_order  # the usual case, told at once
+def drop_duplicates(
+    articles: list[Brief], problems: list[ArticleError], now: datetime
+) -> list[Brief]:
+    """Keep one article (`articles` are in key order) for each id and URL, published ones
+    first; report the others in `problems`."""
+    if len({a.id for a in articles}) == len({a.url for a in articles}) == len(articles):
+        return articles  # the usual case, told at once
+    # A stable sort: published articles claim their id and URL first, each group in key order.
+    in_order = sorted(articles, key=lambda a: not is_published(a, now))
     kept: list[Brief] = []
     by_id: dict[str, Brief] = {}
     by_url: dict[str, Brief] = {}
@@ -88,4 +93,5 @@ def drop_duplicates(articles: list[Brief], problems: list[ArticleError]) -> list
         by_id[article.id] = article
         by_url[article.url] = article
         kept.append(article)
-    return kept
+    chosen = {id(a) for a in kept}
+    return [a for a in articles if id(a) in chosen]

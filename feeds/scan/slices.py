@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 
 from feeds.errors import ArticleError
 from feeds.model import Brief, FeedSpec, SliceKey
-from feeds.rules import slugify
+from feeds.rules import MEDIA_DIR, path_slug, slugify
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,17 @@ def expand_feeds(specs: Sequence[FeedSpec], candidates: Sequence[Brief]) -> Expa
                     continue
                 ((value, sources),) = spellings.items()
                 spec = _concrete(template, key, slug, value)
+                if spec.path.split("/", 1)[0] == MEDIA_DIR:
+                    problems.append(
+                        ArticleError(
+                            sources[0],
+                            0,
+                            f'{key} "{value}" would give feed "{template.name}" the folder'
+                            f" {spec.path}/, inside {MEDIA_DIR}/ where images are published:"
+                            f' change the feed\'s path (feed "{template.name}" skips this {key})',
+                        )
+                    )
+                    continue
                 clash = next(
                     (taken[file] for file in map(spec.file_for, spec.formats) if file in taken),
                     None,
@@ -138,7 +149,8 @@ def _values_by_slug(
         for value in dict.fromkeys(values_of(article, key)):
             if wanted and value_key(value) not in wanted:
                 continue
-            found.setdefault(slugify(value), {}).setdefault(value, []).append(article.rel_path)
+            slug = path_slug(slugify(value))
+            found.setdefault(slug, {}).setdefault(value, []).append(article.rel_path)
     return {
         slug: {spelling: sorted(found[slug][spelling]) for spelling in sorted(found[slug])}
         for slug in sorted(found)

@@ -13,14 +13,21 @@ import os
 import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Protocol, TypeVar, cast
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError
 from feeds.model import Article, Author, BodyFormat, ImageRef, Link, Site
-from feeds.rules import describe_value, slugify, strip_forbidden_chars
+from feeds.rules import (
+    describe_value,
+    is_absolute_iri,
+    is_email,
+    is_urn_uuid,
+    slugify,
+    strip_forbidden_chars,
+)
 from feeds.sources.wire import WireDocument
 
 _DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})-")
@@ -93,6 +100,12 @@ class _Fields:
             return None
         try:
             return _to_datetime(value, zone)
+        except _YearError as exc:
+            raise self.fail(
+                key,
+                f"the year {exc.args[0]} has fewer than four digits, which feeds cannot carry:"
+                " correct the date",
+            ) from None
         except (TypeError, ValueError, OverflowError):
             raise self.fail(
                 key,
@@ -118,7 +131,24 @@ def _to_datetime(value: object, zone: ZoneInfo) -> datetime:
     # Round-trip through UTC arithmetic to catch dates that overflow once shifted.
     moment + timedelta(days=1)
     moment - timedelta(days=1)
-    return moment.replace(microsecond=0)
+    return _feed_ready(moment.replace(microsecond=0))
+
+
+class _YearError(ValueError):
+    """A year feeds cannot write: RFC 822 and RFC 3339 dates have four digits."""
+
+
+def _feed_ready(moment: datetime) -> datetime:
+    """`moment` as feeds can write it: a four-digit year, and a zone offset of whole minutes
+    (RFC 3339 and RFC 822 have no seconds in offsets; a zone's local mean time before 1900, or
+    "+01:00:30" written by hand, has them): the instant stays, the offset is rounded."""
+    offset = moment.utcoffset()
+    if offset is not None and offset % timedelta(minutes=1):
+        minutes = round(offset / timedelta(minutes=1))
+        moment = moment.astimezone(timezone(timedelta(minutes=minutes)))
+    if moment.year < 1000:
+        raise _YearError(moment.year)
+    return moment
 
 
 #: Front matter fields feeds reads; other fields (another tool's) are left alone.
@@ -187,7 +217,7 @@ def article_from_fields(
     if published is None and prefix:
         try:
             year, month, day = (int(g) for g in prefix.groups())
-            published = datetime(year, month, day, tzinfo=zone)
+            published = _feed_ready(datetime(year, month, day, tzinfo=zone))
         except ValueError:
             raise ArticleError(
                 rel_path,
@@ -209,7 +239,7 @@ def article_from_fields(
             "correct it or remove it",
         )
 
-    title = fields.text("title") or (wire.headline if wire else "")
+    title = fields.text("title") or (_clean(wire.headline) if wire else "")
     if not title:
         raise ArticleError(rel_path, 1, "no title: add `title` to the front matter")
 
@@ -220,22 +250,23 @@ def article_from_fields(
     written = fields.text("url")
     if written:
         # An article's own address must be written out in full (a relative one is a likely slip).
-        absolute = _web_address(written, site.url) if urlsplit(written).scheme else None
+        absolute = _web_address(written, site.url) if _has_scheme(written) else None
         if absolute is None:
             raise fields.fail("url", f"{written!r} is not an absolute http(s) URL")
         url = absolute
     else:
         url = site.url + _permalink(site.permalink, slug, published, slugify(section))
 
-    article_id = fields.text("id") or derive_id(site.url, key)
+    written_id = fields.text("id")
+    article_id = article_id_of(written_id, site.url) if written_id else derive_id(site.url, key)
 
-    authors = _authors(fields)
+    authors = _authors(fields, site.url)
     related = _related(fields, site.url)
     images = _images(fields, source)
     if wire is not None:
         if not authors and wire.byline is not None:
-            authors = (wire.byline,)
-        related = related + wire.related
+            authors = (_wire_byline(wire.byline),)
+        related = related + tuple(_wire_link(link, site.url) for link in wire.related)
         if not images and wire.image is not None and wire_image is not None:
             images = (wire_image(),)
 
@@ -271,6 +302,39 @@ def _shared(value: _T) -> _T:
     if len(_SHARED) > 100_000:  # a repository of unique values gains nothing: stop growing
         return value
     return cast(_T, _SHARED.setdefault(value, value))
+
+
+def article_id_of(written: str, site_url: str) -> str:
+    """The id of an article whose editor gave one: kept as written when it is an absolute IRI
+    (``urn:uuid:…``, ``tag:…``, a URL), else — a CMS's plain number such as "12345" — mapped,
+    the same way forever, to a ``urn:uuid`` of the site's host and that id (feeds need ids that
+    are absolute IRIs, and a reader must never see the story again as new)."""
+    if is_absolute_iri(written) and (
+        not written.lower().startswith("urn:uuid:") or is_urn_uuid(written)
+    ):
+        return written
+    return f"urn:uuid:{name_uuid(f'feeds-id:{_id_host(site_url)}:{written}')}"
+
+
+def _wire_byline(author: Author) -> Author:
+    """A wire trailer's author, cleaned like a field; an e-mail that is not one (wire text is
+    free text: "(jo@example.org)") is kept only once it is one, else left out."""
+    email = author.email.strip("()<>[]{}.,;:'\" ")
+    if email[:7].lower() == "mailto:":
+        email = email[7:]
+    return Author(
+        name=_clean(author.name),
+        email=email if is_email(email) else "",
+        uri=author.uri,
+        handle=author.handle,
+    )
+
+
+def _wire_link(link: Link, site_url: str) -> Link:
+    """A wire ``Related:`` line's link: its URL encoded as the front matter's are; one that is
+    no web address leaves the title alone, to be linked by headline or shown as plain text."""
+    url = _web_address(_clean(link.url), site_url) if link.url else ""
+    return Link(title=_clean(link.title), url=url or "")
 
 
 def derive_id(site_url: str, key: str) -> str:
@@ -317,31 +381,99 @@ def _clean(text: str) -> str:
     return strip_forbidden_chars(text).strip()
 
 
-def _person(fields: _Fields, key: str, value: object) -> Author:
+#: The keys of a table inside a field, and what else the table may hold.
+_PERSON_KEYS = ("name", "email", "uri")
+_IMAGE_KEYS = ("src", "alt", "caption", "credit", "title")
+_RELATED_KEYS = ("title", "url")
+# "Jo Doe <jo@example.org>", the way mail programs write a person.
+_NAME_ADDRESS = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+)>")
+
+
+def _refuse_unknown_keys(
+    fields: _Fields, key: str, item: Mapping[object, object], known: tuple[str, ...], what: str
+) -> None:
+    """A key a table of `key` does not have is a typo, or a field that slipped into the table
+    (TOML puts every key after ``[[images]]`` into the image): either could publish a draft."""
+    for name in item:
+        if name in known:
+            continue
+        shown = str(name)
+        hint = ""
+        if shown in KNOWN_FIELDS:
+            hint = (
+                f": `{shown}` is a field of the article, not of {what}; write it before the"
+                " first table (in TOML, above the first [[...]] line; in YAML, unindented)"
+            )
+        else:
+            close = difflib.get_close_matches(shown.lower(), known, n=1, cutoff=0.6)
+            if close:
+                hint = f": did you mean `{close[0]}`?"
+        raise fields.fail(
+            key, f"unknown key `{shown}` in {what} (its keys are {', '.join(known)}){hint}"
+        )
+
+
+def _email(fields: _Fields, key: str, written: str) -> str:
+    """The e-mail address an editor wrote, as feeds carry it ("" when none): a ``mailto:``
+    prefix or a "Name <address>" form is taken apart; anything else must be one address."""
+    text = _clean(written)
+    if not text:
+        return ""
+    if text[:7].lower() == "mailto:":
+        text = text[7:].split("?", 1)[0]
+    named = _NAME_ADDRESS.fullmatch(text)
+    if named:
+        text = named.group("address")
+    if not is_email(text):
+        several = sum(part.count("@") for part in text.split()) > 1 or "," in text or ";" in text
+        advice = (
+            "one address per author: list each author as an entry of its own"
+            if several
+            else "write it like jo@example.org"
+        )
+        raise fields.fail(key, f"{written!r} is not an e-mail address: {advice}")
+    return text
+
+
+def _person(fields: _Fields, key: str, value: object, site_url: str) -> Author:
     if isinstance(value, str) and _clean(value):
+        named = _NAME_ADDRESS.fullmatch(_clean(value))
+        if named and named.group("name"):
+            email = _email(fields, key, named.group("address"))
+            return Author(name=named.group("name"), email=email)
         return Author(name=_clean(value))
     if isinstance(value, Mapping):
-        name, email, uri = (value.get(k, "") for k in ("name", "email", "uri"))
+        _refuse_unknown_keys(fields, key, value, _PERSON_KEYS, "an author")
+        name, email, uri = (value.get(k, "") for k in _PERSON_KEYS)
         if (
             isinstance(name, str)
             and _clean(name)
             and isinstance(email, str)
             and isinstance(uri, str)
         ):
-            if email and "@" not in email:
-                raise fields.fail(key, f"{email!r} is not an e-mail address")
-            return Author(name=_clean(name), email=_clean(email), uri=_clean(uri))
+            address = ""
+            if _clean(uri):
+                # A path on the site ("/staff/jo/") is the site's page of that person.
+                found = _web_address(_clean(uri), site_url)
+                if found is None:
+                    raise fields.fail(
+                        key,
+                        f"uri {uri!r} is not a web address: write an http(s) URL or a path on"
+                        " the site such as /staff/jo/",
+                    )
+                address = found
+            return Author(name=_clean(name), email=_email(fields, key, email), uri=address)
     raise fields.fail(key, "expected a name, or {name, email, uri} with a non-empty name")
 
 
-def _authors(fields: _Fields) -> tuple[Author, ...]:
+def _authors(fields: _Fields, site_url: str) -> tuple[Author, ...]:
     people: list[Author] = []
     for key in ("author", "authors"):
         if not fields.has(key):
             continue
         value = fields.matter.data[key]
         for item in value if isinstance(value, list) else [value]:
-            people.append(_person(fields, key, item))
+            people.append(_person(fields, key, item, site_url))
     return tuple(dict.fromkeys(people))
 
 
@@ -355,6 +487,7 @@ def _related(fields: _Fields, site_url: str) -> tuple[Link, ...]:
     for item in value:
         if not isinstance(item, Mapping) or not isinstance(item.get("title"), str):
             raise fields.fail("related", "each entry needs a `title` (and usually a `url`)")
+        _refuse_unknown_keys(fields, "related", item, _RELATED_KEYS, "a related link")
         url = item.get("url", "")
         if not isinstance(url, str):
             raise fields.fail("related", f"url of {item['title']!r} must be text")
@@ -373,10 +506,15 @@ def _related(fields: _Fields, site_url: str) -> tuple[Link, ...]:
 def _web_address(value: str, site_url: str) -> str | None:
     """An absolute, percent-encoded http(s) URL from what an editor wrote (a path resolves
     against the site), or None when it is not a web address."""
-    if not urlsplit(value).scheme:
-        value = urljoin(site_url, value)
-    parts = urlsplit(value)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        if not urlsplit(value).scheme:
+            value = urljoin(site_url, value)
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:  # an unclosed IPv6 bracket, a port over 65535, ...
+        return None
+    if parts.scheme not in {"http", "https"} or not host:
         return None
     # Characters a URL cannot carry as they are (spaces, quotes, braces, non-ASCII) are encoded.
     return quote(value, safe=":/?#[]@!$&'()*+,;=%~")
@@ -386,7 +524,7 @@ def _image_path(fields: _Fields, key: str, source: str, src: object) -> str:
     if not isinstance(src, str) or not src.strip():
         raise fields.fail(key, "needs `src`: the image file's path relative to the article")
     src = src.strip()
-    if ":" in src and urlsplit(src).scheme:
+    if ":" in src and _has_scheme(src):
         raise fields.fail(
             key,
             f"{src!r} is a URL: images must be files in the repository "
@@ -399,6 +537,13 @@ def _image_path(fields: _Fields, key: str, source: str, src: object) -> str:
     return os.path.normpath(os.path.join(os.path.dirname(source), src))
 
 
+def _has_scheme(text: str) -> bool:
+    try:
+        return bool(urlsplit(text).scheme)
+    except ValueError:  # not a URL the parser can read: certainly not a path either
+        return True
+
+
 def _images(fields: _Fields, source: str) -> tuple[ImageRef, ...]:
     refs: list[ImageRef] = []
     if fields.has("images"):
@@ -409,6 +554,7 @@ def _images(fields: _Fields, source: str) -> tuple[ImageRef, ...]:
             item = {"src": entry} if isinstance(entry, str) else entry
             if not isinstance(item, Mapping):
                 raise fields.fail("images", "each image is {src, alt, caption, credit, title}")
+            _refuse_unknown_keys(fields, "images", item, _IMAGE_KEYS, "an image")
             texts = {}
             for name in ("alt", "caption", "credit", "title"):
                 text = item.get(name, "")

@@ -124,8 +124,8 @@ class _Store(Generic[V]):
         self.items: dict[str, V] = self._load()
         self._dirty = False
         # Chunks that arrived pickled (`adopt`), written as they are while none of their
-        # items has changed since. They wait in an unnamed temporary file (100,000 articles
-        # make 40 MB of them), as (offset, length); name -> index, and the changed indexes.
+        # items has changed since. They wait in an unnamed temporary file (a large repository's
+        # are tens of MB), as (offset, length); name -> index, and the changed indexes.
         self._spool: BinaryIO | None = None
         self._pickled: list[tuple[int, int]] = []
         self._pickled_at: dict[str, int] = {}

@@ -132,6 +132,25 @@ class DaemonLock:
             )
         self._fd = fd
 
+    def ensure_held(self) -> None:
+        """Hold the lock file that is at its path now: when the output folder (and the lock
+        file in it) was deleted and made again, the old lock protects nothing, and a second
+        daemon could start; take the new file's lock at once.
+
+        Raises:
+            LockedError: another daemon took the new file's lock first.
+        """
+        if self._fd is None:
+            return
+        try:
+            same = os.path.samestat(os.fstat(self._fd), self.path.stat())
+        except OSError:
+            same = False
+        if not same:
+            log.warning("%s: the lock file was removed; taking it again", self.path)
+            self.release()
+            self.acquire()
+
     def release(self) -> None:
         """Let go of the lock (no-op when not held)."""
         if self._fd is not None:

@@ -137,6 +137,7 @@ class FeedRecord:
     description: str
     path: str
     updated: str = ""
+    items: int = 0
 
 
 def load_feed_records(store: StateStore) -> dict[str, FeedRecord]:

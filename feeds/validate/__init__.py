@@ -2,8 +2,10 @@
 
 The judgement follows the specifications and the W3C Feed Validation Service: errors only for
 what a specification forbids, warnings for best practices. The rule families live in
-`feeds.validate.rss`, `feeds.validate.atom` and `feeds.validate.media`; this module owns the
-public API, the byte/XML layer and the namespace checks.
+`feeds.validate.rss`, `feeds.validate.rss1`, `feeds.validate.atom`, `feeds.validate.media`
+and the other rule families of this package (structure, uniqueness, whitespace, content, IRIs,
+Dublin Core, extensions, positions, Media RSS in full, iTunes); this module owns the public
+API, the byte/XML layer and the namespace checks.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from feeds.validate.atom import check_atom
 from feeds.validate.base import (
     CODES,
     KNOWN_NAMESPACES,
+    RSS1_NS,
     XML_BASE,
     XML_LANG,
     Collector,
@@ -30,9 +33,22 @@ from feeds.validate.base import (
     Severity,
     line_of,
 )
+from feeds.validate.content import check_content
+from feeds.validate.dc import check_dublin_core
+from feeds.validate.dtd import judge_entities
+from feeds.validate.ext import check_extensions
+from feeds.validate.geo import check_positions
+from feeds.validate.iri import check_iris
+from feeds.validate.itunes import check_itunes
 from feeds.validate.json_feed import check_json_feed, looks_like_json
 from feeds.validate.media import check_media
+from feeds.validate.mrss import check_media_rss
 from feeds.validate.rss import check_rss
+from feeds.validate.rss1 import check_rss1
+from feeds.validate.scope import scope_of
+from feeds.validate.structure import check_structure
+from feeds.validate.unique import check_unique
+from feeds.validate.whitespace import check_whitespace
 
 __all__ = [
     "CODES",
@@ -48,12 +64,20 @@ log = logging.getLogger(__name__)
 _RSS_NAMESPACES: Final = ("", "http://backend.userland.com/rss2")
 _RDF_NS: Final = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _ATOM_03_NS: Final = "http://purl.org/atom/ns#"
+_RSS_090_NS: Final = "http://my.netscape.com/rdf/simple/0.9/"
 
-# Namespaces whose near misses are reported. iTunes is left out: Apple's own documents
-# spell its URI in two cases and readers accept both.
+# Namespaces whose near misses (other than in case, which matches) are reported. The
+# vocabularies added for the W3C rule families are left out: the W3C validator validates
+# their near misses, and reporting them would be a new error on feeds that passed before.
 _NEAR_MISS_TARGETS: Final = {
-    prefix: uri for prefix, uri in KNOWN_NAMESPACES.items() if prefix not in {"rdf"}
-}
+    prefix: uri
+    for prefix, uri in KNOWN_NAMESPACES.items()
+    if prefix
+    not in {
+        "rdf", "rss1", "geo", "icbm", "geourl", "trackback", "creativeCommons", "cc",
+        "admin", "opensearch", "app",
+    }
+}  # fmt: skip
 
 _BOMS: Final = (
     (codecs.BOM_UTF32_BE, "utf-32-be"),
@@ -77,11 +101,13 @@ class ValidationReport:
         source: The file path, URL or ``<name>`` the document came from.
         kind: ``rss``, ``atom``, ``json`` (JSON Feed) or ``unknown``.
         issues: In document order within each rule family.
+        skipped: Why the document was not checked (it is not a feed), or "" when it was.
     """
 
     source: str
     kind: str
     issues: tuple[Issue, ...]
+    skipped: str = ""
 
     @property
     def errors(self) -> tuple[Issue, ...]:
@@ -118,7 +144,7 @@ class Limits:
 
 
 def validate_feed(
-    data: bytes, *, source: str = "<feed>", limits: Limits = Limits()
+    data: bytes, *, source: str = "<feed>", limits: Limits = Limits(), feeds_only: bool = False
 ) -> ValidationReport:
     """Validate one feed document.
 
@@ -128,13 +154,17 @@ def validate_feed(
         data: The document's bytes exactly as served.
         source: Where it came from, for the report.
         limits: Size and depth limits.
+        feeds_only: Skip (rather than fail) well-formed XML whose root element is no feed
+            at all, such as a sitemap found while checking a folder.
 
     Returns:
         The report; ``report.ok`` is False when the feed has errors.
     """
     out = Collector()
     try:
-        kind = _validate(data, limits, out)
+        kind = _validate(data, limits, out, feeds_only=feeds_only)
+        if kind.startswith("skipped:"):
+            return ValidationReport(source, "unknown", (), skipped=kind[len("skipped:") :])
     except Exception as exc:  # the promise is a report for any input; keep the evidence
         log.debug("validator failed on %s", source, exc_info=True)
         out.document(
@@ -146,7 +176,7 @@ def validate_feed(
     return ValidationReport(source=source, kind=kind, issues=tuple(out.issues))
 
 
-def _validate(data: bytes, limits: Limits, out: Collector) -> str:
+def _validate(data: bytes, limits: Limits, out: Collector, *, feeds_only: bool = False) -> str:
     if len(data) > limits.max_bytes:
         out.document(
             "input-too-large",
@@ -160,21 +190,35 @@ def _validate(data: bytes, limits: Limits, out: Collector) -> str:
     if looks_like_json(data):
         out.issues.extend(check_json_feed(data))
         return "json"
-    codec = _check_encoding_header(data, out)
-    if _declares_entities(data):
-        out.document("xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE, line=1, column=1)
+    if _utf16_without_bom(data):
+        out.document(
+            "xml-encoding-no-bom",
+            "the document is UTF-16 (every other byte is zero) but has neither a byte order "
+            "mark nor an XML declaration, so it cannot be read as text: save it as UTF-8, or "
+            'as UTF-16 with a byte order mark and <?xml version="1.0" encoding="UTF-16"?>',
+            line=1,
+            column=1,
+        )
         return "unknown"
+    codec = _check_encoding_header(data, out)
     root = _parse(data, codec, out)
     if root is None:
         return "unknown"
-    dtd = root.getroottree().docinfo.internalDTD
-    entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[attr-defined]
-    if entities:  # declared in an encoding the byte scan cannot see (UTF-16/32)
-        out.document("xml-doctype-entity", _DOCTYPE_ENTITY_MESSAGE, line=1, column=1)
-        return "unknown"
+    if feeds_only and etree.QName(root).localname not in _FEED_ROOTS:
+        return f"skipped:not a feed (the root element is <{etree.QName(root).localname}>)"
     if not _check_depth(root, limits.max_depth, out):
         return "unknown"
-    _check_document_attributes(root, out)
+    variants, used = _check_document_attributes(root, out)
+    if variants:
+        # Known namespaces written in another case are the same vocabulary to the W3C
+        # validator and to readers: validate the elements under their usual URI.
+        try:
+            rewritten = _canonical_namespaces(data, codec, variants)
+        except (UnicodeError, LookupError):  # bytes libxml2 read but Python cannot
+            rewritten = data
+        fixed = _parse(rewritten, codec, Collector()) if rewritten != data else None
+        if fixed is not None:
+            root = fixed
     kind = _check_root(root, out)
     if kind == "rss":
         check_rss(root, out)
@@ -182,24 +226,49 @@ def _validate(data: bytes, limits: Limits, out: Collector) -> str:
         check_atom(root, out)
     if kind != "unknown":
         check_media(root, out)
+        _check_families(root, kind, out, {variants.get(ns, ns) for ns in used})
     return kind
 
 
+def _check_families(
+    root: etree._Element, kind: str, out: Collector, used: set[str] | None = None
+) -> None:
+    """The rule families beyond each format's core rules (see their modules)."""
+    scope = scope_of(root, kind, used)
+    if scope is not None:
+        check_rss1(scope, out)
+        check_structure(scope, out)
+        check_unique(scope, out)
+        check_dublin_core(scope, out)
+        check_extensions(scope, out)
+        check_positions(scope, out)
+        check_media_rss(scope, out)
+        check_itunes(scope, out)
+    if used is None or ATOM_NS in used:
+        check_whitespace(root, out)
+        check_content(root, out)
+        check_iris(root, out)
+
+
 _DOCTYPE_ENTITY_MESSAGE: Final = (
-    "the DOCTYPE declares entities; feeds must not (readers refuse or mis-expand them, and "
-    "they enable entity-expansion attacks): remove the DOCTYPE and write the characters or "
-    "numeric references directly"
+    "the DOCTYPE's entities expand past the parser's limits (an entity bomb, or entities "
+    "that refer to each other in a loop): write the characters or numeric references directly"
 )
 
 
-def _declares_entities(data: bytes) -> bool:
-    """Whether an (ASCII-compatible) internal DTD subset declares entities; nothing expanded."""
-    start = data.find(b"<!DOCTYPE")
-    if start < 0:
+def _utf16_without_bom(data: bytes) -> bool:
+    """Whether `data` looks like UTF-16 text with neither BOM nor XML declaration (which
+    the parser could use to tell), i.e. every other byte of its start is zero."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF8)):
         return False
-    end = data.find(b"]>", start)
-    entity = data.find(b"<!ENTITY", start)
-    return entity >= 0 and (end < 0 or entity < end)
+    head = data[:64]
+    if len(head) < 8 or head.startswith((b"<\x00?\x00", b"\x00<\x00?")):
+        return False
+    low, high = head[0::2], head[1::2]
+    return (not any(high) and all(low)) or (not any(low) and all(high))
+
+
+_FEED_ROOTS: Final = frozenset({"rss", "RDF", "feed", "entry", "Channel"})
 
 
 def _check_encoding_header(data: bytes, out: Collector) -> str:
@@ -260,23 +329,51 @@ def _check_encoding_header(data: bytes, out: Collector) -> str:
     return family if declared_is_wide else declared_codec
 
 
-def _parse(data: bytes, codec: str, out: Collector) -> etree._Element | None:
-    parser = etree.XMLParser(
-        resolve_entities=False,
+def _parser(*, entities: bool, huge: bool) -> etree.XMLParser:
+    return etree.XMLParser(
+        # "internal": declared internal entities only; external ones are never read.
+        resolve_entities="internal" if entities else False,  # type: ignore[arg-type]
         no_network=True,
         load_dtd=False,
         dtd_validation=False,
-        huge_tree=False,
+        huge_tree=huge,
         remove_blank_text=False,
     )
+
+
+def _parse(data: bytes, codec: str, out: Collector) -> etree._Element | None:
+    """Parse without expanding entities; then, if the internal DTD subset declares some and
+    they are within the limits of `feeds.validate.dtd`, parse again expanding them."""
+    huge = False
     try:
-        root = etree.fromstring(data, parser)
+        try:
+            root = etree.fromstring(data, _parser(entities=False, huge=False))
+        except etree.XMLSyntaxError as exc:
+            # libxml2 refuses text nodes over 10 MB unless told otherwise; nothing is
+            # expanded in this parse, and the document is within --max-bytes.
+            if "XML_PARSE_HUGE" not in str(exc):
+                raise
+            huge = True
+            root = etree.fromstring(data, _parser(entities=False, huge=True))
+        if root is None:  # lxml returns None only for documents without a root element
+            out.document("xml-not-well-formed", "the document has no root element", line=1)
+            return None
+        dtd = root.getroottree().docinfo.internalDTD
+        entities = list(dtd.iterentities()) if dtd is not None else []  # type: ignore[union-attr]
+        if not entities:
+            return root
+        try:
+            text = data.decode(codec, errors="replace")
+        except LookupError:
+            text = data.decode("utf-8", errors="replace")
+        verdict = judge_entities(entities, text)
+        if not verdict.allowed:
+            out.document("xml-doctype-entity", verdict.problem, line=1, column=1)
+            return None
+        return etree.fromstring(data, _parser(entities=True, huge=huge))
     except etree.XMLSyntaxError as exc:
         _diagnose_parse_error(data, codec, exc, out)
         return None
-    if root is None:  # lxml returns None only for documents without a root element
-        out.document("xml-not-well-formed", "the document has no root element", line=1)
-    return root
 
 
 def _diagnose_parse_error(
@@ -416,20 +513,38 @@ def _check_depth(root: etree._Element, max_depth: int, out: Collector) -> bool:
     return True
 
 
-def _check_document_attributes(root: etree._Element, out: Collector) -> None:
-    """xml:lang and xml:base anywhere, and namespace URIs that are typos of known ones."""
+def _check_document_attributes(
+    root: etree._Element, out: Collector
+) -> tuple[dict[str, str], set[str]]:
+    """xml:lang and xml:base anywhere, and namespace URIs that are typos of known ones.
+
+    Returns:
+        The known namespaces written in another case (as written -> as known; they are
+        not reported), and every namespace of an element of the document.
+    """
     near_miss = {_normalise_ns(uri): (prefix, uri) for prefix, uri in _NEAR_MISS_TARGETS.items()}
     reported: set[str] = set()
+    used: set[str] = set()
+    variants: dict[str, str] = {}
+    # The format's own namespace must be exact (the W3C validator: InvalidNamespace); only
+    # extension vocabularies are matched whatever their case.
+    root_ns = (etree.QName(root).namespace or "").lower()
+    own = {_KNOWN_BY_CASE.get(root_ns, "")} | ({RSS1_NS} if root_ns == _RDF_NS.lower() else set())
     for el in root.iter():
         tag = el.tag
         if not isinstance(tag, str):
             continue
         if tag[0] == "{":
             ns = tag[1 : tag.index("}")]
+            used.add(ns)
             if ns not in reported and ns not in _KNOWN_URIS:
+                reported.add(ns)
+                known = _KNOWN_BY_CASE.get(ns.lower())
+                if known is not None and known not in own:
+                    variants[ns] = known
+                    continue
                 target = near_miss.get(_normalise_ns(ns))
                 if target:
-                    reported.add(ns)
                     out.add(
                         "ns-near-miss",
                         el,
@@ -446,16 +561,38 @@ def _check_document_attributes(root: etree._Element, out: Collector) -> None:
                 attr="xml:lang",
             )
         base = el.get(XML_BASE)
-        if base is not None and not is_iri_reference(base):
+        if base is not None and (not is_iri_reference(base) or base != base.strip()):
             out.add(
                 "xml-base-invalid",
                 el,
-                f'xml:base="{base}" is not a valid IRI: percent-encode spaces and quotes',
+                f'xml:base="{base}" is not a valid IRI: remove spaces around it and '
+                "percent-encode spaces and quotes inside",
                 attr="xml:base",
             )
+    return variants, used
 
 
 _KNOWN_URIS: Final = frozenset(KNOWN_NAMESPACES.values())
+_KNOWN_BY_CASE: Final = {uri.lower(): uri for uri in KNOWN_NAMESPACES.values()}
+_XMLNS_VALUE = r"""(xmlns(?::[^\s=:]+)?\s*=\s*)(["']){uri}\2"""
+
+
+def _canonical_namespaces(data: bytes, codec: str, variants: dict[str, str]) -> bytes:
+    """`data` with the namespace declarations of `variants` rewritten to the known URI.
+
+    Only the case of ASCII letters changes, so every line and column stays where it was.
+    """
+    wide = codec.replace("_", "-").startswith(("utf-16", "utf-32"))
+    text = data.decode(codec) if wide else ""
+    for written, known in variants.items():
+        if not written.isascii():
+            continue
+        pattern = _XMLNS_VALUE.format(uri=re.escape(written))
+        if wide:
+            text = re.sub(pattern, rf"\g<1>\g<2>{known}\g<2>", text)
+        else:
+            data = re.sub(pattern.encode(), rf"\g<1>\g<2>{known}\g<2>".encode(), data)
+    return text.encode(codec) if wide else data
 
 
 def _normalise_ns(uri: str) -> str:
@@ -473,11 +610,12 @@ def _check_root(root: etree._Element, out: Collector) -> str:
     if ns == ATOM_NS and local in {"feed", "entry"}:
         return "atom"
     if local == "RDF" and ns == _RDF_NS:
-        out.document(
-            "feed-format-unsupported",
-            "this is an RSS 1.0 (RDF) feed; only RSS 2.0 and Atom 1.0 are checked",
-            line_of(root),
-        )
+        if any(child.tag == f"{{{_RSS_090_NS}}}channel" for child in root):
+            out.document(
+                "feed-format-unsupported",
+                "this is an RSS 0.90 feed, which is not checked: publish RSS 2.0 or Atom 1.0",
+                line_of(root),
+            )
         return "rss"
     if local == "feed" and ns == _ATOM_03_NS:
         out.document(

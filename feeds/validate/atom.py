@@ -254,6 +254,9 @@ class _Atom:
 
     def text_construct(self, el: etree._Element) -> None:
         kind = el.get("type", "text")
+        if not kind:  # a warning for the W3C validator (AttrNotBlank); read as text
+            self.blank(el, "type", 'leave type out, or write type="text"')
+            kind = "text"
         if kind not in _TEXT_TYPES:
             self.out.add(
                 "atom-text-type",
@@ -286,6 +289,9 @@ class _Atom:
     def content(self, el: etree._Element) -> None:
         kind = el.get("type")
         src = el.get("src")
+        if kind == "":
+            self.blank(el, "type", "leave type out, or name the content's type")
+            kind = None
         if kind is not None and kind not in _TEXT_TYPES and not is_mime_type(kind):
             self.out.add(
                 "atom-content-type",
@@ -394,6 +400,9 @@ class _Atom:
                 f'href="{href}" is not a valid IRI: percent-encode spaces and quotes',
                 attr="href",
             )
+        for attr in ("rel", "title"):
+            if el.get(attr) == "":
+                self.blank(el, attr, f"leave {attr} out or give it a value")
         rel = (el.get("rel") or "alternate").strip()
         rel = rel.removeprefix(_IANA_PREFIX) if rel.startswith(_IANA_PREFIX) else rel
         if ":" in rel:
@@ -445,6 +454,9 @@ class _Atom:
                 attr="length",
             )
         return rel
+
+    def blank(self, el: etree._Element, attr: str, fix: str) -> None:
+        self.out.add("atom-attribute-blank", el, f'{attr}="" says nothing: {fix}', attr=attr)
 
     def iri_text(self, el: etree._Element) -> None:
         value = text_of(el).strip()

@@ -18,6 +18,12 @@ from feeds.rules import (
 XML_LANG: Final = f"{{{XML_NS}}}lang"
 XML_BASE: Final = f"{{{XML_NS}}}base"
 
+RDF_NS: Final = NAMESPACES["rdf"]
+RSS1_NS: Final = NAMESPACES["rss1"]
+ITUNES_NS: Final = NAMESPACES["itunes"]
+DC_NS: Final = NAMESPACES["dc"]
+DCTERMS_NS: Final = NAMESPACES["dcterms"]
+
 #: Namespaces the validator knows, by their usual prefix (exact URIs, trailing slashes matter).
 KNOWN_NAMESPACES: Final[dict[str, str]] = NAMESPACES
 
@@ -44,12 +50,17 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "xml-encoding-mismatch": (E, "the byte order mark contradicts the encoding declaration"),
     "xml-encoding-invalid-bytes": (E, "bytes that are invalid in the document's encoding"),
     "xml-forbidden-character": (E, "a character XML 1.0 forbids (control characters, U+FFFE/F)"),
-    "xml-doctype-entity": (E, "a DOCTYPE declares entities (refused, never expanded)"),
+    "xml-encoding-no-bom": (E, "UTF-16 text with neither byte order mark nor XML declaration"),
+    "xml-doctype-entity": (
+        E,
+        "a DOCTYPE entity that is refused: external, parameter, or past the count and size "
+        "limits (internal entities within them are expanded)",
+    ),
     "xml-too-deep": (E, "elements nested deeper than the configured limit"),
     "xml-lang-invalid": (E, "xml:lang is not a language tag"),
     "xml-base-invalid": (E, "xml:base is not a valid IRI reference"),
     "feed-unknown-root": (E, "the root element is not rss or an Atom feed/entry"),
-    "feed-format-unsupported": (W, "a feed format this validator does not check (RSS 1.0)"),
+    "feed-format-unsupported": (W, "a feed format this validator does not check (RSS 0.90)"),
     "ns-near-miss": (E, "a namespace URI that is a typo of a well-known one"),
     "validator-internal-error": (E, "the validator itself failed (please report it)"),
     # RSS 2.0
@@ -65,21 +76,37 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "rss-date-weekday": (E, "the day of the week does not match the date"),
     "rss-date-two-digit-year": (W, "an RFC 822 date with a two-digit year"),
     "rss-date-problematic": (W, "an RFC 822 date that many readers misparse"),
-    "rss-url-invalid": (E, "a URL that must be absolute is relative or malformed"),
+    "rss-url-invalid": (
+        E,
+        "a URL that must be an absolute URI is relative or malformed (non-ASCII characters "
+        "must be percent-encoded)",
+    ),
     "rss-invalid-integer": (E, "a value that must be a non-negative integer is not"),
     "rss-mime-type": (E, "a type that is not a MIME media type"),
     "rss-guid-permalink-value": (E, "isPermaLink is neither true nor false"),
     "rss-guid-not-url": (E, "a permalink guid that is not an absolute URL"),
-    "rss-image-size": (E, "channel image wider than 144 or taller than 400 pixels"),
-    "rss-cloud": (E, "a cloud attribute value is invalid"),
+    "rss-image-size": (E, "channel image width/height of 0, or over 144 / 400 pixels"),
+    "rss-image-title-mismatch": (W, "the channel image's title is not the channel's title"),
+    "rss-image-link-mismatch": (W, "the channel image's link is not the channel's link"),
+    "rss-cloud": (E, "a cloud port that is not a positive number, or an unknown protocol"),
     "rss-skip-hours": (E, "skipHours holds an invalid or repeated hour"),
     "rss-skip-days": (E, "skipDays holds an invalid or repeated day"),
     "rss-language": (E, "the language is not a language code"),
-    "rss-contact-not-email": (W, "author/managingEditor/webMaster without an e-mail address"),
+    # The W3C validator's InvalidContact is an error: RSS 2.0 says these hold an address.
+    "rss-contact-not-email": (E, "author/managingEditor/webMaster without an e-mail address"),
+    "rss-contact-format": (W, "a contact not written as jo@example.com (Jo Smith)"),
+    "rss-guid-duplicate": (E, "two items with the same guid"),
+    "rss-markup-in-text": (E, "unescaped markup (child elements) inside an element of text"),
+    "rss-unexpected-text": (E, "text where RSS allows only elements (channel, item, image …)"),
+    "rss-unknown-attribute": (E, "an attribute RSS does not define there (isPermaLink spelt so)"),
+    "rss-textinput-name": (E, "a textInput name that is not an identifier"),
     "rss-guid-missing": (W, "an item has no guid"),
     "rss-enclosure-multiple": (W, "an item has more than one enclosure"),
     "rss-relative-url-in-content": (W, "HTML content refers to relative URLs"),
     "rss-missing-atom-self": (W, 'the channel has no atom:link rel="self"'),
+    # RSS 1.0
+    "rss1-namespace": (E, "an element in no namespace inside an RSS 1.0 feed"),
+    "rss1-about-duplicate": (E, "two RSS 1.0 resources with the same rdf:about"),
     # Atom 1.0
     "atom-missing-id": (E, "feed or entry without atom:id"),
     "atom-missing-title": (E, "feed or entry without atom:title"),
@@ -89,11 +116,26 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "atom-unknown-element": (E, "an element the Atom namespace does not define"),
     "atom-date-format": (E, "a date that is not RFC 3339"),
     "atom-id-not-absolute": (E, "atom:id is not an absolute IRI"),
-    "atom-iri-invalid": (E, "a value that must be an IRI (reference) is not"),
+    "atom-iri-invalid": (E, "a value that must be an IRI (category scheme: absolute) is not"),
+    "atom-whitespace": (E, "whitespace around a URI or date, where RFC 4287 allows none"),
+    "atom-id-duplicate": (W, "two entries with the same atom:id"),
+    "atom-misplaced-metadata": (E, "feed metadata after the first entry"),
+    "atom-unexpected-text": (E, "text where Atom allows only elements (entry, author, source …)"),
+    "atom-link-not-empty": (W, "a link with content (links are empty)"),
+    "atom-unknown-attribute": (E, "an attribute RFC 4287 does not define there (generator/@url)"),
+    "atom-attribute-blank": (W, "an empty type, rel or title attribute"),
     "atom-text-type": (E, "a text construct type other than text, html or xhtml"),
-    "atom-text-markup": (E, "a text or html construct containing child elements"),
+    "atom-text-markup": (
+        E,
+        "child elements in an element of text (a text or html construct, id, date, generator, "
+        "name …)",
+    ),
     "atom-xhtml-div": (E, "xhtml content that is not a single xhtml:div"),
+    "atom-xhtml-namespace": (E, "elements of xhtml content outside the XHTML namespace"),
     "atom-content-type": (E, "content type is not text, html, xhtml or a MIME type"),
+    "atom-content-composite": (E, "content of a composite MIME type (multipart/*, message/*)"),
+    "atom-content-base64": (E, "content of a non-text, non-XML type that is not base64"),
+    "atom-content-mixed": (E, "content of an XML media type mixing text and elements"),
     "atom-content-src-not-empty": (E, "content with src that also has inline content"),
     "atom-content-src-missing-type": (W, "content with src but no type"),
     "atom-missing-content-or-alternate": (E, "an entry with neither content nor alternate link"),
@@ -110,21 +152,110 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "atom-email": (E, "a person's email that is not an e-mail address"),
     "atom-category-missing-term": (E, "a category without term"),
     "atom-missing-self": (W, 'the feed has no link rel="self"'),
+    "urn-uuid-invalid": (E, "a urn:uuid: URI whose UUID is not 8-4-4-4-12 hex digits"),
     # Media RSS 1.5.1
     "media-unknown-element": (E, "an element Media RSS does not define"),
+    "media-misplaced": (E, "media:content or media:group outside an item (e.g. in the channel)"),
+    "media-unknown-attribute": (E, "an attribute Media RSS does not define on that element"),
+    "media-unexpected-text": (E, "text directly inside media:content or media:group"),
+    "media-duplicate-element": (E, "media:title, media:description or media:copyright twice"),
     "media-missing-url": (
         E,
         "media:content without url (and no media:player) or thumbnail without url",
     ),
-    "media-url-invalid": (E, "a Media RSS url that is not absolute"),
-    "media-number": (E, "a Media RSS numeric attribute that is not a number"),
+    "media-url-invalid": (E, "a Media RSS URL or scheme URI that is not absolute"),
+    "media-number": (
+        E,
+        "a Media RSS number that is not one (fileSize, width, height: positive integers)",
+    ),
+    "media-mime-type": (E, "a media:content type that is not a MIME type"),
+    "media-lang": (E, "a Media RSS lang that is not a language tag"),
     "media-medium": (E, "medium is not image, audio, video, document or executable"),
     "media-is-default": (E, "isDefault is neither true nor false"),
     "media-expression": (E, "expression is not sample, full or nonstop"),
-    "media-text-type": (E, "media:title/description type is neither plain nor html"),
+    "media-text-type": (E, "media:title/description/text type is neither plain nor html"),
+    "media-npt-time": (E, "a media:text start/end or media:thumbnail time that is not NPT"),
     "media-credit-scheme": (E, "media:credit scheme is not a URI"),
+    "media-credit-role": (E, "a credit role not in lower case, or not an EBU role (urn:ebu)"),
+    "media-hash": (E, "media:hash algo not md5/sha-1, or a value of the wrong length/digits"),
+    "media-rating": (E, "a media:rating value its scheme does not allow"),
+    "media-restriction": (
+        E,
+        "media:restriction without relationship allow/deny, with an unknown type, or values "
+        "that are not country codes, URIs or all/none",
+    ),
     "media-group-child": (E, "media:group holds an element that is not Media RSS"),
-    "media-group-single": (W, "media:group that wraps fewer than two renditions"),
+    # The W3C validator's MediaGroupWithoutAlternatives is an error: a group "must only be
+    # used" for alternatives of the same content (Media RSS 1.5.1).
+    "media-group-single": (E, "media:group with fewer than two media:content alternatives"),
+    # iTunes podcasts
+    "itunes-unknown-element": (E, "an element the iTunes podcast namespace does not define"),
+    "itunes-misplaced-element": (E, "an iTunes element where it is not allowed"),
+    "itunes-unknown-attribute": (E, "an attribute the iTunes namespace does not define there"),
+    "itunes-value": (
+        E,
+        "an iTunes value of the wrong form (explicit, block, duration, type, episodeType, "
+        "episode, season …)",
+    ),
+    "itunes-category": (E, "an itunes:category without text, or not one of Apple's"),
+    "itunes-category-obsolete": (W, "an itunes:category Apple no longer lists"),
+    "itunes-url": (E, "itunes:image href or itunes:new-feed-url that is not an http(s) URL"),
+    "itunes-owner-email": (E, "itunes:owner without a valid itunes:email"),
+    "itunes-too-long": (E, "an iTunes text over Apple's limit (255 characters, summary 4000)"),
+    "itunes-keywords": (W, "itunes:keywords separated by spaces instead of commas"),
+    "itunes-missing-element": (
+        W,
+        "a podcast without language, itunes:category, itunes:explicit or itunes:owner",
+    ),
+    "itunes-enclosure-format": (W, "a podcast enclosure of a file type Apple does not list"),
+    # Dublin Core
+    "dc-date-format": (E, "a Dublin Core date (dc:date, dcterms:modified …) not in W3C-DTF"),
+    "dc-language": (E, "a dc:language that is blank or not a language tag"),
+    # other RSS/Atom extensions
+    "ext-unknown-element": (E, "an element its vocabulary does not define (dc:author …)"),
+    "ext-misplaced-element": (E, "an extension element where its vocabulary does not allow it"),
+    "ext-duplicate-element": (E, "an extension element allowed once appears again (dc:title …)"),
+    "ext-uri-invalid": (E, "an extension value that must be an absolute URI is not"),
+    "ext-number": (E, "an extension value that must be a number (or list of numbers) is not"),
+    "ext-value": (E, "an extension value outside its allowed set (sy:updatePeriod …)"),
+    # geographic positions
+    "geo-coordinate": (E, "a latitude or longitude that is not a number within range"),
+    "geo-coordinate-comma": (W, "GeoRSS coordinates separated by commas, not spaces"),
+}
+
+#: The rule families by code prefix: a title and the specifications they follow (README).
+FAMILIES: Final[dict[str, tuple[str, str]]] = {
+    "input": ("Input", "the limits given on the command line"),
+    "xml": (
+        "XML",
+        "XML 1.0 (Fifth Edition) with Namespaces in XML 1.0; BCP 47 for xml:lang, RFC 3987 "
+        "for xml:base",
+    ),
+    "feed": ("Feed format", "RSS 2.0, RSS 1.0 and RFC 4287"),
+    "ns": ("Namespaces", "the namespace URIs of the specifications below"),
+    "validator": ("Validator", "—"),
+    "rss": (
+        "RSS 2.0",
+        "RSS 2.0.11 (RSS Advisory Board) and the RSS Best Practices Profile; RFC 822 dates as "
+        "the W3C Feed Validation Service reads them; RFC 3986 URIs",
+    ),
+    "rss1": ("RSS 1.0", "RSS 1.0 (2000-12-06) and RDF/XML"),
+    "atom": ("Atom 1.0", "RFC 4287, with RFC 3339 dates and RFC 3987 IRIs"),
+    "urn": ("URNs", "RFC 9562 (UUID URNs)"),
+    "media": ("Media RSS", "Media RSS 1.5.1 (RSS Advisory Board); EBU role codes; ISO 3166"),
+    "itunes": (
+        "iTunes podcasts",
+        "Apple Podcasts RSS feed requirements (the itunes namespace), with the W3C Feed "
+        "Validation Service's categories",
+    ),
+    "dc": ("Dublin Core", "DCMI Metadata Element Set 1.1 and DCMI Metadata Terms; W3C-DTF dates"),
+    "ext": (
+        "Extensions",
+        "RSS 1.0 modules (Syndication, Slash, Content), Well-Formed Web CommentAPI, TrackBack, "
+        "Creative Commons, OpenSearch 1.1, RFC 5023 (app:), RFC 4685 (thr:), RFC 5005 (fh:)",
+    ),
+    "geo": ("Positions", "W3C Basic Geo (WGS84), GeoRSS Simple, ICBM and GeoURL"),
+    "json": ("JSON Feed", "JSON Feed 1.1 and RFC 8259"),
 }
 
 _MIME = re.compile(

@@ -9,6 +9,7 @@ from lxml import etree
 from feeds.rules import MEDIA_NS
 from feeds.rules import is_absolute_iri as is_absolute_url
 from feeds.validate.base import Collector, children, element_name, is_number
+from feeds.validate.values import is_positive_integer
 
 _KNOWN: Final = frozenset(
     """adult backLink backLinks category comment comments community content copyright credit
@@ -24,6 +25,7 @@ _NUMERIC: Final = {
     "player": ("width", "height"),
     "embed": ("width", "height"),
 }  # fmt: skip
+_POSITIVE_INTEGERS: Final = frozenset({"fileSize", "width", "height"})
 _MEDIUMS: Final = ("image", "audio", "video", "document", "executable")
 _EXPRESSIONS: Final = ("sample", "full", "nonstop")
 _TEXT_TYPES: Final = ("plain", "html")
@@ -45,7 +47,19 @@ def _check_element(el: etree._Element, out: Collector) -> None:
         return
     for attr in _NUMERIC.get(name, ()):
         value = el.get(attr)
-        if value is not None and not is_number(value):
+        # An empty value says nothing, as the W3C validator reads it: not an error.
+        if not value:
+            continue
+        if attr in _POSITIVE_INTEGERS:
+            if not is_positive_integer(value):
+                out.add(
+                    "media-number",
+                    el,
+                    f'{attr}="{value}" must be a whole number of at least 1 (no units): '
+                    f'e.g. {attr}="640"',
+                    attr=attr,
+                )
+        elif not is_number(value):
             out.add(
                 "media-number",
                 el,

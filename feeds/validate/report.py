@@ -45,16 +45,20 @@ def _plural(count: int, word: str) -> str:
 
 
 def summary_line(reports: Sequence[ValidationReport], *, strict: bool) -> str:
-    """``2 feeds checked: 1 error, 3 warnings (1 feed failed)``."""
-    errors = sum(len(r.errors) for r in reports)
-    warnings = sum(len(r.warnings) for r in reports)
-    failed = sum(not r.passed(strict=strict) for r in reports)
+    """``2 feeds checked: 1 error, 3 warnings (1 feed failed); 1 file skipped``."""
+    checked = [r for r in reports if not r.skipped]
+    errors = sum(len(r.errors) for r in checked)
+    warnings = sum(len(r.warnings) for r in checked)
+    failed = sum(not r.passed(strict=strict) for r in checked)
     line = (
-        f"{_plural(len(reports), 'feed')} checked: {_plural(errors, 'error')}, "
+        f"{_plural(len(checked), 'feed')} checked: {_plural(errors, 'error')}, "
         f"{_plural(warnings, 'warning')}"
     )
     if failed:
         line += f" ({_plural(failed, 'feed')} failed{', strict' if strict else ''})"
+    skipped = len(reports) - len(checked)
+    if skipped:
+        line += f"; {_plural(skipped, 'file')} skipped"
     return line
 
 
@@ -67,6 +71,8 @@ def _location(source: str, issue: Issue) -> str:
 def _text(reports: Sequence[ValidationReport], *, strict: bool) -> str:
     lines = []
     for report in reports:
+        if report.skipped:
+            lines.append(f"{report.source}: skipped: {report.skipped}")
         for issue in report.issues:
             path = f" [{issue.path}]" if issue.path else ""
             lines.append(
@@ -82,15 +88,17 @@ def _json(reports: Sequence[ValidationReport], *, strict: bool) -> str:
         "version": JSON_SCHEMA_VERSION,
         "strict": strict,
         "summary": {
-            "feeds": len(reports),
+            "feeds": sum(not r.skipped for r in reports),
             "failed": sum(not r.passed(strict=strict) for r in reports),
             "errors": sum(len(r.errors) for r in reports),
             "warnings": sum(len(r.warnings) for r in reports),
+            "skipped": sum(bool(r.skipped) for r in reports),
         },
         "feeds": [
             {
                 "source": r.source,
                 "kind": r.kind,
+                "skipped": r.skipped or None,
                 "passed": r.passed(strict=strict),
                 "errors": len(r.errors),
                 "warnings": len(r.warnings),
@@ -125,13 +133,16 @@ def _junit(reports: Sequence[ValidationReport], *, strict: bool) -> str:
             "tests": str(len(reports)),
             "failures": str(failures),
             "errors": "0",
-            "skipped": "0",
+            "skipped": str(sum(bool(r.skipped) for r in reports)),
         },
     )
     for report in reports:
         case = ET.SubElement(
             suite, "testcase", {"classname": "feeds.validate", "name": _xml_text(report.source)}
         )
+        if report.skipped:
+            ET.SubElement(case, "skipped", {"message": _xml_text(report.skipped)})
+            continue
         details = "\n".join(
             f"{_location(report.source, i)}: {i.severity} {i.code}: {i.message}"
             + (f" [{i.path}]" if i.path else "")
@@ -169,6 +180,11 @@ def _escape_property(value: str) -> str:
 def _github(reports: Sequence[ValidationReport], *, strict: bool) -> str:
     lines = []
     for report in reports:
+        if report.skipped:
+            lines.append(
+                f"::notice file={_escape_property(report.source)},title=skipped::"
+                f"{_escape_data(report.skipped)}"
+            )
         for issue in report.issues:
             props = [f"file={_escape_property(report.source)}"]
             if issue.line:

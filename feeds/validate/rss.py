@@ -20,6 +20,7 @@ from feeds.validate.base import (
     is_non_negative_integer,
     text_of,
 )
+from feeds.validate.values import uri_problem
 
 _CHANNEL_ONCE: Final = frozenset(
     [
@@ -65,6 +66,9 @@ _RELATIVE_ATTR = re.compile(
 )
 _SRCSET_ATTR = re.compile(r"""\ssrcset\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _HAS_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+
+_CONTACT = re.compile(r"[^@\s()<>]+@[^@\s()<>]+\.[^@\s()<>]+ \([^()]+\)")
+_TEXTINPUT_NAME = re.compile(r"[A-Za-z_][\w:.\-]*")
 
 _MISPLACED_HINTS: Final = {
     "encoded": f'"encoded" needs the content namespace: write <content:encoded> with '
@@ -202,6 +206,7 @@ class _Rss:
                 self.integer(child, "ttl (minutes)")
             elif name == "image":
                 self.image(child)
+                self.image_matches(child, named)
             elif name == "cloud":
                 self.cloud(child)
             elif name in ("textInput", "textinput"):
@@ -282,6 +287,13 @@ class _Rss:
                 f'<{element_name(el)}> "{value}" must be an absolute URL such as '
                 "https://example.com/page (no spaces; percent-encode them)",
             )
+        elif uri_problem(value):  # RSS 2.0 links are URIs (RFC 3986), not IRIs
+            self.out.add(
+                "rss-url-invalid",
+                el,
+                f'<{element_name(el)}> "{value}" {uri_problem(value)}: RSS links are URIs, '
+                "so write e.g. %C3%A9 for é",
+            )
 
     def url_attr(self, el: etree._Element, attr: str) -> None:
         value = el.get(attr)
@@ -292,11 +304,12 @@ class _Rss:
                 f'<{element_name(el)}> needs a {attr}="..." attribute',
                 attr=attr,
             )
-        elif not is_absolute_url(value):
+        elif not is_absolute_url(value) or uri_problem(value):
             self.out.add(
                 "rss-url-invalid",
                 el,
-                f'{attr}="{value}" must be an absolute URL such as https://example.com/file',
+                f'{attr}="{value}" must be an absolute URL such as https://example.com/file'
+                + (f" ({uri_problem(value)})" if is_absolute_url(value) else ""),
                 attr=attr,
             )
 
@@ -326,13 +339,21 @@ class _Rss:
 
     def contact(self, el: etree._Element) -> None:
         value = text_of(el).strip()
+        name = element_name(el)
         if not has_email(value):
-            name = element_name(el)
             self.out.add(
                 "rss-contact-not-email",
                 el,
                 f'<{name}> "{value}" holds no e-mail address: write "jo@example.com (Jo Doe)"'
                 + (", or put a name-only byline in <dc:creator>" if name == "author" else ""),
+            )
+        elif not _CONTACT.fullmatch(value.removeprefix("mailto:")):
+            # The RSS Best Practices Profile's form, a warning as the W3C validator has it.
+            self.out.add(
+                "rss-contact-format",
+                el,
+                f'<{name}> "{value}": write the address then the name in parentheses, '
+                '"jo@example.com (Jo Doe)"',
             )
 
     def integer(self, el: etree._Element, what: str) -> bool:
@@ -358,7 +379,9 @@ class _Rss:
             )
             return
         if flag != "false" and (
-            not is_absolute_url(value) or value.lower().startswith(("tag:", "urn:"))
+            not is_absolute_url(value)
+            or bool(uri_problem(value))
+            or value.lower().startswith(("tag:", "urn:"))
         ):
             self.out.add(
                 "rss-guid-not-url",
@@ -424,13 +447,28 @@ class _Rss:
                 self.url(child)
             elif name in limits and self.integer(child, f"image {name}"):
                 value = int(text_of(child).strip())
-                if value > limits[name]:
+                if value == 0 or value > limits[name]:
                     self.out.add(
                         "rss-image-size",
                         child,
-                        f"image {name} {value} exceeds the maximum of {limits[name]} pixels: "
-                        "use a smaller image",
+                        f"image {name} {value} is not from 1 to the maximum of {limits[name]} "
+                        "pixels: give the image's real size (or leave the element out)",
                     )
+
+    def image_matches(
+        self, image: etree._Element, channel: list[tuple[etree._Element, str | None]]
+    ) -> None:
+        """The W3C validator's rule: readers link the image to the channel, so its title and
+        link should be the channel's."""
+        own = {name: text_of(child).strip() for child, name in channel if name in ("title", "link")}
+        for child, name in self.named(image):
+            if name in own and text_of(child).strip() != own[name]:
+                self.out.add(
+                    f"rss-image-{name}-mismatch",
+                    child,
+                    f"the image {name} {text_of(child).strip()!r} is not the channel's "
+                    f"({own[name]!r}): use the channel's {name}",
+                )
 
     def text_input(self, box: etree._Element) -> None:
         named = self.named(box)
@@ -441,6 +479,13 @@ class _Rss:
                 self.unknown(child, "textInput")
             elif name == "link":
                 self.url(child)
+            elif name == "name" and not _TEXTINPUT_NAME.fullmatch(text_of(child).strip()):
+                self.out.add(
+                    "rss-textinput-name",
+                    child,
+                    f'textInput name "{text_of(child).strip()}" is the name of the form field '
+                    'the reader sends: a word of letters, digits and _ such as "q"',
+                )
 
     def cloud(self, cloud: etree._Element) -> None:
         for attr in ("domain", "port", "path", "registerProcedure", "protocol"):
@@ -453,8 +498,13 @@ class _Rss:
                     attr=attr,
                 )
         port = cloud.get("port")
-        if port is not None and not is_non_negative_integer(port):
-            self.out.add("rss-cloud", cloud, f'cloud port="{port}" must be a number', attr="port")
+        if port is not None and (not is_non_negative_integer(port) or int(port) == 0):
+            self.out.add(
+                "rss-cloud",
+                cloud,
+                f'cloud port="{port}" must be a port number, 1 or more',
+                attr="port",
+            )
         protocol = cloud.get("protocol")
         if protocol is not None and protocol not in _CLOUD_PROTOCOLS:
             self.out.add(
@@ -465,6 +515,10 @@ class _Rss:
             )
 
     def skip_hours(self, el: etree._Element) -> None:
+        if not any(self.local(child) == "hour" for child in children(el)):
+            self.out.add(
+                "rss-missing-element", el, "skipHours must contain at least one <hour>: add one"
+            )
         seen: set[int] = set()
         for child in children(el):
             name = self.local(child)
@@ -483,6 +537,10 @@ class _Rss:
                 seen.add(int(value))
 
     def skip_days(self, el: etree._Element) -> None:
+        if not any(self.local(child) == "day" for child in children(el)):
+            self.out.add(
+                "rss-missing-element", el, "skipDays must contain at least one <day>: add one"
+            )
         seen: set[str] = set()
         for child in children(el):
             name = self.local(child)

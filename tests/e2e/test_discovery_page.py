@@ -25,7 +25,7 @@ def chromium() -> str:
             return found
     pytest.fail(
         "chromium is not installed: this test drives a real headless browser; install it with"
-        " `apt-get install -y chromium` (.ci/run does)"
+        " `apt-get install -y chromium` (scripts/test does)"
     )
 
 
@@ -52,6 +52,7 @@ def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("site")
     shutil.copytree(PROJECT / "articles", root / "articles")
     shutil.copy(PROJECT / "config.toml", root / "config.toml")
+    shutil.copytree(PROJECT / "branding", root / "branding")
     feeds = shutil.which("feeds", path=str(Path(sys.executable).parent))
     assert feeds, "the feeds console script is not installed next to this Python"
     done = subprocess.run(

@@ -44,6 +44,7 @@ def run(
 def project(tmp_path: Path) -> Path:
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     return tmp_path
 
 
@@ -85,7 +86,8 @@ def test_build_writes_feeds_that_readers_parse_with_images_captions_and_credits(
         assert content.startswith('<figure><img src="' + enclosure.get("url"))
         caption = media[0].findtext("media:description", namespaces=NS)
         credit = media[0].findtext("media:credit", namespaces=NS)
-        assert f"<figcaption>{caption} — {credit}</figcaption>" in content
+        # The credit line may go on with the copyright notice (linked to the licence).
+        assert f"<figcaption>{caption} — {credit}" in content
 
         guid = item.findtext("guid")
         (entry,) = atom_tree.xpath("//atom:entry[atom:id=$id]", namespaces=NS, id=guid)
@@ -202,3 +204,36 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(project: Path) -> No
         code = proc.wait(timeout=60)
     assert stderr == ""
     assert code == 141
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_head_on_a_long_text_report_ends_with_the_status_of_sigpipe(
+    tmp_path: Path, unbuffered: str
+) -> None:
+    """`feeds validate public/ | head -1`: the reader leaving after the first line must give
+    141, not 5. One large write to a pipe whose reader leaves part-way loses the rest without
+    an error (always so with PYTHONUNBUFFERED=1, as many CI images set it); the report is
+    written in pieces a pipe takes whole."""
+    invalid = PROJECT / "tests/data/validate/invalid/rss-date-iso.xml"
+    for number in range(2500):
+        shutil.copy(invalid, tmp_path / f"feed{number:04}.xml")
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            f'"{feeds_command()}" validate "{tmp_path}" | head -1; '
+            'echo "status ${PIPESTATUS[0]}"',
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"},
+            **({"PYTHONUNBUFFERED": "1"} if unbuffered else {}),
+        },
+    )
+    first, status = done.stdout.splitlines()
+    assert "error rss-date-format" in first
+    assert status == "status 141"
+    assert done.stderr == ""

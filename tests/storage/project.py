@@ -38,10 +38,11 @@ def write_config(
 
 
 def copy_articles(folder: Path) -> Path:
-    target = folder / "articles"
-    if not target.exists():
-        shutil.copytree(PROJECT / "articles", target)
-    return target
+    """The sample repository, and the branding files its configuration names."""
+    for name in ("articles", "branding"):
+        if (PROJECT / name).is_dir() and not (folder / name).exists():
+            shutil.copytree(PROJECT / name, folder / name)
+    return folder / "articles"
 
 
 def feeds_command() -> str:

@@ -314,7 +314,8 @@ class FaultProxy:
 
     def _record(self, method: str, path: str, status: int) -> None:
         with self._lock:
-            self.seen.append(Seen(method, urllib.parse.urlsplit(path).path, status))
+            key = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
+            self.seen.append(Seen(method, key, status))
 
     @staticmethod
     def _reply(

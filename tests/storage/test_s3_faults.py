@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from project import NOW, run_feeds, write_config
+from project import NOW, copy_articles, run_feeds, write_config
 from servers import SECRET_KEY, FaultProxy, SeaweedFS, credentials_env, fetch, free_port, media_urls
 from test_s3_target import BUCKET, Site, make_site
 
@@ -160,7 +160,7 @@ def test_the_server_stopped_during_an_upload_leaves_valid_feeds_and_the_next_bui
 
 
 def test_storage_out_of_reach_is_a_clear_error_and_is_recorded(tmp_path: Path) -> None:
-    (tmp_path / "articles").mkdir()
+    copy_articles(tmp_path)
     nothing = f"http://127.0.0.1:{free_port()}"
     write_config(
         tmp_path, output="s3://feeds/news/", public_url="https://x.example.org/", endpoint=nothing

@@ -181,7 +181,8 @@ def test_a_second_build_sends_nothing_and_a_second_host_publishes_the_same(
     # Another host: its own checkout (other file times) and no local state at all.
     other = tmp_path / "other-host"
     other.mkdir()
-    shutil.copytree(site.root / "articles", other / "articles", copy_function=shutil.copy)
+    for name in ("articles", "branding"):
+        shutil.copytree(site.root / name, other / name, copy_function=shutil.copy)
     shutil.copy(site.root / "config.toml", other / "config.toml")
     site.proxy.reset()
     done = site.build(cwd=other)

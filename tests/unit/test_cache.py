@@ -162,7 +162,9 @@ CHANGES: dict[str, Callable[[Path], None]] = {
         for p in (site / ".feeds-state" / CACHE_DIR).glob("*.pickle")
     ],
     "cache corrupted": lambda site: [
-        p.write_bytes(b"\x80garbage") for p in (site / ".feeds-state" / CACHE_DIR).iterdir()
+        p.write_bytes(b"\x80garbage")
+        for p in (site / ".feeds-state" / CACHE_DIR).rglob("*")
+        if p.is_file()  # the renditions and their records too
     ],
 }
 

@@ -24,7 +24,28 @@ def run(*argv: str) -> tuple[int, str, str]:
 def test_validate_valid_feeds_exits_0() -> None:
     status, out, _ = run("validate", str(VALID))
     assert status == 0
-    assert out.endswith("9 feeds checked: 0 errors, 0 warnings\n")
+    count = len(list(VALID.glob("*.xml")))
+    assert count >= 9
+    assert out.endswith(f"{count} feeds checked: 0 errors, 0 warnings\n")
+
+
+def test_a_folder_skips_xml_that_is_no_feed_but_a_named_file_is_checked(tmp_path: Path) -> None:
+    shutil.copy(VALID / "hugo-rss.xml", tmp_path / "index.xml")
+    sitemap = tmp_path / "sitemap.xml"
+    sitemap.write_text('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"/>')
+    status, out, _ = run("validate", "--strict", str(tmp_path))
+    assert status == 0
+    assert out.splitlines() == [
+        f"{sitemap}: skipped: not a feed (the root element is <urlset>)",
+        "1 feed checked: 0 errors, 0 warnings; 1 file skipped",
+    ]
+    status, out, _ = run("validate", str(sitemap))
+    assert status == 5
+    assert "error feed-unknown-root" in out
+    (tmp_path / "index.xml").unlink()
+    status, _, err = run("validate", str(tmp_path))
+    assert status == 2
+    assert "no feeds found" in err
 
 
 def test_validate_invalid_feed_exits_5_with_located_message() -> None:
@@ -79,6 +100,7 @@ def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_validate_without_arguments_needs_a_build_first(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     status, _, err = run("validate", "-c", str(tmp_path / "config.toml"))
     assert status == 2
     assert "not built yet: run `feeds build -c" in err
@@ -86,6 +108,7 @@ def test_validate_without_arguments_needs_a_build_first(tmp_path: Path) -> None:
 
 def test_build_then_validate_the_configured_feeds(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     config = str(tmp_path / "config.toml")
     status, _, err = run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")
@@ -96,6 +119,7 @@ def test_build_then_validate_the_configured_feeds(tmp_path: Path) -> None:
 
 def test_quiet_build_prints_nothing_when_all_is_well(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     status, out, err = run("-q", "build", "-c", str(tmp_path / "config.toml"))
     assert (status, out, err) == (0, "", "")
@@ -131,6 +155,7 @@ def test_internal_error_is_short_and_points_at_traceback(
 
 def test_preview_with_output_leaves_the_published_feeds_and_state_alone(tmp_path: Path) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     config = str(tmp_path / "config.toml")
     assert run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")[0] == 0
@@ -164,6 +189,10 @@ def test_unknown_ignore_code_is_a_usage_error() -> None:
         ["build", "--wait", "nan"],
         ["validate", "--max-bytes", "-1", "x.xml"],
         ["validate", "--timeout", "inf", "x.xml"],
+        ["validate", "--timeout", "1e300", "x.xml"],
+        ["validate", "--timeout", "0", "x.xml"],
+        ["validate", "http://[::1"],
+        ["validate", "http://exa mple.com/feed.xml"],
     ],
 )
 def test_bad_option_values_are_usage_errors(argv: list[str]) -> None:
@@ -184,6 +213,7 @@ def test_progress_is_shown_only_on_a_terminal_outside_ci(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ci: str | None, quiet: bool, shown: bool
 ) -> None:
     shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    shutil.copytree(PROJECT / "branding", tmp_path / "branding")
     shutil.copytree(PROJECT / "articles", tmp_path / "articles")
     if ci is None:
         monkeypatch.delenv("CI", raising=False)

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from feeds.config import Config, Schedule, load_config
 from feeds.errors import ConfigError, ExitStatus
-from feeds.model import Author, Channel, FeedSpec
+from feeds.model import Author, Channel, FeedSpec, MediaSettings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "config"
 
@@ -236,7 +236,7 @@ def test_unknown_keys_suggest_the_closest_known_key():
         '  ouput: unknown key (did you mean "output"?)\n'
         '  site.langauge: unknown key (did you mean "language"?)\n'
         "  site.colour: unknown key (known keys: title, url, description, language, timezone,"
-        " permalink, copyright, author)\n"
+        " permalink, copyright, logo, icon, author)\n"
         '  feeds[1].formt: unknown key (did you mean "formats"?)'
     )
 
@@ -379,7 +379,7 @@ SINGLE_PROBLEMS = [
     (
         MINIMAL + '"my key" = 1\n',
         'site."my key": unknown key (known keys: title, url, description, language, timezone,'
-        " permalink, copyright, author)",
+        " permalink, copyright, logo, icon, author)",
     ),
     (
         MINIMAL + '[repository]\npath = ""\n',
@@ -765,3 +765,59 @@ def test_control_characters_in_text_are_refused_with_the_key_path(tmp_path):
         f"{path}: site.title: contains the control character 0x0001, which feeds cannot "
         "publish: remove it"
     )
+
+
+# --- [media], site.logo and site.icon ----------------------------------------------------------
+
+
+def test_media_defaults_and_values(tmp_path):
+    assert load_config(write(tmp_path, MINIMAL)).media == MediaSettings()
+    text = MINIMAL + (
+        "[media]\nmax_width = 1600\nmax_height = 1200\nthumbnail_width = 320\nquality = 75\n"
+        "keep_location = true\n"
+    )
+    assert load_config(write(tmp_path, text)).media == MediaSettings(1600, 1200, 320, 75, True)
+    narrow = load_config(write(tmp_path, MINIMAL + "[media]\nmax_width = 300\n")).media
+    assert narrow.thumbnail_width == 300  # the default thumbnail never exceeds max_width
+
+
+def test_every_media_and_branding_problem_is_reported_at_once(tmp_path):
+    (tmp_path / "logo.svg").write_text("<svg/>", encoding="utf-8")
+    text = MINIMAL.replace(
+        "[site]\n", '[site]\nlogo = "logo.svg"\nicon = "branding/missing.png"\n'
+    ) + (
+        '[media]\nmax_width = 8\nmax_height = "big"\nthumbnail_width = 20000\nquality = 100\n'
+        'keep_location = "no"\nmax_widht = 2\n'
+    )
+    path = write(tmp_path, text)
+    assert load_error(path) == (
+        f"{path}: 8 problems:\n"
+        '  site.logo: "logo.svg" is not a PNG, JPEG, WebP or GIF file name: point it at one\n'
+        f'  site.icon: "branding/missing.png" not found (looked for {tmp_path}/branding/missing.png):'
+        " add the file or fix the path; it is relative to the configuration file\n"
+        "  media.max_width: expected a number of pixels from 16 to 16384, got 8\n"
+        '  media.max_height: expected a number of pixels from 16 to 16384, got "big"\n'
+        "  media.thumbnail_width: expected a number of pixels from 16 to 16384, got 20000\n"
+        "  media.quality: expected an encoder quality from 1 to 95 (82 is a good web default),"
+        " got 100\n"
+        '  media.keep_location: expected true or false, got "no"\n'
+        '  media.max_widht: unknown key (did you mean "max_width"?)'
+    )
+
+
+def test_a_thumbnail_wider_than_the_published_image_is_a_problem(tmp_path):
+    path = write(tmp_path, MINIMAL + "[media]\nmax_width = 800\nthumbnail_width = 900\n")
+    assert load_error(path) == (
+        f"{path}: media.thumbnail_width: 900 is wider than max_width (800): a thumbnail must be"
+        " smaller than the published image"
+    )
+
+
+def test_logo_and_icon_resolve_against_the_configuration_folder(tmp_path):
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand/logo.png").write_bytes(b"not checked here")
+    (tmp_path / "brand/icon.png").write_bytes(b"")
+    text = MINIMAL.replace("[site]\n", '[site]\nlogo = "brand/logo.png"\nicon = "brand/icon.png"\n')
+    channel = load_config(write(tmp_path, text)).channel
+    assert channel.logo == tmp_path / "brand/logo.png"
+    assert channel.icon == tmp_path / "brand/icon.png"

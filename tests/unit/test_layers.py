@@ -26,7 +26,8 @@ ALLOWED: dict[str, frozenset[str]] = {
     "publish": BASE | {"state"},  # the output folder's lock is its lease
     "build": BASE | {"config"} | STAGES,
     "daemon": BASE | {"config", "build"} | STAGES,
-    "cli": BASE | {"config", "build", "daemon"} | STAGES,
+    "serve": BASE | {"config", "build", "daemon"} | STAGES,  # the daemon's watching
+    "cli": BASE | {"config", "build", "daemon", "serve"} | STAGES,
     "__main__": frozenset({"cli"}),
 }
 
@@ -39,8 +40,9 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "nh3": ("feeds.load.markup",),
     "PIL": ("feeds.load.images",),
     "schedule": ("feeds.daemon.planner",),
-    # lxml is the XML toolkit of two stages: the validator reads with it, the renderers write.
-    "lxml": ("feeds.validate", "feeds.render"),
+    # lxml is the XML toolkit of the stages that read or write XML: the validator reads feeds,
+    # the renderers write them, and the loader reads photos' XMP packets.
+    "lxml": ("feeds.validate", "feeds.render", "feeds.load.xmp"),
     # The S3 client (and its type stubs, read by mypy only) for object-storage targets.
     "botocore": ("feeds.publish.s3",),
     "mypy_boto3_s3": ("feeds.publish.s3",),

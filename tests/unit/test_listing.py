@@ -53,8 +53,12 @@ def test_walk_finds_article_files_and_reports_symlinks(repo: Path) -> None:
         "2026-05-01-wire.png",
     )
     assert [str(p) for p in listing.problems] == [
+        # bundle/ is a top folder, a section: its index.md hides other.md, and says so.
+        "bundle/index.md: makes the section bundle/ one page bundle, so the 1 other article"
+        " file(s) and folder(s) in it are not published: move it into a folder of its own"
+        " (bundle/<name>/index.md), or rename it",
         "news/link.md: is a symbolic link, which feeds never follows: "
-        "move the real file into the repository"
+        "move the real file into the repository",
     ]
 
 
@@ -162,7 +166,7 @@ def test_bundle_indexes_follow_the_same_rules_when_found_without_a_listing(
         ("odd/story.md", False),
         ("plain/index.md", True),
     ]
-    assert [p.path for p in listing.problems] == ["linked/index.md"]
+    assert [p.path for p in listing.problems] == ["linked/index.md", "plain/index.md"]
     folders = FolderCache(tmp_path)
     for candidate in listing.candidates:
         assert folders.candidate_for(candidate.rel_path) == candidate

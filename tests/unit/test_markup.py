@@ -1,5 +1,6 @@
 """Body HTML: Markdown, sanitising, absolute URLs, figures, summaries."""
 
+import dataclasses
 from pathlib import Path
 
 from hypothesis import given
@@ -7,14 +8,16 @@ from hypothesis import strategies as st
 
 from feeds.load.markup import (
     compose_content,
+    credit_html,
     derive_summary,
     figure_html,
     related_html,
     render_markdown,
     render_paragraphs,
     sanitise_html,
+    story_summary,
 )
-from feeds.model import Image, Link
+from feeds.model import Image, Link, Rendition
 from feeds.rules import strip_forbidden_chars
 
 BASE = "https://news.example.org/news/ferry/"
@@ -167,3 +170,110 @@ def test_sanitised_html_never_keeps_forbidden_characters(text: str) -> None:
     clean = sanitise_html(text, base_url=BASE, resolve=no_local)
     assert strip_forbidden_chars(clean) == clean
     assert "<script" not in clean.lower()
+
+
+def test_a_copy_of_the_lead_the_body_shows_alone_is_dropped() -> None:
+    lead = image()
+    html = compose_content(
+        '<p>Text.</p>\n<p><img src="https://news.example.org/media/a.jpg" alt="a"></p>\n<p>More.</p>',
+        base_url=BASE,
+        resolve=no_local,
+        images=[lead],
+        related=[],
+    )
+    assert html.count("media/a.jpg") == 1
+    assert html.startswith(figure_html(lead))
+    assert "<p>Text.</p>\n<p>More.</p>" in html
+
+
+def test_a_figure_of_the_lead_written_in_the_body_is_dropped_other_figures_stay() -> None:
+    html = compose_content(
+        '<figure><img src="https://news.example.org/media/a.jpg"><figcaption>Again</figcaption>'
+        "</figure>\n<p>Text.</p>\n"
+        '<figure><img src="https://example.net/other.jpg"><figcaption>Other</figcaption></figure>',
+        base_url=BASE,
+        resolve=no_local,
+        images=[image()],
+        related=[],
+    )
+    assert html.count("media/a.jpg") == 1
+    assert "Again" not in html
+    assert "<figcaption>Other</figcaption>" in html
+
+
+def test_a_declared_image_the_body_shows_alone_becomes_its_figure_in_place() -> None:
+    second = image(url="https://news.example.org/media/b.png?v=1&s=2", caption="Keeper")
+    html = compose_content(
+        '<p>Before.</p>\n<p><img src="https://news.example.org/media/b.png?v=1&amp;s=2" alt="b">'
+        "</p>\n<p>After.</p>",
+        base_url=BASE,
+        resolve=no_local,
+        images=[image(), second],
+        related=[],
+    )
+    assert html.count("media/b.png") == 1
+    assert html.index("Before.") < html.index("<figcaption>Keeper") < html.index("After.")
+
+
+def test_an_image_inside_a_sentence_keeps_its_place_without_a_caption() -> None:
+    second = image(url="https://news.example.org/media/b.png", caption="Keeper")
+    html = compose_content(
+        '<p>See <img src="https://news.example.org/media/b.png" alt="b"> here.</p>',
+        base_url=BASE,
+        resolve=no_local,
+        images=[image(), second],
+        related=[],
+    )
+    assert html.count("media/b.png") == 1
+    assert "Keeper" not in html
+
+
+def test_story_summary_is_the_first_paragraph_when_there_is_one() -> None:
+    assert story_summary("<p>Fish today.</p>", [image()]) == "Fish today."
+
+
+def test_story_summary_of_a_body_without_paragraphs_is_its_text() -> None:
+    assert story_summary("<h2>Fares</h2><ul><li>2 euros</li></ul>", []) == "Fares2 euros"
+
+
+def test_story_summary_of_a_photo_story_is_the_caption_else_the_alt() -> None:
+    assert story_summary("", [image()]) == "Boats at dawn."
+    assert story_summary("\n", [image(caption="")]) == "Boats in the harbour"
+    assert story_summary("", []) == ""
+
+
+def test_figure_offers_the_thumbnail_and_the_published_size() -> None:
+    thumb = Rendition(
+        "https://news.example.org/media/a.400w.jpg",
+        "a.400w.jpg",
+        "image/jpeg",
+        5,
+        400,
+        250,
+        Path("/cache/t.jpg"),
+    )
+    html = figure_html(dataclasses.replace(image(), thumbnail=thumb))
+    assert (
+        'srcset="https://news.example.org/media/a.400w.jpg 400w, '
+        'https://news.example.org/media/a.jpg 640w" sizes="(max-width: 640px) 100vw, 640px"'
+    ) in html
+    alone = dataclasses.replace(image(), thumbnail=dataclasses.replace(thumb, url=image().url))
+    assert "srcset" not in figure_html(alone)  # an image that is its own thumbnail
+
+
+def test_credit_line_carries_the_notice_linked_to_the_licence_all_escaped() -> None:
+    hostile = image(
+        caption="<b>Gull</b>",
+        credit="Zoë & Co",
+        copyright="© 2026 <Nordbild>",
+        license='https://example.org/l?a=1&b="2"',
+    )
+    assert credit_html(hostile) == (
+        "&lt;b&gt;Gull&lt;/b&gt; — Zoë &amp; Co · "
+        '<a href="https://example.org/l?a=1&amp;b=&quot;2&quot;" rel="license">'
+        "© 2026 &lt;Nordbild&gt;</a>"
+    )
+    assert credit_html(image(caption="", credit="", license="https://example.org/l")) == (
+        '<a href="https://example.org/l" rel="license">Licence</a>'
+    )
+    assert credit_html(image(caption="", credit="", copyright="© X")) == "© X"

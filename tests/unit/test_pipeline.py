@@ -163,35 +163,69 @@ def test_strict_mode_writes_nothing_when_an_article_has_a_problem(site: Path) ->
     assert not (site / "output").exists()
 
 
-def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
-    site: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    build(site)
-    good = (site / "output/rss.xml").read_bytes()
+def corrupting(monkeypatch: pytest.MonkeyPatch, *, channel: bool, item: bool) -> None:
+    """Make every RSS document the renderer gives invalid: its channel title gone, and/or the
+    link of the item of news/three.md broken."""
     real_render = render.render_feed
 
     def broken_render(*args: object, **kwargs: object) -> RenderedFeed:
         feed = real_render(*args, **kwargs)  # type: ignore[arg-type]
         if feed.format != "rss":
             return feed
-        body = feed.body.replace(
-            b"<link>https://news.example.org/three/</link>", b"<link>not a url</link>"
-        )
-        body = body.replace(b"<title>Harbour Times</title>", b"")
+        body = feed.body
+        if item:
+            body = body.replace(
+                b"<link>https://news.example.org/three/</link>", b"<link>not a url</link>"
+            )
+        if channel:
+            body = body.replace(b"<title>Harbour Times</title>", b"")
         return RenderedFeed(feed.spec, feed.format, feed.rel_path, feed.url, body, feed.article_ids)
 
     monkeypatch.setattr(render, "render_feed", broken_render)
+
+
+def test_an_invalid_feed_is_never_written_and_the_old_one_stays(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(site)
+    good = (site / "output/rss.xml").read_bytes()
+    corrupting(monkeypatch, channel=True, item=False)
     article(site, "news/four.md", "Four", "2026-05-05T10:00:00+02:00")
+    result = build(site)
+    assert (site / "output/rss.xml").read_bytes() == good  # refused: the old one stays
+    assert [line.split(": ")[1] for line in result.refused] == ["rss-missing-element"]
+    assert result.refused[0].startswith("rss.xml:")
+    # A defect of one feed that belongs to no item refuses that feed alone.
+    assert "Four" in titles(site / "output/atom.xml")
+    assert "rss.xml" not in result.written.written
+    assert "feed file(s) did not validate and were not written" in result.summary()
+
+
+def test_an_item_that_does_not_validate_leaves_its_article_out_of_every_feed(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corrupting(monkeypatch, channel=False, item=True)
+    result = build(site)
+    assert result.refused == ()
+    (problem,) = [p for p in result.problems if p.path == "news/three.md"]
+    assert problem.reason.startswith(
+        "left out of every feed: its item in rss.xml does not validate (rss-url-invalid: "
+    )
+    for feed in ("rss.xml", "atom.xml"):
+        assert "Three" not in titles(site / "output" / feed)
+        assert "One" in titles(site / "output" / feed)
+
+
+def test_strict_writes_nothing_when_a_feed_does_not_validate(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corrupting(monkeypatch, channel=True, item=True)
     with pytest.raises(FeedInvalidError) as caught:
-        build(site)
+        build(site, strict=True)
     message = str(caught.value)
     assert message.startswith("a rendered feed did not validate, so nothing was written")
-    assert "rss.xml:" in message
-    assert "rss-missing-element" in message  # the channel title
-    assert "rss-url-invalid" in message
-    assert "(article news/three.md)" in message  # the item's link names its article
-    assert (site / "output/rss.xml").read_bytes() == good
-    assert "Four" not in titles(site / "output/atom.xml")
+    assert "rss-missing-element" in message
+    assert not (site / "output").exists()
 
 
 def test_dry_run_writes_nothing(site: Path) -> None:
@@ -388,3 +422,168 @@ def test_an_article_dated_in_the_clock_change_gap_publishes_from_the_cache_too(
     result = build(site)
     assert titles(site / "output/rss.xml") == ["Four", "Three", "Two", "Gap"]
     assert result.problems == ()
+
+
+# --- newsroom images: embedded words, renditions, thumbnails, no location, branding -----------
+
+NEWSROOM = """\
+[site]
+title = "Harbour Times"
+url = "https://news.example.org/"
+logo = "brand/logo.png"
+icon = "brand/icon.png"
+
+[media]
+max_width = 1600
+thumbnail_width = 320
+
+[[feeds]]
+name = "main"
+formats = ["rss", "atom", "json"]
+"""
+
+
+@pytest.fixture
+def newsroom(tmp_path: Path, exiftool) -> Path:
+    (tmp_path / "config.toml").write_text(NEWSROOM, encoding="utf-8")
+    brand = tmp_path / "brand"
+    brand.mkdir()
+    PILImage.new("RGBA", (900, 300), (11, 78, 162, 255)).save(brand / "logo.png")
+    PILImage.new("RGB", (300, 200), (11, 78, 162)).save(brand / "icon.png")  # not square
+    images = tmp_path / "articles/news/images"
+    images.mkdir(parents=True)
+    big = images / "wall.jpg"
+    PILImage.linear_gradient("L").resize((4000, 2500)).convert("RGB").save(big, quality=70)
+    exiftool.write(
+        big,
+        "-XMP-dc:Description=Die alte Hafenmauer bei Niedrigwasser",
+        "-IPTC:Caption-Abstract=IIM says otherwise",
+        "-XMP-dc:Creator=Zoë Ångström",
+        "-IPTC:Credit=Nordbild",
+        "-XMP-dc:Rights=© 2026 Nordbild",
+        "-XMP-xmpRights:WebStatement=https://creativecommons.org/licenses/by/4.0/",
+        "-XMP-iptcCore:AltTextAccessibility=Eine Steinmauer im grauen Wasser",
+        *exiftool.GPS_TAGS,
+    )
+    gull = images / "möwe am kai.jpg"
+    PILImage.new("RGB", (800, 500), (150, 190, 225)).save(gull)
+    exiftool.write(gull, *exiftool.GPS_TAGS)
+    (tmp_path / "articles/news/wall.md").write_text(
+        "---\ntitle: Wall\ndate: 2026-05-01T10:00:00+02:00\nimage: images/wall.jpg\n---\n"
+        "The wall.\n\n![A gull](<images/möwe am kai.jpg>)\n",
+        encoding="utf-8",
+    )
+    return tmp_path
+
+
+def test_newsroom_images_publish_as_promised(newsroom: Path, exiftool) -> None:
+    result = build(newsroom)
+    assert result.problems == ()
+    output = newsroom / "output"
+    rss = etree.parse(str(output / "rss.xml"))
+    media = {"media": "http://search.yahoo.com/mrss/"}
+    item = rss.find("channel/item")
+    assert item is not None
+    content = item.find("media:content", media)
+    assert content is not None
+    assert content.findtext("media:description", namespaces=media) == (
+        "Die alte Hafenmauer bei Niedrigwasser"  # XMP wins over IIM
+    )
+    assert content.findtext("media:credit", namespaces=media) == "Zoë Ångström / Nordbild"
+    copyright_ = content.find("media:copyright", media)
+    assert copyright_ is not None and copyright_.text == "© 2026 Nordbild"
+    assert copyright_.get("url") == "https://creativecommons.org/licenses/by/4.0/"
+    assert content.findtext("media:title", namespaces=media) == "Eine Steinmauer im grauen Wasser"
+    # The enclosure is the rendition: its URL, its exact length, its type.
+    enclosure = item.find("enclosure")
+    assert enclosure is not None
+    published = output / "media/news/images/wall.jpg"
+    assert enclosure.get("url") == "https://news.example.org/media/news/images/wall.jpg"
+    assert enclosure.get("length") == str(published.stat().st_size)
+    assert (content.get("width"), content.get("height")) == ("1600", "1000")
+    with PILImage.open(published) as picture:
+        assert picture.size == (1600, 1000)
+    thumb = content.find("media:thumbnail", media)
+    assert thumb is not None
+    assert (thumb.get("width"), thumb.get("height")) == ("320", "200")
+    assert thumb.get("url") == "https://news.example.org/media/news/images/wall.320w.jpg"
+    with PILImage.open(output / "media/news/images/wall.320w.jpg") as picture:
+        assert picture.size == (320, 200)
+    body = item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded") or ""
+    assert (
+        'srcset="https://news.example.org/media/news/images/wall.320w.jpg 320w, '
+        'https://news.example.org/media/news/images/wall.jpg 1600w"' in body
+    )
+    assert "© 2026 Nordbild</a>" in body
+    # The inline image, named with spaces and umlauts, is found and published.
+    assert 'src="https://news.example.org/media/news/images/m%C3%B6we%20am%20kai.jpg"' in body
+    # No published image says where a photo was taken.
+    files = sorted(p for p in (output / "media").rglob("*") if p.is_file())
+    assert len(files) == 4 + 4  # wall, its thumbnail, the gull, its thumbnail; branding
+    for path in files:
+        assert exiftool.location_tags(path) == [], path
+    # Branding at the sizes each format wants.
+    image = rss.find("channel/image")
+    assert image is not None
+    assert int(image.findtext("width") or 0) <= 144 and int(image.findtext("height") or 0) <= 400
+    assert image.findtext("title") == "Harbour Times"
+    assert image.findtext("link") == "https://news.example.org/"
+    atom = etree.parse(str(output / "atom.xml"))
+    atom_ns = {"a": "http://www.w3.org/2005/Atom"}
+
+    def size_of(url: str) -> tuple[int, int]:
+        local = output / "media" / url.removeprefix("https://news.example.org/media/")
+        with PILImage.open(local) as picture:
+            return picture.size
+
+    icon = size_of(atom.findtext("a:icon", namespaces=atom_ns) or "")
+    logo = size_of(atom.findtext("a:logo", namespaces=atom_ns) or "")
+    assert icon[0] == icon[1]
+    assert logo[0] == 2 * logo[1]
+    feed = json.loads((output / "feed.json").read_text(encoding="utf-8"))
+    assert size_of(feed["icon"]) == (512, 512)
+    assert size_of(feed["favicon"]) == (64, 64)
+    assert '<link rel="icon" type="image/png" sizes="64x64"' in (output / "index.html").read_text(
+        encoding="utf-8"
+    )
+    # And every feed validates without a single issue (errors or warnings).
+    for report in result.reports:
+        assert report.issues == (), report
+
+
+def test_renditions_are_made_once_and_not_again_on_later_builds(
+    newsroom: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build(newsroom)
+    output = newsroom / "output/media/news/images/wall.jpg"
+    stamp = output.stat().st_mtime_ns
+    cache = newsroom / ".feeds-state/cache"
+    (cache / "entries.pickle").unlink()  # every entry read again; the renditions stay cached
+    (cache / "last-build.json").unlink()
+
+    def made_again(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a rendition was made again")
+
+    monkeypatch.setattr("feeds.load.images._render", made_again)
+    monkeypatch.setattr("feeds.load.images.make_icon", made_again)
+    monkeypatch.setattr("feeds.load.branding.make_icon", made_again)
+    result = build(newsroom)
+    assert result.problems == ()
+    assert output.stat().st_mtime_ns == stamp  # not even copied again
+    assert result.written is not None and not any(
+        path.startswith("media/") for path in result.written.written
+    )
+
+
+def test_renditions_no_longer_used_leave_the_cache(newsroom: Path) -> None:
+    build(newsroom)
+    store = newsroom / ".feeds-state/cache/media"
+    before = {p.name for p in store.rglob("*") if p.is_file()}
+    config = (newsroom / "config.toml").read_text(encoding="utf-8")
+    (newsroom / "config.toml").write_text(config.replace("1600", "1200"), encoding="utf-8")
+    build(newsroom)
+    after = {p.name for p in store.rglob("*") if p.is_file()}
+    assert after != before
+    assert not any(".main." in name for name in before & after)  # the 1600 px one is gone
+    with PILImage.open(newsroom / "output/media/news/images/wall.jpg") as picture:
+        assert picture.size == (1200, 750)

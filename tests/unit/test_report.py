@@ -44,7 +44,7 @@ def test_json_structure():
     doc = json.loads(format_reports([BAD, CLEAN], "json", strict=False))
     assert doc["version"] == 1
     assert doc["strict"] is False
-    assert doc["summary"] == {"feeds": 2, "failed": 1, "errors": 1, "warnings": 1}
+    assert doc["summary"] == {"feeds": 2, "failed": 1, "errors": 1, "warnings": 1, "skipped": 0}
     first = doc["feeds"][0]
     assert first["source"] == "feeds/bad.xml"
     assert first["kind"] == "rss"
@@ -122,3 +122,24 @@ def test_github_omits_unknown_position():
     assert format_reports([report], "github", strict=False).splitlines()[0] == (
         "::error file=f.xml,title=input-empty::e"
     )
+
+
+SKIPPED = ValidationReport("public/sitemap.xml", "unknown", (), skipped="not a feed (<urlset>)")
+
+
+def test_skipped_files_are_listed_in_every_format_and_pass():
+    text = format_reports([CLEAN, SKIPPED], "text", strict=True)
+    assert text.splitlines() == [
+        "public/sitemap.xml: skipped: not a feed (<urlset>)",
+        "1 feed checked: 0 errors, 0 warnings; 1 file skipped",
+    ]
+    doc = json.loads(format_reports([CLEAN, SKIPPED], "json", strict=True))
+    assert doc["summary"] == {"feeds": 1, "failed": 0, "errors": 0, "warnings": 0, "skipped": 1}
+    assert doc["feeds"][1]["skipped"] == "not a feed (<urlset>)"
+    assert doc["feeds"][1]["passed"] is True
+    assert doc["feeds"][0]["skipped"] is None
+    suite = etree.fromstring(format_reports([CLEAN, SKIPPED], "junit", strict=True).encode())
+    assert suite.find("testsuite").get("skipped") == "1"
+    assert suite.find(".//testcase[@name='public/sitemap.xml']/skipped") is not None
+    github = format_reports([SKIPPED], "github", strict=True).splitlines()
+    assert github[0] == "::notice file=public/sitemap.xml,title=skipped::not a feed (<urlset>)"

@@ -4,7 +4,7 @@ import itertools
 import os
 import re
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import NamedTuple
 
@@ -60,7 +60,7 @@ def read_full(root: Path, site: Site, briefs, max_article_bytes: int = 5 * 1024 
 
 
 def scan(root: Path, site: Site = SITE) -> Scanned:
-    result = rule_out_duplicates(scan_repository(root, site))
+    result = rule_out_duplicates(scan_repository(root, site), datetime(2100, 1, 1, tzinfo=UTC))
     return Scanned(read_full(root, site, result.articles), result.problems)
 
 
@@ -382,13 +382,14 @@ def test_symlinks_are_not_followed_and_hidden_files_are_ignored(tmp_path: Path) 
 
 
 def test_duplicate_ids_and_urls_name_both_files(tmp_path: Path) -> None:
-    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2026-01-01\nid: same\n---\nx\n")
-    write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\nid: same\n---\nx\n")
+    write(tmp_path, "a.md", "---\ntitle: A\ndate: 2026-01-01\nid: tag:x.org,2026:same\n---\nx\n")
+    write(tmp_path, "b.md", "---\ntitle: B\ndate: 2026-01-01\nid: tag:x.org,2026:same\n---\nx\n")
     write(tmp_path, "news/c.md", "---\ntitle: C\ndate: 2026-01-01\nslug: a\n---\nx\n")
     result = scan(tmp_path)
     assert [a.rel_path for a in result.articles] == ["a.md"]
     assert [str(p) for p in result.problems] == [
-        "b.md: has the same id 'same' as a.md: give one of them its own `id` in the front matter",
+        "b.md: has the same id 'tag:x.org,2026:same' as a.md: give one of them its own `id` in"
+        " the front matter",
         "news/c.md: has the same URL https://news.example.org/a/ as a.md: "
         "give one of them another `slug` (or `url`)",
     ]

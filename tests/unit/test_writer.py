@@ -7,7 +7,7 @@ import pytest
 
 from feeds.errors import OutputError
 from feeds.model import Blob, FeedSpec, RenderedFeed
-from feeds.publish import WriteResult
+from feeds.publish import Delete, WriteResult
 from feeds.publish.folder import FolderTarget
 from feeds.publish.plan import plan_changes
 
@@ -111,7 +111,10 @@ def test_output_that_cannot_be_a_folder_gives_a_located_error(tmp_path: Path) ->
     with pytest.raises(OutputError) as caught:
         write_output(tmp_path, [feed(b"<rss/>"), feed(b"<feed/>", "news/atom.xml")], {})
     assert str(caught.value).startswith(f"{tmp_path / 'news/atom.xml'}: cannot write: ")
-    assert "the previously published files were left in place" in str(caught.value)
+    # rss.xml came first and was replaced: the message says so instead of promising otherwise.
+    assert "these were already replaced or removed: rss.xml (each file is whole" in str(
+        caught.value
+    )
     assert blocker.read_bytes() == b"a file where a folder must go"
 
 
@@ -127,6 +130,7 @@ def test_write_error_mid_file_keeps_old_file_and_cleans_temp(
     with pytest.raises(OutputError) as caught:
         write_output(tmp_path, [feed(b"<rss>new</rss>")], {})
     assert "No space left on device" in str(caught.value)
+    assert str(caught.value).endswith("nothing was replaced: the published files stay")
     assert (tmp_path / "rss.xml").read_bytes() == b"<rss>old</rss>"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["rss.xml"]
 
@@ -165,3 +169,31 @@ def test_published_media_are_readable_even_when_the_source_is_private(tmp_path: 
     published = out / "media/private.jpg"
     assert published.stat().st_mode & 0o777 == 0o666 & ~mask
     assert published.stat().st_mtime_ns == source.stat().st_mtime_ns
+
+
+def test_a_symlinked_media_folder_is_refused_and_nothing_behind_it_is_deleted(
+    tmp_path: Path,
+) -> None:
+    elsewhere = tmp_path / "articles"
+    elsewhere.mkdir()
+    (elsewhere / "story.md").write_text("precious", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "media").symlink_to(elsewhere)
+    with pytest.raises(OutputError, match=r"media: is a symbolic link: feeds removes"):
+        write_output(out, [feed(b"<rss/>")], {})
+    assert (elsewhere / "story.md").read_text(encoding="utf-8") == "precious"
+    assert not (out / "rss.xml").exists()
+
+
+def test_stale_media_behind_a_symlinked_subfolder_are_not_deleted(tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.jpg").write_bytes(b"not ours")
+    out = tmp_path / "out"
+    (out / "media").mkdir(parents=True)
+    (out / "media/linked").symlink_to(elsewhere)
+    target = FolderTarget(out)
+    result = target.apply([Delete("media/linked/keep.jpg")])
+    assert result.removed == ()
+    assert (elsewhere / "keep.jpg").read_bytes() == b"not ours"

@@ -97,6 +97,8 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[Candidate]:
         folder = stack.pop()
         bundle = _markdown_bundle(top, folder)
         if bundle is not None:
+            if os.path.dirname(folder) == top:  # a section: an index.md dropped in by mistake?
+                _check_section_bundle(folder, bundle, problems)
             yield bundle  # all the folder holds for feeds: no need to list it
             continue
         try:
@@ -112,6 +114,34 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[Candidate]:
             )
             continue
         yield from _in_folder(top, _folder(top, folder, entries), entries, problems, stack)
+
+
+def _check_section_bundle(folder: str, bundle: Candidate, problems: list[ArticleError]) -> None:
+    """A top folder is a section; an ``index.md`` in it makes the whole section one page
+    bundle, and every other story in it silently vanishes. (Deeper bundles are not listed:
+    a repository of bundles has a folder per article.)"""
+    try:
+        with os.scandir(folder) as listing:
+            others = sum(
+                1
+                for entry in listing
+                if entry.name != _MARKDOWN_INDEX
+                and not entry.name.startswith((".", "_"))
+                and (entry.is_dir(follow_symlinks=False) or suffix_of(entry.name) in READERS)
+            )
+    except OSError:
+        return
+    if others:
+        section = bundle.rel_path.rsplit("/", 1)[0]
+        problems.append(
+            ArticleError(
+                bundle.rel_path,
+                0,
+                f"makes the section {section}/ one page bundle, so the {others} other article"
+                f" file(s) and folder(s) in it are not published: move it into a folder of its"
+                f" own ({section}/<name>/index.md), or rename it",
+            )
+        )
 
 
 class _Folder(NamedTuple):
