@@ -62,8 +62,9 @@ _T = TypeVar("_T")
 STATE_FOLDER = ".feeds"
 MANIFEST = "manifest.json"
 LOCK = "lock"
+_LOCK_KEY = f"{STATE_FOLDER}/{LOCK}"
 #: State records that say nothing about what is published (left out of the target's stamp).
-_NOT_CONTENT = frozenset({f"{STATE_FOLDER}/{LOCK}", f"{STATE_FOLDER}/websub-pending.json"})
+_NOT_CONTENT = frozenset({_LOCK_KEY, f"{STATE_FOLDER}/websub-pending.json"})
 
 #: How long a lease lasts without being renewed; its holder renews it every quarter of that.
 LEASE_SECONDS = 60.0
@@ -257,6 +258,7 @@ class _Bucket:
 
     def _read_manifest(self) -> dict[str, _Entry]:
         rel = f"{STATE_FOLDER}/{MANIFEST}"
+        self.listing()  # the baseline the lease checks (see `unchanged_since_read`)
         data = self.get(rel)
         if data is None:
             return {}
@@ -364,6 +366,7 @@ class _Bucket:
 
     def put(self, rel: str, data: bytes, *, type_: str, cache: str, sha256: str) -> str:
         """Upload one object whole (S3 replaces it atomically); returns its ETag."""
+        self.check_lease(rel)
         md5 = base64.b64encode(hashlib.md5(data, usedforsecurity=False).digest()).decode()
         response = self.call(
             "upload",
@@ -393,6 +396,7 @@ class _Bucket:
         )
 
     def delete(self, rel: str) -> None:
+        self.check_lease(rel)
         self.call(
             "delete",
             rel,
@@ -401,8 +405,18 @@ class _Bucket:
         self.removed(rel)
 
     def check_lease(self, rel: str) -> None:
+        """Before writing `rel`: hold the lease (taken now if this is the first write)."""
         if self.lease is not None:
+            self.lease.hold()
             self.lease.check(rel)
+
+    def unchanged_since_read(self) -> bool:
+        """Once the lease is held: the bucket still lists what this build read before."""
+        if self._listing is None:
+            return True  # nothing was read yet, so nothing can be stale
+        before = {rel: held for rel, held in self._listing.items() if rel != _LOCK_KEY}
+        now = {rel: held for rel, held in self._list().items() if rel != _LOCK_KEY}
+        return before == now
 
 
 _BUCKETS: dict[tuple[str, str, str | None, str | None, str], _Bucket] = {}
@@ -475,14 +489,26 @@ class _Lease:
     `If-Match` on its own ETag. A lock not renewed for its lifetime, by the storage's own
     clock (its `Last-Modified` against the `Date` of the answer), belonged to a writer that
     died: it is taken over with `If-Match` on the ETag seen, so that of several waiters only
-    one wins. A holder that cannot renew (its lock was taken over, or the storage was out of
-    reach for a whole lifetime) stops before its next write.
+    one wins; one whose holder ran on this machine and has ended is taken over at once. A
+    holder that cannot renew (its lock was taken over, or the storage was out of reach for a
+    whole lifetime) stops before its next write.
+
+    The lock is taken at the build's first write (`hold`), and then the listing the build
+    read before is compared with the bucket's: anything changed meanwhile (another writer
+    published) and the build stops before writing. So a build writes only from what it read
+    under the lock's protection, and a build that has nothing to write takes no lock at all.
     """
 
-    def __init__(self, bucket: _Bucket, ttl: float) -> None:
+    def __init__(
+        self, bucket: _Bucket, ttl: float, *, wait: float, stop: threading.Event | None
+    ) -> None:
         self.bucket = bucket
         self.ttl = ttl
-        self.rel = f"{STATE_FOLDER}/{LOCK}"
+        self.wait = wait
+        self.stop = stop
+        self.held = False
+        self.stale = ""  # what this build read changed before it could take the lock
+        self.rel = _LOCK_KEY
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.etag = ""
         self.lost = ""
@@ -544,6 +570,20 @@ class _Lease:
 
         return bucket.call("read the lease", self.rel, request)
 
+    def hold(self) -> None:
+        """Take the lock unless already held, then check that nothing changed meanwhile."""
+        if self.held:
+            return
+        self.acquire(self.wait, self.stop)
+        self.held = True
+        if not self.bucket.unchanged_since_read():
+            self.stale = (
+                f"{self.bucket.url()}: another writer published here while this build was"
+                " rendering, so it wrote nothing: the next build starts from what that one"
+                " published"
+            )
+            raise LockedError(self.stale)
+
     def acquire(self, wait: float, stop: threading.Event | None) -> None:
         deadline = time.monotonic() + wait
         announced = False
@@ -603,6 +643,8 @@ class _Lease:
     def check(self, rel: str) -> None:
         """Raise unless the lease is surely still ours: a holder that was frozen (suspended,
         swapped out) for a whole lifetime may have been taken over before it could tell."""
+        if self.stale:
+            raise LockedError(self.stale)
         if not self.lost and time.monotonic() - self._renewed > self.ttl:
             self.lost = f"not renewed for {self.ttl:g} s"
         if self.lost:
@@ -615,7 +657,7 @@ class _Lease:
         self._stop.set()
         if self._thread is not None:
             self._thread.join()
-        if self.lost:
+        if self.lost or not self.etag:
             return
         bucket = self.bucket
 
@@ -680,14 +722,20 @@ class S3Target:
 
     @contextlib.contextmanager
     def lease(self, *, wait: float, stop: threading.Event | None = None) -> Iterator[None]:
-        """Hold the target for one writer (see `_Lease` for what that guarantees)."""
+        """Hold the target for one writer (see `_Lease` for what that guarantees).
+
+        The lock object is taken at the first write, not before: a build that finds nothing
+        to change writes nothing at all, not even a lock. What the build read before it took
+        the lock is checked once it holds it: if another writer changed anything meanwhile,
+        it stops before writing (`LockedError`); the next build starts from what that one
+        published.
+        """
         bucket = self._bucket
         if bucket.lease is not None:  # already held by this process (a nested build)
             yield
             return
-        lease = _Lease(bucket, self._lease_seconds)
+        lease = _Lease(bucket, self._lease_seconds, wait=wait, stop=stop)
         bucket.forget()
-        lease.acquire(wait, stop)
         bucket.lease = lease
         try:
             yield
@@ -715,7 +763,6 @@ class S3Target:
         removed: list[str] = []
         try:
             for change in changes:
-                bucket.check_lease(change.path)
                 if isinstance(change, Delete):
                     if self._delete(change.path, listing, manifest):
                         removed.append(change.path)
@@ -876,6 +923,7 @@ class S3Store:
         return self._bucket.url(f"{STATE_FOLDER}/{name}")
 
     def read(self, name: str) -> bytes | None:
+        self._bucket.listing()  # what the build read is checked against it once it writes
         data = self._bucket.get(f"{STATE_FOLDER}/{name}")
         self._seen[name] = data
         return data
@@ -886,9 +934,8 @@ class S3Store:
         if self._seen[name] == data:
             return
         try:
-            self._bucket.check_lease(f"{STATE_FOLDER}/{name}")
             self._bucket.put_state(name, data)
-        except FeedsError as exc:
+        except OutputError as exc:  # (a lost lease is raised: the build must stop)
             log.warning("%s: cannot save: %s", self.describe(name), exc)
             return
         self._seen[name] = data

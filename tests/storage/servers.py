@@ -41,9 +41,16 @@ REGION = "us-east-1"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """`count` distinct free ports on 127.0.0.1 (held open together while they are chosen)."""
+    with contextlib.ExitStack() as stack:
+        sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
 
 
 def weed_binary() -> str:
@@ -65,6 +72,10 @@ def credentials_env() -> dict[str, str]:
     }
 
 
+class _PortTaken(Exception):
+    """Another program took one of the chosen ports before weed could listen on it."""
+
+
 class SeaweedFS:
     """One `weed server` (master, volume, filer and S3 gateway) on 127.0.0.1."""
 
@@ -72,7 +83,8 @@ class SeaweedFS:
         self.folder = folder
         self.data = folder / "data"
         self.data.mkdir(parents=True, exist_ok=True)
-        self.ports = [free_port() for _ in range(8)]
+        self.ports = free_ports(8)
+        self.started_once = False
         self.process: subprocess.Popen[bytes] | None = None
         config = {
             "identities": [
@@ -96,6 +108,22 @@ class SeaweedFS:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self, timeout: float = 60.0) -> None:
+        """Start it (again, on the same ports and data, after `stop`); free ports that another
+        program took in the meantime are chosen anew, the first time."""
+        for attempt in range(3):
+            try:
+                self._start(timeout)
+            except _PortTaken:
+                if attempt == 2:
+                    raise
+                if not self.started_once:
+                    self.ports = free_ports(8)
+                time.sleep(1)
+                continue
+            self.started_once = True
+            return
+
+    def _start(self, timeout: float) -> None:
         master, master_grpc, volume, volume_grpc, filer, filer_grpc, s3, s3_grpc = self.ports
         command = [
             weed_binary(),
@@ -133,6 +161,10 @@ class SeaweedFS:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
+                self.process = None
+                log_text = (self.folder / "weed.log").read_text(errors="replace")
+                if "address already in use" in log_text.rsplit("Start Seaweed", 1)[-1]:
+                    raise _PortTaken
                 raise RuntimeError(f"weed exited: see {self.folder / 'weed.log'}")
             if self._ready():
                 return

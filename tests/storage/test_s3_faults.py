@@ -19,6 +19,10 @@ from project import NOW, copy_articles, run_feeds, write_config
 from servers import SECRET_KEY, FaultProxy, SeaweedFS, credentials_env, fetch, free_port, media_urls
 from test_s3_target import BUCKET, Site, make_site
 
+from feeds.errors import LockedError
+from feeds.publish import Put
+from feeds.publish.s3 import S3Target
+
 
 @pytest.fixture
 def site(tmp_path: Path, weed: SeaweedFS, proxy: FaultProxy) -> Site:
@@ -45,12 +49,15 @@ import sys, time
 from feeds.errors import LockedError
 from feeds.publish import Put
 from feeds.publish.s3 import S3Target
+from feeds.publish import Put
+from feeds.publish.s3 import S3Target
 
 bucket, prefix, endpoint, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
 target = S3Target(bucket, prefix, endpoint_url=endpoint, region="us-east-1",
                   cache_control={"feed": "no-cache", "media": "no-cache", "page": "no-cache"},
                   lease_seconds=5)
 with target.lease(wait=0):
+    target.apply([Put("early.xml", b"<early/>", "page")])  # the lease is taken at a first write
     print("held", flush=True)
     time.sleep(seconds)
     try:
@@ -78,7 +85,7 @@ def test_one_writer_at_a_time_and_a_frozen_holder_is_taken_over_and_then_refused
         time.sleep(6)  # longer than the lease's lifetime: only renewals keep it
         refused = site.build("--wait", "1")
         assert_clean_failure(refused, 8, "is publishing here", ".feeds/lock", "gave up after 1 s")
-        assert site.objects() == {".feeds/lock": site.objects()[".feeds/lock"]}
+        assert {rel for rel in site.objects() if not rel.startswith(".feeds/")} == {"early.xml"}
 
         # Frozen (as a suspended host is): its lease lapses and the next writer takes it over.
         os.kill(holder.pid, signal.SIGSTOP)
@@ -166,7 +173,7 @@ def test_storage_out_of_reach_is_a_clear_error_and_is_recorded(tmp_path: Path) -
         tmp_path, output="s3://feeds/news/", public_url="https://x.example.org/", endpoint=nothing
     )
     done = run_feeds("build", "--now", NOW, cwd=tmp_path, env=fast_env())
-    assert_clean_failure(done, 6, "s3://feeds/news/.feeds/lock", "cannot take the lease", nothing)
+    assert_clean_failure(done, 6, "s3://feeds/news/: cannot list", nothing, "reachable")
     status = json.loads((tmp_path / ".feeds-state/status.json").read_text(encoding="utf-8"))
     assert status["last_outcome"] == "failed"
 
@@ -213,3 +220,25 @@ def test_no_credentials_at_all(site: Site) -> None:
     }
     done = run_feeds("build", "--now", NOW, cwd=site.root, env=env)
     assert_clean_failure(done, 9, "no credentials found", "AWS_PROFILE")
+
+
+def test_a_build_that_another_writer_overtook_while_it_rendered_writes_nothing(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in credentials_env().items():
+        monkeypatch.setenv(name, value)
+    target = S3Target(
+        BUCKET,
+        site.prefix,
+        endpoint_url=site.weed.endpoint,
+        region="us-east-1",
+        cache_control={"feed": "no-cache", "media": "no-cache", "page": "no-cache"},
+    )
+    with target.lease(wait=5):
+        assert target.media() == []  # what this build read: an empty prefix
+        # Meanwhile another host publishes (it held the lease, and has let it go).
+        site.weed.client().put_object(Bucket=BUCKET, Key=f"{site.prefix}rss.xml", Body=b"<rss/>")
+        with pytest.raises(LockedError, match="another writer published here while"):
+            target.apply([Put("rss.xml", b"<rss>older</rss>", "feed")])
+    assert site.get("rss.xml")["Body"] == b"<rss/>"
+    assert ".feeds/lock" not in site.objects()
