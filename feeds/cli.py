@@ -164,6 +164,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print one JSON object (monitoring)")
 
+    database = commands.add_parser("db", help="the article database (repository.url)")
+    actions = database.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    init = actions.add_parser("init", help="create the feeds schema in the database (idempotent)")
+    load = actions.add_parser(
+        "import", help="load a file repository (articles and images) into the database"
+    )
+    load.add_argument("path", type=Path, metavar="PATH", help="the file repository's folder")
+    for action in (init, load):
+        action.add_argument(
+            "-c",
+            "--config",
+            type=Path,
+            default=DEFAULT_CONFIG,
+            help="configuration file with repository.url (default: ./config.toml)",
+        )
+
     check = commands.add_parser("validate", help="validate RSS / Atom feed files, folders or URLs")
     check.add_argument(
         "targets",
@@ -312,6 +329,26 @@ def _run(args: argparse.Namespace) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _database(args: argparse.Namespace) -> ExitStatus:
+    # Imported here: psycopg is loaded only by the commands that use a database.
+    from feeds.database import import_repository, init_database  # noqa: PLC0415
+
+    config = load_config(args.config)
+    if args.action == "init":
+        log.info("%s: %s", config.repository_url, init_database(config))
+        return ExitStatus.OK
+    result = import_repository(config, args.path)
+    for problem in result.problems:
+        log.warning("%s", problem)
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    line = f"imported {result.imported} article(s) from {args.path} into {config.repository_url}"
+    if result.problems:
+        line += f"; {len(result.problems)} left out with problems"
+    log.info("%s", line)
+    return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
+
+
 def _status(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     config = load_config(args.config)
     status = read_status(config.state_dir)
@@ -369,6 +406,8 @@ def main(
             return int(_run(args))
         if args.command == "status":
             return int(_status(args, out))
+        if args.command == "db":
+            return int(_database(args))
         return int(_validate(args, out))
     except BrokenPipeError:
         return _reader_gone()

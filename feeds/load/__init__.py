@@ -4,16 +4,18 @@ its images read (each at most once per build, from the entries cache when nothin
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feeds.errors import ArticleError
-from feeds.load.images import check_inside, read_image
+from feeds.load.images import check_inside, image_from_bytes, read_image
 from feeds.load.markup import compose_content, derive_summary, render_markdown, render_paragraphs
 from feeds.model import Article, Brief, Entry, FeedSpec, Image, ImageRef
 from feeds.rules import IMAGE_SUFFIXES
 from feeds.scan import link_related, title_urls
+from feeds.sources import ImageStore
 from feeds.sources.wire import parse_wire
 
 if TYPE_CHECKING:
@@ -40,6 +42,8 @@ class EntryLoader:
         max_image_bytes: int,
     ) -> None:
         self._source = source
+        # A source that keeps images as bytes (a database) is asked for them; else files.
+        self._store = source if isinstance(source, ImageStore) else None
         self._published = published
         self._urls: dict[str, str] | None = None
         self._cache = cache
@@ -72,7 +76,7 @@ class EntryLoader:
             if self._urls is None:  # only some wire articles need it: made once, when needed
                 self._urls = title_urls(self._published)
             article = link_related(article, self._urls)
-        cached = self._cache.get(article, article.id) if self._cache else None
+        cached = self._cache.get(article, article.id, stamp) if self._cache else None
         if cached is not None:
             return cached
         try:
@@ -82,6 +86,7 @@ class EntryLoader:
                 repository=self._repository,
                 media_url=self._media_url,
                 max_image_bytes=self._max_image_bytes,
+                store=self._store,
             )
         except ArticleError as problem:
             return problem
@@ -113,8 +118,12 @@ def load_entry(
     repository: Path,
     media_url: str,
     max_image_bytes: int,
+    store: ImageStore | None = None,
 ) -> Entry:
     """Render one selected article's body (as its source gave it), and read its images.
+
+    Args:
+        store: The source, when it keeps images as bytes (then `repository` is not used).
 
     Raises:
         ArticleError: an image cannot be read.
@@ -124,6 +133,10 @@ def load_entry(
         body_html = render_paragraphs(wire.paragraphs)
     else:
         body_html = render_markdown(body.text)
+    if store is not None:
+        return _load_stored(
+            article, body_html, store, media_url=media_url, max_image_bytes=max_image_bytes
+        )
 
     images = tuple(
         read_image(
@@ -188,4 +201,104 @@ def load_entry(
         images=images,
         inline_images=tuple(inline.values()),
         depends_on=tuple(dict.fromkeys(looked_at)),
+    )
+
+
+def _stored_image(
+    store: ImageStore, article: Article, ref: ImageRef, *, media_url: str, max_bytes: int
+) -> Image:
+    stored = store.image_bytes(article, ref.path, max_bytes=max_bytes)
+    if stored is None:
+        raise ArticleError(
+            article.rel_path,
+            ref.line,
+            f"image {posixpath.basename(ref.path)!r} not found: add the file beside the article "
+            "or fix the path",
+        )
+    return image_from_bytes(
+        ref,
+        stored.data,
+        stored.size,
+        blob=stored.blob,
+        article=article.rel_path,
+        media_url=media_url,
+        max_bytes=max_bytes,
+    )
+
+
+def _load_stored(
+    article: Article,
+    body_html: str,
+    store: ImageStore,
+    *,
+    media_url: str,
+    max_image_bytes: int,
+) -> Entry:
+    """`load_entry` for a source that keeps images as bytes: `article.source` and image paths
+    are repository paths, and the entry depends on no file (the article's stamp covers its
+    images)."""
+    images = tuple(
+        _stored_image(store, article, ref, media_url=media_url, max_bytes=max_image_bytes)
+        for ref in article.images
+    )
+    declared = {image.media_path: image for image in images}
+    inline: dict[str, Image] = {}
+    failures: list[ArticleError] = []
+    folder = posixpath.dirname(article.source)
+
+    def resolve(src: str) -> str | None:
+        path = posixpath.normpath(
+            posixpath.join(folder, src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
+        )
+        if posixpath.splitext(path)[1].lower() not in IMAGE_SUFFIXES:
+            return None
+        if path == ".." or path.startswith(("../", "/")):
+            failures.append(
+                ArticleError(
+                    article.rel_path,
+                    0,
+                    f"image {posixpath.basename(path)!r} leads outside the repository: "
+                    "copy the file into the article's folder and refer to it by a relative path",
+                )
+            )
+            return None
+        stored = store.image_bytes(article, path, max_bytes=max_image_bytes)
+        if stored is None:
+            failures.append(
+                ArticleError(
+                    article.rel_path,
+                    0,
+                    f"the body shows the image {src!r}, which is not in the repository: add the "
+                    "file beside the article, or write its full https:// address",
+                )
+            )
+            return None
+        try:
+            image = image_from_bytes(
+                ImageRef(path=path),
+                stored.data,
+                stored.size,
+                blob=stored.blob,
+                article=article.rel_path,
+                media_url=media_url,
+                max_bytes=max_image_bytes,
+            )
+        except ArticleError as problem:
+            failures.append(problem)
+            return None
+        if image.media_path not in declared:
+            inline.setdefault(image.media_path, image)
+        return image.url
+
+    content = compose_content(
+        body_html, base_url=article.url, resolve=resolve, images=images, related=article.related
+    )
+    if failures:
+        raise failures[0]
+    return Entry(
+        article=article,
+        content_html=content,
+        summary=article.summary or derive_summary(body_html),
+        images=images,
+        inline_images=tuple(inline.values()),
     )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
+import posixpath
 import warnings
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 from urllib.parse import quote
 
 from feeds.errors import ArticleError
@@ -75,7 +78,7 @@ def read_image(
             f"image {shown!r} is {size} bytes, over the limit of {max_bytes}: "
             "publish a smaller rendition or raise repository.max_image_bytes",
         )
-    media_type, width, height = _sniff(resolved, shown, article, ref.line)
+    media_type, width, height = _sniff(resolved, resolved.suffix, shown, article, ref.line)
     media_path = resolved.relative_to(repository.resolve()).as_posix()
     return Image(
         url=media_url + quote(media_path),
@@ -92,7 +95,59 @@ def read_image(
     )
 
 
-def _sniff(path: Path, shown: str, article: str, line: int) -> tuple[str, int, int]:
+def image_from_bytes(
+    ref: ImageRef,
+    data: bytes | None,
+    size: int,
+    *,
+    blob: str,
+    article: str,
+    media_url: str,
+    max_bytes: int,
+) -> Image:
+    """An image a source keeps as bytes (`ref.path` is its repository path), checked as a file
+    is; the pixels are not decoded.
+
+    Args:
+        ref: The image as the article declares it.
+        data: Its bytes (None when the source found them over `max_bytes`).
+        size: Its length.
+        blob: What the source opens it by (`Image.source`).
+        article: The article's location, for messages.
+        media_url: Public URL of the media folder (ends with "/").
+        max_bytes: Larger images are refused.
+
+    Raises:
+        ArticleError: too large, not an image, or a suffix that does not match its content.
+    """
+    shown = posixpath.basename(ref.path)
+    if data is None or size > max_bytes:
+        raise ArticleError(
+            article,
+            ref.line,
+            f"image {shown!r} is {size} bytes, over the limit of {max_bytes}: "
+            "publish a smaller rendition or raise repository.max_image_bytes",
+        )
+    suffix = PurePosixPath(ref.path).suffix
+    media_type, width, height = _sniff(io.BytesIO(data), suffix, shown, article, ref.line)
+    return Image(
+        url=media_url + quote(ref.path),
+        media_type=media_type,
+        length=size,
+        width=width,
+        height=height,
+        source=Path(blob),
+        media_path=ref.path,
+        alt=ref.alt,
+        caption=ref.caption,
+        credit=ref.credit,
+        title=ref.title,
+    )
+
+
+def _sniff(
+    image: Path | BinaryIO, suffix: str, shown: str, article: str, line: int
+) -> tuple[str, int, int]:
     # Imported on first use: a build that reads no new image never needs Pillow.
     from PIL import Image as PILImage  # noqa: PLC0415
 
@@ -100,7 +155,7 @@ def _sniff(path: Path, shown: str, article: str, line: int) -> tuple[str, int, i
         with warnings.catch_warnings():
             # A huge pixel count is refused below by Pillow's own error, not merely warned about.
             warnings.simplefilter("error", PILImage.DecompressionBombWarning)
-            with PILImage.open(path) as picture:
+            with PILImage.open(image) as picture:
                 kind = picture.format or ""
                 width, height = picture.size
     except (
@@ -123,12 +178,12 @@ def _sniff(path: Path, shown: str, article: str, line: int) -> tuple[str, int, i
             f"image {shown!r} is a {kind or 'unknown'} file: publish it as JPEG, PNG or WebP",
         )
     media_type, suffixes = _FORMATS[kind]
-    if path.suffix.lower() not in suffixes:
+    if suffix.lower() not in suffixes:
         wanted = sorted(suffixes)[0] if kind != "JPEG" else ".jpg"
         raise ArticleError(
             article,
             line,
-            f"image {shown!r} holds {kind} data but its name ends in {path.suffix or '(nothing)'}: "
+            f"image {shown!r} holds {kind} data but its name ends in {suffix or '(nothing)'}: "
             f"rename it to end in {wanted}",
         )
     return media_type, width, height

@@ -25,8 +25,9 @@ ALLOWED: dict[str, frozenset[str]] = {
     "validate": BASE,
     "publish": BASE | {"state"},  # the output folder's lock is its lease
     "build": BASE | {"config"} | STAGES,
+    "database": BASE | {"config"} | STAGES,  # `feeds db`: reads files, writes the database
     "daemon": BASE | {"config", "build"} | STAGES,
-    "cli": BASE | {"config", "build", "daemon"} | STAGES,
+    "cli": BASE | {"config", "build", "daemon", "database"} | STAGES,
     "__main__": frozenset({"cli"}),
 }
 
@@ -39,6 +40,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "nh3": ("feeds.load.markup",),
     "PIL": ("feeds.load.images",),
     "schedule": ("feeds.daemon.planner",),
+    "psycopg": ("feeds.sources.postgres",),
     # lxml is the XML toolkit of two stages: the validator reads with it, the renderers write.
     "lxml": ("feeds.validate", "feeds.render"),
 }
