@@ -9,9 +9,10 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -21,6 +22,8 @@ from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded
 from feeds.clock import format_time
 from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
+from feeds.state.daemons import DaemonRecord, read_records
+from feeds.state.daemons import describe as describe_daemon
 from feeds.state.locks import daemon_running
 from feeds.state.status import Status, read_status
 
@@ -353,18 +356,57 @@ def _status(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     config = load_config(args.config)
     status = read_status(config.state_dir)
     pid = daemon_running(config.output)
+    daemons: list[DaemonRecord] | None = None
+    if config.repository_url is not None:
+        # Several daemons may share the database: each keeps a record of its role.
+        daemons = read_records(config.state_dir, datetime.now(UTC))
+        here = [d for d in daemons if d.host == socket.gethostname()]
+        pid = here[0].pid if here else None
     if args.json:
         data: dict[str, object] = status.to_json() if status else {"version": 1, "runs": 0}
         data["daemon_running"] = pid is not None
+        if daemons is not None:
+            data |= _cluster_json(daemons)
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
         return ExitStatus.OK
-    out.write(_format_status(status, pid, config.state_dir))
+    out.write(_format_status(status, pid, config.state_dir, daemons))
     return ExitStatus.OK
 
 
-def _format_status(status: Status | None, pid: int | None, state_dir: Path) -> str:
+def _cluster_json(daemons: Sequence[DaemonRecord]) -> dict[str, object]:
+    """The daemons' roles for `feeds status --json`: this host's, the leader's, all."""
+    # The leader first (`read_records`): this host's leader, else its first standby.
+    here = next((d for d in daemons if d.host == socket.gethostname()), None)
+    leader = next((d for d in daemons if d.role == "leader"), None)
+    seen = next((d for d in daemons if d.leader_host), None)
+    return {
+        "role": here.role if here else None,
+        "leader_host": leader.host if leader else seen.leader_host if seen else None,
+        "leader_pid": leader.pid if leader else seen.leader_pid if seen else None,
+        "leader_since": leader.since if leader else seen.leader_since if seen else None,
+        "daemons": [asdict(d) for d in daemons],
+    }
+
+
+def _format_status(
+    status: Status | None,
+    pid: int | None,
+    state_dir: Path,
+    daemons: Sequence[DaemonRecord] | None = None,
+) -> str:
     daemon = "not running" if pid is None else f"running (pid {pid})" if pid else "running"
     lines = [f"daemon:       {daemon}"]
+    if daemons is not None:
+        cluster = _cluster_json(daemons)
+        if cluster["role"]:
+            lines[0] += f", {cluster['role']}"
+        leader = cluster["leader_host"]
+        lines.append(
+            f"leader:       {leader} (pid {cluster['leader_pid']}) since {cluster['leader_since']}"
+            if leader
+            else "leader:       none running"
+        )
+        lines += [f"  {describe_daemon(d)}" for d in daemons]
     if status is None:
         lines.append(f"no run recorded yet in {state_dir}")
         return "\n".join(lines) + "\n"
