@@ -139,6 +139,11 @@ END $$;
 
 CREATE OR REPLACE FUNCTION feeds.article_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- INSERT ... ON CONFLICT runs this before it finds the conflict: an update that follows
+    -- is stamped by its own run, and one that changes nothing must not count as a change.
+    IF TG_OP = 'INSERT' AND EXISTS (SELECT 1 FROM feeds.articles WHERE key = NEW.key) THEN
+        RETURN NEW;
+    END IF;
     NEW.version := feeds.generation();
     NEW.changed_at := clock_timestamp();
     IF TG_OP = 'UPDATE' AND NEW.key <> OLD.key THEN
@@ -194,8 +199,10 @@ CREATE OR REPLACE TRIGGER touch AFTER INSERT OR UPDATE OR DELETE ON feeds.images
 
 -- TRUNCATE fires no row trigger: readers must then scan everything again.
 CREATE OR REPLACE FUNCTION feeds.truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    now_version bigint := feeds.generation();
 BEGIN
-    UPDATE feeds.changes SET pruned = feeds.generation();
+    UPDATE feeds.changes SET pruned = now_version;
     PERFORM pg_notify('feeds_articles', '');
     RETURN NULL;
 END $$;
