@@ -84,6 +84,8 @@ class Cluster:
 
     def poll(self, now: datetime) -> tuple[str, ...]:
         """Keep the session and the role current; the reasons to build now (leader only)."""
+        if self.leading and not self.session.connected:
+            self._step_down(now, "the session with the database is gone, and the lock with it")
         if not self.session.connected and not self._reconnect(now):
             self._record(now)
             return ()
