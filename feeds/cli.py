@@ -268,6 +268,15 @@ def _build(args: argparse.Namespace) -> ExitStatus:
     now = args.now or datetime.now(UTC)
     if args.dry_run:
         result = publish(config, now=now, strict=args.strict, write=False)
+    elif config.repository_url is not None and args.output is None:
+        # With a database, a build takes part in the daemons' election: it publishes only
+        # while no daemon (on any host) does.
+        from feeds.daemon.cluster import leading_once  # noqa: PLC0415
+
+        with leading_once(config.repository_url, config.output_url, wait=args.wait) as confirm:
+            result = publish_recorded(
+                config, now=now, strict=args.strict, wait=args.wait, confirm=confirm
+            )
     else:
         # Under the output folder's lock, so that a running daemon and cron never both write.
         result = publish_recorded(config, now=now, strict=args.strict, wait=args.wait)

@@ -10,14 +10,16 @@ ends (its process died, its connection dropped, its host went silent for about 6
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
 import time
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feeds.errors import FeedsError, SourceUnreachableError
+from feeds.errors import FeedsError, LockedError, SourceUnreachableError
 from feeds.sources.postgres import Holder, Session, host_name
 from feeds.state.daemons import DaemonRecord, remove_record, stamp, write_record
 
@@ -247,3 +249,37 @@ class Cluster:
         self._lost_track = True
         self._next_try = now
         return True
+
+
+@contextlib.contextmanager
+def leading_once(url: str, target: str, *, wait: float) -> Iterator[Callable[[], None]]:
+    """Lead for one `feeds build`: take the leader lock (waiting up to `wait` seconds for a
+    daemon or another build that holds it) and yield the confirmation for each publish step.
+
+    Raises:
+        SourceUnreachableError: the database cannot be reached.
+        LockedError: another process kept the lock for longer than `wait`.
+    """
+    host, pid = host_name(), os.getpid()
+    session = Session(url, target, host=host, pid=pid)
+    session.open()
+    try:
+        deadline = time.monotonic() + wait
+        while not session.try_lead(datetime.now(UTC)):
+            if time.monotonic() >= deadline:
+                holder = session.leader()
+                who = f"{holder.host} (pid {holder.pid})" if holder else "another feeds process"
+                raise LockedError(
+                    f"{target}: {who} leads the publishing of this target (gave up after "
+                    f"{wait:g} s): a running `feeds run` publishes every change itself; "
+                    "or try again later, or raise --wait"
+                )
+            time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+
+        def confirm() -> None:
+            if not session.holds():
+                raise NotLeaderError("stopped publishing: this build lost the leader lock")
+
+        yield confirm
+    finally:
+        session.close()

@@ -316,3 +316,16 @@ def test_a_leader_whose_session_is_dropped_stops_publishing_and_one_daemon_leads
         assert pid == latest_pid or begin >= latest_end
         if end >= latest_end:
             latest_end, latest_pid = end, pid
+
+
+def test_feeds_build_publishes_only_while_no_daemon_leads(
+    project: Path, database_url: str, daemons: list[Daemon]
+) -> None:
+    build = [feeds_command(), "build", "--wait", "1"]
+    done = subprocess.run(build, cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr  # nobody leads: the build does, for its duration
+    daemons.append(Daemon(project, "one"))
+    wait_for(lambda: daemons[0].role() == "leader", 20, "the daemon leading")
+    done = subprocess.run(build, cwd=project, capture_output=True, text=True, check=False)
+    assert done.returncode == 8
+    assert f"{_host()} (pid {daemons[0].pid}) leads the publishing" in done.stderr
