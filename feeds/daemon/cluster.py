@@ -110,6 +110,7 @@ class Cluster:
             return ()
         self._record(now)
         if not self.leading:
+            self._changed = False  # a standby builds nothing; taking over, it builds it all
             return ()
         reasons: list[str] = []
         if self._lost_track:
@@ -122,7 +123,7 @@ class Cluster:
     def wait(self, seconds: float, stop: threading.Event, reload: threading.Event) -> None:
         """Sleep up to `seconds`, waking at once for a change notification (or a signal)."""
         deadline = time.monotonic() + max(0.0, seconds)
-        while not (stop.is_set() or reload.is_set() or self._changed):
+        while not (stop.is_set() or reload.is_set() or (self._changed and self.leading)):
             left = deadline - time.monotonic()
             if left <= 0:
                 return

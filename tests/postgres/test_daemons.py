@@ -97,6 +97,12 @@ class Daemon:
         return self.process.wait(5)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process used so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _host() -> str:
     return socket.gethostname()
 
@@ -270,6 +276,15 @@ def test_one_leader_publishes_and_a_standby_takes_over_when_it_is_killed(
     by = published_by(project, "rss.xml", killed_at)
     assert len(by) == 1 and by <= {d.pid for d in survivors}
     wait_for(lambda: leader_of(survivors) is not None, 10, "one leader among the survivors")
+
+    # A standby sleeps through the changes it is told of: it does not spin.
+    standbys = [d for d in survivors if d.role() == "standby"]
+    before = [cpu_seconds(d.pid) for d in standbys]
+    for n in range(20):
+        insert(database_url, f"news/burst-{n}.md", f"Burst {n}")
+    time.sleep(2)
+    for daemon, used in zip(standbys, before, strict=True):
+        assert cpu_seconds(daemon.pid) - used < 0.5
 
     restarted = Daemon(project, "restarted")
     daemons.append(restarted)
