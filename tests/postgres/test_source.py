@@ -7,6 +7,8 @@ import dataclasses
 import io
 import shutil
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -451,3 +453,18 @@ def test_a_build_from_the_database_closes_its_connection(
             break
         time.sleep(0.05)
     assert left == 0
+
+
+def test_a_file_build_never_loads_the_database_driver(tmp_path: Path) -> None:
+    shutil.copytree(PROJECT / "articles", tmp_path / "articles")
+    shutil.copy(PROJECT / "config.toml", tmp_path / "config.toml")
+    code = (
+        "import sys; from feeds.cli import main;"
+        f" status = main(['-q', 'build', '-c', {str(tmp_path / 'config.toml')!r}]);"
+        " assert status == 0, status;"
+        " print(sorted(m for m in sys.modules if m.startswith('psycopg')))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    assert done.stdout.strip() == "[]"
