@@ -263,6 +263,11 @@ def test_one_leader_publishes_and_a_standby_takes_over_when_it_is_killed(
     assert (status["leader_host"], status["leader_pid"]) == (_host(), leader.pid)
     assert status["leader_since"]
     assert sorted(d["role"] for d in status["daemons"]) == ["leader"] + ["standby"] * (count - 1)
+    text = subprocess.run(
+        [feeds_command(), "status"], cwd=project, capture_output=True, text=True, check=True
+    ).stdout
+    assert f"leader:       {_host()} (pid {leader.pid}) since {status['leader_since']}" in text
+    assert text.count(": standby since ") == count - 1
     state = json.loads((project / ".feeds-state" / "status.json").read_text(encoding="utf-8"))
     assert (state["role"], state["host"]) == ("leader", _host())
 
