@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -31,6 +32,7 @@ from feeds.model import (
 )
 from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
+from feeds.publish.guard import ConfirmedTarget
 from feeds.publish.plan import plan_changes
 from feeds.render import render_feed
 from feeds.scan import feed_order, is_published, rule_out_duplicates
@@ -172,6 +174,7 @@ def publish(
     write: bool = True,
     use_cache: bool = True,
     allow_empty: bool = False,
+    confirm: Callable[[], None] | None = None,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -188,6 +191,8 @@ def publish(
     A feed that still does not validate once the articles its errors point at are left out is
     not written (the one published before stays, `PublishResult.refused` says why); the other
     feeds are.
+        confirm: Called before each change is published; raises to stop the publish (a
+            daemon that must still be the leader).
 
     Raises:
         FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
@@ -196,21 +201,44 @@ def publish(
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
-    with gc_paused():
+    with gc_paused(), _closing(article_source(config)) as source:
         return _publish(
             config,
+            source,
             now=now,
             strict=strict,
             write=write,
             use_cache=use_cache,
             allow_empty=allow_empty,
+            confirm=confirm,
         )
 
 
+@contextlib.contextmanager
+def _closing(source: ArticleSource) -> Iterator[ArticleSource]:
+    """The source, closed after the build when it holds something (a database connection)."""
+    try:
+        yield source
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
 def _publish(
-    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool, allow_empty: bool
+    config: Config,
+    source: ArticleSource,
+    *,
+    now: datetime,
+    strict: bool,
+    write: bool,
+    use_cache: bool,
+    allow_empty: bool,
+    confirm: Callable[[], None] | None,
 ) -> PublishResult:
-    source, target, store = article_source(config), publish_target(config), state_store(config)
+    target, store = publish_target(config), state_store(config)
+    if confirm is not None:
+        target = ConfirmedTarget(target, confirm)
     listing = source.list()
     progress.info("found %d article files in %s", listing.article_count, source.describe())
     record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
@@ -261,6 +289,13 @@ def article_source(config: Config) -> ArticleSource:
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
+    if config.repository_url is not None:
+        # Imported here: psycopg is loaded only when a database holds the articles.
+        from feeds.sources.postgres import PostgresSource  # noqa: PLC0415
+
+        return PostgresSource(
+            config.repository_url, site, max_article_bytes=config.max_article_bytes
+        )
     return FileSource(config.repository, site, max_article_bytes=config.max_article_bytes)
 
 
@@ -300,7 +335,7 @@ class _Caches:
     def __init__(self, config: Config) -> None:
         folder = config.state_dir / CACHE_DIR
         scan_settings = (
-            str(config.repository),
+            config.repository_url or str(config.repository),
             config.channel.url,
             config.channel.timezone,
             config.permalink,
@@ -818,6 +853,7 @@ def publish_recorded(
     wait: float,
     stop: threading.Event | None = None,
     publisher: Publisher = publish,
+    confirm: Callable[[], None] | None = None,
 ) -> PublishResult:
     """Publish under the output folder's build lock and record the outcome in the status file.
 
@@ -831,6 +867,7 @@ def publish_recorded(
         wait: Seconds to wait for another writer of the same output folder.
         stop: Give up waiting for the lock when set.
         publisher: `publish` (replaceable in tests).
+        confirm: As for `publish` (given to the publisher only when set).
 
     Raises:
         LockedError: another process kept the output folder locked (nothing recorded).
@@ -841,7 +878,8 @@ def publish_recorded(
         status.last_start = format_time(clock())  # the real start, even for a --now build
         status.runs += 1
         try:
-            result = publisher(config, now=now, strict=strict)
+            more = {} if confirm is None else {"confirm": confirm}
+            result = publisher(config, now=now, strict=strict, **more)
         except Exception as exc:
             record_failure(status, exc, clock())
             write_status(config.state_dir, status)

@@ -17,6 +17,7 @@ class ExitStatus(IntEnum):
     OUTPUT = 6
     REPOSITORY = 7
     LOCKED = 8
+    UNREACHABLE = 9
 
 
 class FeedsError(Exception):
@@ -91,3 +92,9 @@ class RepositoryError(FeedsError):
     """The article repository is missing or unreadable as a whole."""
 
     status = ExitStatus.REPOSITORY
+
+
+class SourceUnreachableError(RepositoryError):
+    """The article database cannot be reached (not running, wrong address, login refused)."""
+
+    status = ExitStatus.UNREACHABLE
