@@ -34,7 +34,7 @@ from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
 from feeds.publish.guard import ConfirmedTarget
 from feeds.publish.plan import plan_changes
-from feeds.render import render_feed
+from feeds.render import EntryRenderError, render_feed
 from feeds.scan import feed_order, is_published, rule_out_duplicates
 from feeds.sources import ArticleSource, Listing
 from feeds.sources.files import FileSource
@@ -518,20 +518,39 @@ def _render_valid_feeds(
     from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
 
     quarantined: list[ArticleError] = []
-    for _ in range(QUARANTINE_ROUNDS):
-        rendering = _render_feeds(config, source, candidates, caches, renditions)
+    rounds = 0
+    while True:
+        try:
+            rendering = _render_feeds(config, source, candidates, caches, renditions)
+        except EntryRenderError as failure:  # a bug, but one article's: leave it out
+            log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
+            quarantined.append(_unrenderable(failure, candidates))
+            candidates = [brief for brief in candidates if brief.id != failure.article_id]
+            continue
+        rounds += 1
         emptied, retired = _no_longer_produced(config, store, rendering.feeds)
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
         reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
         failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
         culprits = _culprits(failed, candidates)
-        if not culprits:
+        if not culprits or rounds == QUARANTINE_ROUNDS:
             break
         quarantined.extend(culprits.values())
         candidates = [brief for brief in candidates if brief.id not in culprits]
     rendering.problems.extend(quarantined)
     return _Checked(rendering, emptied, retired, reports, failed)
+
+
+def _unrenderable(failure: EntryRenderError, candidates: Sequence[Brief]) -> ArticleError:
+    where = next((b.rel_path for b in candidates if b.id == failure.article_id), failure.article_id)
+    cause = failure.cause
+    return ArticleError(
+        where,
+        0,
+        f"could not be rendered ({type(cause).__name__}: {cause}): this is a bug in feeds;"
+        " please report it with the article (it is left out of every feed)",
+    )
 
 
 def _culprits(
