@@ -8,7 +8,7 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -40,8 +40,9 @@ from feeds.model import (
 )
 from feeds.publish import MEDIA_DIR, Notifier, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
+from feeds.publish.guard import ConfirmedTarget
 from feeds.publish.plan import plan_changes
-from feeds.render import render_feed
+from feeds.render import EntryRenderError, render_feed
 from feeds.scan import feed_order, is_published, rule_out_duplicates
 from feeds.sources import ArticleSource, Listing
 from feeds.sources.files import FileSource
@@ -183,6 +184,7 @@ def publish(
     write: bool = True,
     use_cache: bool = True,
     allow_empty: bool = False,
+    confirm: Callable[[], None] | None = None,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -199,6 +201,8 @@ def publish(
     A feed that still does not validate once the articles its errors point at are left out is
     not written (the one published before stays, `PublishResult.refused` says why); the other
     feeds are.
+        confirm: Called before each change is published; raises to stop the publish (a
+            daemon that must still be the leader).
 
     Raises:
         FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
@@ -207,21 +211,44 @@ def publish(
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
-    with gc_paused():
+    with gc_paused(), _closing(article_source(config)) as source:
         return _publish(
             config,
+            source,
             now=now,
             strict=strict,
             write=write,
             use_cache=use_cache,
             allow_empty=allow_empty,
+            confirm=confirm,
         )
 
 
+@contextlib.contextmanager
+def _closing(source: ArticleSource) -> Iterator[ArticleSource]:
+    """The source, closed after the build when it holds something (a database connection)."""
+    try:
+        yield source
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
 def _publish(
-    config: Config, *, now: datetime, strict: bool, write: bool, use_cache: bool, allow_empty: bool
+    config: Config,
+    source: ArticleSource,
+    *,
+    now: datetime,
+    strict: bool,
+    write: bool,
+    use_cache: bool,
+    allow_empty: bool,
+    confirm: Callable[[], None] | None,
 ) -> PublishResult:
-    source, target, store = article_source(config), publish_target(config), state_store(config)
+    target, store = publish_target(config), state_store(config)
+    if confirm is not None:
+        target = ConfirmedTarget(target, confirm)
     listing = source.list()
     progress.info("found %d article files in %s", listing.article_count, source.describe())
     record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
@@ -284,6 +311,13 @@ def article_source(config: Config) -> ArticleSource:
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
+    if config.repository_url is not None:
+        # Imported here: psycopg is loaded only when a database holds the articles.
+        from feeds.sources.postgres import PostgresSource  # noqa: PLC0415
+
+        return PostgresSource(
+            config.repository_url, site, max_article_bytes=config.max_article_bytes
+        )
     return FileSource(config.repository, site, max_article_bytes=config.max_article_bytes)
 
 
@@ -361,7 +395,7 @@ class _Caches:
     def __init__(self, config: Config) -> None:
         folder = config.state_dir / CACHE_DIR
         scan_settings = (
-            str(config.repository),
+            config.repository_url or str(config.repository),
             config.channel.url,
             config.channel.timezone,
             config.permalink,
@@ -544,20 +578,39 @@ def _render_valid_feeds(
     from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
 
     quarantined: list[ArticleError] = []
-    for _ in range(QUARANTINE_ROUNDS):
-        rendering = _render_feeds(config, source, candidates, caches, renditions)
+    rounds = 0
+    while True:
+        try:
+            rendering = _render_feeds(config, source, candidates, caches, renditions)
+        except EntryRenderError as failure:  # a bug, but one article's: leave it out
+            log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
+            quarantined.append(_unrenderable(failure, candidates))
+            candidates = [brief for brief in candidates if brief.id != failure.article_id]
+            continue
+        rounds += 1
         emptied, retired = _no_longer_produced(config, store, rendering.feeds)
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
         reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
         failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
         culprits = _culprits(failed, candidates)
-        if not culprits:
+        if not culprits or rounds == QUARANTINE_ROUNDS:
             break
         quarantined.extend(culprits.values())
         candidates = [brief for brief in candidates if brief.id not in culprits]
     rendering.problems.extend(quarantined)
     return _Checked(rendering, emptied, retired, reports, failed)
+
+
+def _unrenderable(failure: EntryRenderError, candidates: Sequence[Brief]) -> ArticleError:
+    where = next((b.rel_path for b in candidates if b.id == failure.article_id), failure.article_id)
+    cause = failure.cause
+    return ArticleError(
+        where,
+        0,
+        f"could not be rendered ({type(cause).__name__}: {cause}): this is a bug in feeds;"
+        " please report it with the article (it is left out of every feed)",
+    )
 
 
 def _culprits(
@@ -908,6 +961,7 @@ def publish_recorded(
     wait: float,
     stop: threading.Event | None = None,
     publisher: Publisher = publish,
+    confirm: Callable[[], None] | None = None,
 ) -> PublishResult:
     """Publish under the output folder's build lock and record the outcome in the status file.
 
@@ -921,6 +975,7 @@ def publish_recorded(
         wait: Seconds to wait for another writer of the same output folder.
         stop: Give up waiting for the lock when set.
         publisher: `publish` (replaceable in tests).
+        confirm: As for `publish` (given to the publisher only when set).
 
     Raises:
         LockedError: another process kept the output folder locked (nothing recorded).
@@ -942,7 +997,8 @@ def publish_recorded(
         status.last_start = format_time(clock())  # the real start, even for a --now build
         status.runs += 1
         try:
-            result = publisher(config, now=now, strict=strict)
+            more = {} if confirm is None else {"confirm": confirm}
+            result = publisher(config, now=now, strict=strict, **more)
         except Exception as exc:
             record_failure(status, exc, clock())
             write_status(config.state_dir, status)

@@ -10,9 +10,10 @@ import json
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
@@ -22,6 +23,8 @@ from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded, 
 from feeds.clock import format_time
 from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
+from feeds.state.daemons import DaemonRecord, read_records
+from feeds.state.daemons import describe as describe_daemon
 from feeds.state.locks import daemon_running
 from feeds.state.status import Status, read_status
 
@@ -219,6 +222,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status.add_argument("--json", action="store_true", help="print one JSON object (monitoring)")
 
+    database = commands.add_parser("db", help="the article database (repository.url)")
+    actions = database.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    init = actions.add_parser("init", help="create the feeds schema in the database (idempotent)")
+    load = actions.add_parser(
+        "import", help="load a file repository (articles and images) into the database"
+    )
+    load.add_argument("path", type=Path, metavar="PATH", help="the file repository's folder")
+    for action in (init, load):
+        action.add_argument(
+            "-c",
+            "--config",
+            type=Path,
+            default=DEFAULT_CONFIG,
+            help="configuration file with repository.url (default: ./config.toml)",
+        )
+
     check = commands.add_parser("validate", help="validate RSS / Atom feed files, folders or URLs")
     check.add_argument(
         "targets",
@@ -309,6 +329,20 @@ def _build(args: argparse.Namespace) -> ExitStatus:
     publisher = functools.partial(publish, allow_empty=args.allow_empty)
     if args.dry_run:
         result = publisher(config, now=now, strict=args.strict, write=False)
+    elif config.repository_url is not None and args.output is None:
+        # With a database, a build takes part in the daemons' election: it publishes only
+        # while no daemon (on any host) does.
+        from feeds.daemon.cluster import leading_once  # noqa: PLC0415
+
+        with leading_once(config.repository_url, config.output_url, wait=args.wait) as confirm:
+            result = publish_recorded(
+                config,
+                now=now,
+                strict=args.strict,
+                wait=args.wait,
+                confirm=confirm,
+                publisher=publisher,
+            )
     else:
         # Under the output folder's lock, so that a running daemon and cron never both write.
         result = publish_recorded(
@@ -434,22 +468,81 @@ def _serve(args: argparse.Namespace) -> ExitStatus:
     return ExitStatus.OK
 
 
+def _database(args: argparse.Namespace) -> ExitStatus:
+    # Imported here: psycopg is loaded only by the commands that use a database.
+    from feeds.database import import_repository, init_database  # noqa: PLC0415
+
+    config = load_config(args.config)
+    if args.action == "init":
+        log.info("%s: %s", config.repository_url, init_database(config))
+        return ExitStatus.OK
+    result = import_repository(config, args.path)
+    for problem in result.problems:
+        log.warning("%s", problem)
+    for warning in result.warnings:
+        log.warning("%s", warning)
+    line = f"imported {result.imported} article(s) from {args.path} into {config.repository_url}"
+    if result.problems:
+        line += f"; {len(result.problems)} left out with problems"
+    log.info("%s", line)
+    return ExitStatus.ARTICLE_PROBLEMS if result.problems else ExitStatus.OK
+
+
 def _status(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     config = load_config(args.config)
     status = read_status(config.state_dir)
     pid = daemon_running(config.output)
+    daemons: list[DaemonRecord] | None = None
+    if config.repository_url is not None:
+        # Several daemons may share the database: each keeps a record of its role.
+        daemons = read_records(config.state_dir, datetime.now(UTC))
+        here = [d for d in daemons if d.host == socket.gethostname()]
+        pid = here[0].pid if here else None
     if args.json:
         data: dict[str, object] = status.to_json() if status else {"version": 1, "runs": 0}
         data["daemon_running"] = pid is not None
+        if daemons is not None:
+            data |= _cluster_json(daemons)
         out.write(json.dumps(data, ensure_ascii=False) + "\n")
         return ExitStatus.OK
-    out.write(_format_status(status, pid, config.state_dir))
+    out.write(_format_status(status, pid, config.state_dir, daemons))
     return ExitStatus.OK
 
 
-def _format_status(status: Status | None, pid: int | None, state_dir: Path) -> str:
+def _cluster_json(daemons: Sequence[DaemonRecord]) -> dict[str, object]:
+    """The daemons' roles for `feeds status --json`: this host's, the leader's, all."""
+    # The leader first (`read_records`): this host's leader, else its first standby.
+    here = next((d for d in daemons if d.host == socket.gethostname()), None)
+    leader = next((d for d in daemons if d.role == "leader"), None)
+    seen = next((d for d in daemons if d.leader_host), None)
+    return {
+        "role": here.role if here else None,
+        "leader_host": leader.host if leader else seen.leader_host if seen else None,
+        "leader_pid": leader.pid if leader else seen.leader_pid if seen else None,
+        "leader_since": leader.since if leader else seen.leader_since if seen else None,
+        "daemons": [asdict(d) for d in daemons],
+    }
+
+
+def _format_status(
+    status: Status | None,
+    pid: int | None,
+    state_dir: Path,
+    daemons: Sequence[DaemonRecord] | None = None,
+) -> str:
     daemon = "not running" if pid is None else f"running (pid {pid})" if pid else "running"
     lines = [f"daemon:       {daemon}"]
+    if daemons is not None:
+        cluster = _cluster_json(daemons)
+        if cluster["role"]:
+            lines[0] += f", {cluster['role']}"
+        leader = cluster["leader_host"]
+        lines.append(
+            f"leader:       {leader} (pid {cluster['leader_pid']}) since {cluster['leader_since']}"
+            if leader
+            else "leader:       none running"
+        )
+        lines += [f"  {describe_daemon(d)}" for d in daemons]
     if status is None:
         lines.append(f"no run recorded yet in {state_dir}")
         return "\n".join(lines) + "\n"
@@ -496,6 +589,8 @@ def main(
             return int(_serve(args))
         if args.command == "status":
             return int(_status(args, out))
+        if args.command == "db":
+            return int(_database(args))
         return int(_validate(args, out))
     except BrokenPipeError:
         return _reader_gone()

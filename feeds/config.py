@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
@@ -162,6 +162,8 @@ class Config:
         schedule: When `feeds run` builds (left out of `repr`: the published files do not
             depend on it, and a build's inputs digest is made from the repr).
         media: How images are published (``[media]``).
+        repository_url: A PostgreSQL database holding the articles instead of `repository`
+            (`repository.url`; never with a password in it).
         s3: The object-storage target, or None for the output folder.
         cache_control: The objects' `Cache-Control` on object storage.
         announce: Tell the WebSub hubs (``channel.hubs``) about changed feeds (off for a
@@ -181,6 +183,7 @@ class Config:
     state_dir: Path = Path(_DEFAULT_STATE_DIR)
     schedule: Schedule = field(default=Schedule(), repr=False)
     media: MediaSettings = field(default_factory=MediaSettings)
+    repository_url: str | None = None
     s3: ObjectStore | None = None
     cache_control: CacheControl = CacheControl()
     announce: bool = field(default=True, repr=False)
@@ -207,7 +210,7 @@ _SITE_KEYS = (
     "author",
 )
 _AUTHOR_KEYS = ("name", "email", "uri")
-_REPOSITORY_KEYS = ("path", "max_image_bytes", "max_article_bytes")
+_REPOSITORY_KEYS = ("path", "url", "max_image_bytes", "max_article_bytes")
 _OUTPUT_KEYS = ("path", "url", "media_url", "s3", "cache_control")
 _STATE_KEYS = ("path",)
 _MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_location")
@@ -410,6 +413,35 @@ def _http_url(value: object) -> str:
         # Article and feed paths are appended to this URL; a query or fragment would swallow them.
         raise _InvalidValueError(_expected('a URL without "?query" or "#fragment"', value))
     return text if text.endswith("/") else f"{text}/"
+
+
+#: Schemes of a PostgreSQL connection URI, as libpq reads it.
+_DATABASE_SCHEMES = ("postgresql", "postgres")
+
+
+def _database_url(value: object) -> str:
+    """A PostgreSQL connection URI without a password (the value is never echoed: it might
+    carry one)."""
+    text = _text(value).strip()
+    try:
+        parts = urlsplit(text)
+        has_password = parts.password is not None
+    except ValueError:
+        raise _InvalidValueError(
+            'expected a PostgreSQL URL such as "postgresql://feeds@db.example.org:5432/newsroom"'
+        ) from None
+    if parts.scheme not in _DATABASE_SCHEMES or parts.fragment:
+        raise _InvalidValueError(
+            'expected a PostgreSQL URL such as "postgresql://feeds@db.example.org:5432/newsroom"'
+        )
+    if has_password or any(
+        name.lower() == "password" for name, _ in parse_qsl(parts.query, keep_blank_values=True)
+    ):
+        raise _InvalidValueError(
+            "must not carry a password: remove it from config.toml and give it to libpq instead"
+            " (PGPASSWORD, ~/.pgpass or a service in pg_service.conf with PGSERVICE)"
+        )
+    return text
 
 
 def _absolute_url(value: object) -> str:
@@ -952,6 +984,12 @@ def load_config(path: Path) -> Config:
     repository = root.table("repository")
     repository.reject_unknown(_REPOSITORY_KEYS)
     repository_path = base / (repository.get("path", _folder) or "articles")
+    repository_url = repository.get("url", _database_url)
+    if "url" in repository.data and "path" in repository.data:
+        problems.add(
+            repository.key("url"),
+            "use either `path` (a folder of articles) or `url` (a database), not both",
+        )
     max_image_bytes = repository.get("max_image_bytes", _positive_int) or _DEFAULT_MAX_IMAGE_BYTES
     max_article_bytes = (
         repository.get("max_article_bytes", _positive_int) or _DEFAULT_MAX_ARTICLE_BYTES
@@ -993,6 +1031,7 @@ def load_config(path: Path) -> Config:
         state_dir=state_dir.resolve(),
         schedule=schedule,
         media=media,
+        repository_url=repository_url,
         s3=s3,
         cache_control=cache_control,
     )

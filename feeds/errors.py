@@ -17,7 +17,8 @@ class ExitStatus(IntEnum):
     OUTPUT = 6
     REPOSITORY = 7
     LOCKED = 8
-    TARGET_ACCESS = 9
+    UNREACHABLE = 9
+    TARGET_ACCESS = 10
 
 
 class FeedsError(Exception):
@@ -105,3 +106,9 @@ class RepositoryError(FeedsError):
     """The article repository is missing or unreadable as a whole."""
 
     status = ExitStatus.REPOSITORY
+
+
+class SourceUnreachableError(RepositoryError):
+    """The article database cannot be reached (not running, wrong address, login refused)."""
+
+    status = ExitStatus.UNREACHABLE

@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from feeds.build import Publisher, publish, publish_recorded, publish_target
 from feeds.clock import Clock, format_time, utc_now
@@ -16,6 +17,9 @@ from feeds.daemon.watch import Watcher
 from feeds.errors import ConfigError, FeedsError, LockedError
 from feeds.state.locks import DaemonLock
 from feeds.state.status import load_status_or_new, record_failure, write_status
+
+if TYPE_CHECKING:
+    from feeds.daemon.cluster import Cluster
 
 log = logging.getLogger(__name__)
 
@@ -86,23 +90,44 @@ class Daemon:
         self._last_change: datetime | None = None
         self._next_scan: datetime | None = None
         self._lock = DaemonLock(config.output)
+        # With a database, several daemons share the output and one of them leads.
+        self.cluster: Cluster | None = None
+        if config.repository_url is not None:
+            from feeds.daemon.cluster import Cluster  # noqa: PLC0415 - psycopg only then
+
+            self.cluster = Cluster(
+                config.repository_url, config.output_url, config.state_dir, clock()
+            )
 
     def run(self) -> None:
         """Serve until a stop is requested.
 
         Raises:
             LockedError: another daemon already serves the same output folder.
+            SourceUnreachableError: the article database cannot be reached at start.
         """
-        self._lock.acquire()
+        if self.cluster is None:
+            self._lock.acquire()
+        else:
+            self.cluster.start()
         try:
             self._start()
             while not self.control.stop.is_set():
-                self.control.sleep(self.tick())
+                self._sleep(self.tick())
             log.info("stopped")
         finally:
             with contextlib.suppress(FeedsError):
                 self._update_status(state="stopped", decision=None)
-            self._lock.release()
+            if self.cluster is None:
+                self._lock.release()
+            else:
+                self.cluster.stop()
+
+    def _sleep(self, seconds: float) -> None:
+        if self.cluster is None:
+            self.control.sleep(seconds)
+        else:  # a change notification wakes it too
+            self.cluster.wait(seconds, self.control.stop, self.control.reload)
 
     def _start(self) -> None:
         spec = self.spec
@@ -117,12 +142,18 @@ class Daemon:
             "start: pid %d, %s%s, output %s",
             os.getpid(),
             how,
-            ", watching the repository" if spec.watch else "",
+            ", listening for changes in the database"
+            if self.cluster
+            else ", watching the repository"
+            if spec.watch
+            else "",
             publish_target(self.config).describe(),
         )
         self._watch(spec.watch)
 
     def _watch(self, enabled: bool) -> None:
+        # A database tells of its changes itself (notifications): no files to watch.
+        enabled = enabled and self.cluster is None
         self.watcher = Watcher(self.config.repository) if enabled else None
         self._next_scan = self.clock() if enabled else None
         self._first_change = self._last_change = None
@@ -138,13 +169,18 @@ class Daemon:
             self.control.reload.clear()
             self._reload()
         now = self.clock()
+        told: tuple[str, ...] = ()
+        if self.cluster is not None:
+            told = self.cluster.poll(now)
+            if not self.cluster.leading:
+                return self.cluster.next_wake()  # a standby only waits to take over
         if self.watcher is not None and self._next_scan is not None and now >= self._next_scan:
             if self.watcher.poll():
                 self._first_change = self._first_change or now
                 self._last_change = now
             self._next_scan = now + timedelta(seconds=self.watcher.scan_seconds)
         decision = self._decide(now)
-        reasons = decision.reasons
+        reasons = (*told, *decision.reasons)
         if self._forced is not None:
             reasons = (self._forced, *reasons)
             self._forced = None
@@ -183,6 +219,7 @@ class Daemon:
                 wait=self.lock_wait,
                 stop=self.control.stop,
                 publisher=self.publisher,
+                confirm=self.cluster.confirm if self.cluster else None,
             )
         except LockedError as exc:
             if self.control.stop.is_set():
@@ -192,6 +229,8 @@ class Daemon:
             self._record_failure(exc)
         except FeedsError as exc:
             log.error("build (%s) failed: %s", why, exc)
+            if self.cluster is not None and not self.cluster.still_leading(exc):
+                self.cluster.lost_leadership(self.clock())
         except Exception as exc:
             # The daemon outlives any failing build; the next run still happens.
             log.error("build (%s) failed with an internal error: %r", why, exc)
@@ -211,7 +250,13 @@ class Daemon:
             log.error("%s", problem)
 
     def _update_status(self, *, state: str, decision: Decision | None) -> None:
+        cluster = self.cluster
+        if cluster is not None and not cluster.leading:
+            return  # the leader's status file; a standby's role is in its own record
         status = load_status_or_new(self.config.state_dir)
+        if cluster is not None:
+            status.role, status.host = "leader", cluster.host
+            status.leader_since = format_time(cluster.since)
         status.mode = "run"
         status.daemon_pid = os.getpid()
         status.daemon_state = state
@@ -229,7 +274,16 @@ class Daemon:
         except ConfigError as exc:
             log.error("reload refused, the running configuration stays: %s", exc)
             return
-        if config.output != self.config.output:
+        if (config.repository_url, config.output_url) != (
+            self.config.repository_url,
+            self.config.output_url,
+        ):
+            log.error(
+                "reload refused, the running configuration stays: repository.url and output.url"
+                " cannot change while running (the daemons elect their leader by them): restart"
+            )
+            return
+        if config.output != self.config.output and self.cluster is None:
             lock = DaemonLock(config.output)
             try:
                 lock.acquire()

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import logging
 import os
+import posixpath
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from feeds.errors import ArticleError
-from feeds.load.images import check_inside, read_image
+from feeds.load.images import check_inside, image_from_bytes, read_image
 from feeds.load.markup import compose_content, render_markdown, render_paragraphs, story_summary
 from feeds.model import Article, Brief, Entry, FeedSpec, Image, ImageRef, MediaSettings
 from feeds.rules import IMAGE_SUFFIXES
 from feeds.scan import link_related, title_urls
+from feeds.sources import ImageStore
 from feeds.sources.wire import parse_wire
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ class EntryLoader:
         language: str = "en",
     ) -> None:
         self._source = source
+        # A source that keeps images as bytes (a database) is asked for them; else files.
+        self._image_store = source if isinstance(source, ImageStore) else None
         self._published = published
         self._urls: dict[str, str] | None = None
         self._cache = cache
@@ -92,7 +96,7 @@ class EntryLoader:
             if self._urls is None:  # only some wire articles need it: made once, when needed
                 self._urls = title_urls(self._published)
             article = link_related(article, self._urls)
-        cached = self._cache.get(article, article.id) if self._cache else None
+        cached = self._cache.get(article, article.id, stamp) if self._cache else None
         if cached is not None:
             return cached
         looked_at: list[str] = []
@@ -107,6 +111,7 @@ class EntryLoader:
                 media=self._media,
                 store=self._store,
                 language=self._language,
+                image_store=self._image_store,
             )
         except ArticleError as problem:
             self.failed_depends_on.extend(looked_at)
@@ -181,6 +186,7 @@ def load_entry(
     media: MediaSettings | None = None,
     store: RenditionStore | None = None,
     language: str = "en",
+    image_store: ImageStore | None = None,
 ) -> Entry:
     """Render one selected article's body (as its source gave it), and read its images (with
     the files published for them: renditions and thumbnails made as `media` says, kept in
@@ -188,6 +194,10 @@ def load_entry(
 
     `looked_at`, when given, receives every file the entry is made from or looked for
     (missing ones too), also when the article turns out to have a problem.
+
+    Args:
+        image_store: The source, when it keeps images as bytes (then `repository` is not
+            used).
 
     Raises:
         ArticleError: an image cannot be read.
@@ -199,6 +209,11 @@ def load_entry(
         body_html = render_paragraphs(wire.paragraphs)
     else:
         body_html = render_markdown(body.text)
+    if image_store is not None:
+        stored = _StoredImages(
+            image_store, article, media_url, max_image_bytes, media, store, language
+        )
+        return _load_stored(article, body_html, stored)
 
     images = tuple(
         read_image(
@@ -272,4 +287,111 @@ def load_entry(
         images=images,
         inline_images=tuple(inline.values()),
         depends_on=tuple(dict.fromkeys(looked_at)),
+    )
+
+
+class _StoredImages:
+    """The images of an article whose source keeps them as bytes, read as files are: the
+    bytes are kept in the rendition store's folder under their repository path, so that
+    renditions, thumbnails, embedded words and location stripping are those of a file build."""
+
+    def __init__(  # noqa: PLR0917 - one call site, in order
+        self,
+        source: ImageStore,
+        article: Article,
+        media_url: str,
+        max_bytes: int,
+        media: MediaSettings | None,
+        store: RenditionStore | None,
+        language: str,
+    ) -> None:
+        self.source, self.article = source, article
+        self.media_url, self.max_bytes = media_url, max_bytes
+        self.media, self.store, self.language = media, store, language
+
+    def read(self, ref: ImageRef) -> Image | None:
+        """The image at the repository path `ref.path`, or None when the source has none."""
+        found = self.source.image_bytes(self.article, ref.path, max_bytes=self.max_bytes)
+        if found is None:
+            return None
+        return image_from_bytes(
+            ref,
+            found.data,
+            found.size,
+            article=self.article.rel_path,
+            media_url=self.media_url,
+            max_bytes=self.max_bytes,
+            media=self.media,
+            store=self.store,
+            language=self.language,
+        )
+
+
+def _stored_image(stored: _StoredImages, ref: ImageRef) -> Image:
+    image = stored.read(ref)
+    if image is None:
+        raise ArticleError(
+            stored.article.rel_path,
+            ref.line,
+            f"image {posixpath.basename(ref.path)!r} not found: add the file beside the article "
+            "or fix the path",
+        )
+    return image
+
+
+def _load_stored(article: Article, body_html: str, stored: _StoredImages) -> Entry:
+    """`load_entry` for a source that keeps images as bytes: `article.source` and image paths
+    are repository paths, and the entry depends on no file (the article's stamp covers its
+    images)."""
+    images = tuple(_stored_image(stored, ref) for ref in article.images)
+    declared = {image.media_path: image for image in images}
+    inline: dict[str, Image] = {}
+    failures: list[ArticleError] = []
+    folder = posixpath.dirname(article.source)
+
+    def resolve(src: str) -> str | None:
+        written = unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
+        path = posixpath.normpath(posixpath.join(folder, written))
+        if posixpath.splitext(path)[1].lower() not in IMAGE_SUFFIXES:
+            return None
+        if path == ".." or path.startswith(("../", "/")):
+            failures.append(
+                ArticleError(
+                    article.rel_path,
+                    0,
+                    f"image {posixpath.basename(path)!r} leads outside the repository: "
+                    "copy the file into the article's folder and refer to it by a relative path",
+                )
+            )
+            return None
+        try:
+            image = stored.read(ImageRef(path=path))
+        except ArticleError as problem:
+            failures.append(problem)
+            return None
+        if image is None:
+            failures.append(
+                ArticleError(
+                    article.rel_path,
+                    0,
+                    f"the body shows the image {src!r}, which is not in the repository: add the "
+                    "file beside the article, or write its full https:// address",
+                )
+            )
+            return None
+        if image.media_path not in declared:
+            inline.setdefault(image.media_path, image)
+        return image.url
+
+    content = compose_content(
+        body_html, base_url=article.url, resolve=resolve, images=images, related=article.related
+    )
+    if failures:
+        raise failures[0]
+    return Entry(
+        article=article,
+        content_html=content,
+        summary=article.summary or story_summary(body_html, images),
+        images=images,
+        inline_images=tuple(inline.values()),
     )

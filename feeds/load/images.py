@@ -7,11 +7,12 @@ import contextlib
 import io
 import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from feeds.atomic import replace_file
 from feeds.errors import ArticleError, ConfigError
 from feeds.load.photometa import IimData, merge
 from feeds.load.renditions import (
@@ -58,6 +59,73 @@ def check_inside(path: Path, repository: Path, *, article: str, line: int, what:
             "copy the file into the article's folder and refer to it by a relative path",
         )
     return resolved
+
+
+def image_from_bytes(
+    ref: ImageRef,
+    data: bytes | None,
+    size: int,
+    *,
+    article: str,
+    media_url: str,
+    max_bytes: int,
+    media: MediaSettings | None = None,
+    store: RenditionStore | None = None,
+    language: str = "en",
+) -> Image:
+    """An image a source keeps as bytes (a database; `ref.path` is its repository path),
+    read as `read_image` reads a file: the bytes are kept under that path in the store's
+    folder (rewritten only when they change), so that its facts, words, renditions and
+    thumbnails, its media path and its URL are those a file build gives the same bytes.
+
+    Args:
+        ref: The image as the article declares it.
+        data: Its bytes (None when the source found them over `max_bytes`).
+        size: Its length.
+        article: The article's location, for messages.
+        media_url: Public URL of the media folder (ends with "/").
+        max_bytes: Larger images are refused.
+        media: How images are published.
+        store: Where renditions (and these bytes) are kept (default: a temporary folder).
+        language: The site's language.
+
+    Raises:
+        ArticleError: too large, not an image, or a suffix that does not match its content.
+    """
+    shown = PurePosixPath(ref.path).name
+    if data is None or size > max_bytes:
+        raise ArticleError(
+            article,
+            ref.line,
+            f"image {shown!r} is {size} bytes, over the limit of {max_bytes}: "
+            "publish a smaller rendition or raise repository.max_image_bytes",
+        )
+    store = store or temporary_store()
+    folder = store.folder / STORED_DIR
+    path = folder / ref.path
+    try:
+        if not path.is_file() or path.read_bytes() != data:
+            replace_file(path, data)
+    except OSError as exc:
+        raise ArticleError(
+            article, ref.line, f"image {shown!r} cannot be kept for rendering: {exc.strerror}"
+        ) from exc
+    image = read_image(
+        replace(ref, path=str(path)),
+        repository=folder,
+        article=article,
+        media_url=media_url,
+        max_bytes=max_bytes,
+        media=media,
+        store=store,
+        language=language,
+    )
+    # Its bytes are published from the kept copy, not opened through the source.
+    return replace(image, original=None)
+
+
+#: Folder of the rendition store where images a source keeps as bytes are kept as files.
+STORED_DIR = "stored"
 
 
 def read_image(

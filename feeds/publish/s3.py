@@ -180,6 +180,7 @@ class _Bucket:
         self._listing: dict[str, _Held] | None = None
         self._dirty = False
         self._manifest: dict[str, _Entry] | None = None
+        self._manifest_saved: dict[str, _Entry] = {}
 
     # --- naming ---------------------------------------------------------------------------
 
@@ -199,6 +200,7 @@ class _Bucket:
         """Drop what was read: a new lease (or its end) must look at the bucket again."""
         self._listing = None
         self._manifest = None
+        self._manifest_saved = {}
         self._dirty = False
 
     def listing(self) -> dict[str, _Held]:
@@ -232,6 +234,7 @@ class _Bucket:
     def stamp(self) -> str:
         """A digest of every object and ETag under the prefix but the lock: it changes when
         anything published or recorded there changes, whoever changed it."""
+        self.flush_manifest()
         if self._dirty:
             self._listing = None  # the storage's own ETags, not the ones our writes were told
         listing = self.listing()
@@ -254,7 +257,22 @@ class _Bucket:
     def manifest(self) -> dict[str, _Entry]:
         if self._manifest is None:
             self._manifest = self._read_manifest()
+            self._manifest_saved = dict(self._manifest)
         return self._manifest
+
+    def flush_manifest(self) -> None:
+        """Save the manifest if this build changed it: once per build, not per change (it is
+        saved before the no-change stamp is taken, and before the lease is let go)."""
+        if self._manifest is None or self._manifest == self._manifest_saved:
+            return
+        try:
+            self.save_manifest(self._manifest)
+        except FeedsError as exc:
+            # Without it the next build compares each object's own checksum instead: slower,
+            # never wrong.
+            log.warning("cannot save the manifest: %s", exc)
+            return
+        self._manifest_saved = dict(self._manifest)
 
     def _read_manifest(self) -> dict[str, _Entry]:
         rel = f"{STATE_FOLDER}/{MANIFEST}"
@@ -740,6 +758,7 @@ class S3Target:
         try:
             yield
         finally:
+            bucket.flush_manifest()
             bucket.lease = None
             lease.release()
             bucket.forget()
@@ -757,7 +776,6 @@ class S3Target:
         bucket = self._bucket
         listing = bucket.listing()
         manifest = bucket.manifest()
-        before = dict(manifest)
         written: list[str] = []
         unchanged: list[str] = []
         removed: list[str] = []
@@ -774,20 +792,12 @@ class S3Target:
             exc.written = tuple(written)  # live already: their feeds can still be announced
             raise
         finally:
-            if manifest != before:
-                self._save_manifest(manifest)
+            if bucket.lease is None:  # else once, when the build is done (`flush_manifest`)
+                bucket.flush_manifest()
             self._hashes.save()
         for rel in written:
             log.debug("uploaded %s", bucket.url(rel))
         return WriteResult(tuple(written), tuple(unchanged), tuple(removed))
-
-    def _save_manifest(self, manifest: Mapping[str, _Entry]) -> None:
-        try:
-            self._bucket.save_manifest(manifest)
-        except FeedsError as exc:
-            # Without it the next build compares each object's own checksum instead: slower,
-            # never wrong.
-            log.warning("cannot save the manifest: %s", exc)
 
     def _put(self, change: Put, listing: dict[str, _Held], manifest: dict[str, _Entry]) -> bool:
         """Upload `change` unless the storage holds those very bytes with those headers."""

@@ -13,6 +13,16 @@ from datetime import datetime
 from feeds.model import Channel, Entry, FeedSpec, Format, RenderedFeed
 
 
+class EntryRenderError(Exception):
+    """One entry could not be rendered: a bug, but that article's (the build leaves it out
+    and renders the feeds again without it)."""
+
+    def __init__(self, article_id: str, cause: Exception) -> None:
+        super().__init__(f"{article_id}: {type(cause).__name__}: {cause}")
+        self.article_id = article_id
+        self.cause = cause
+
+
 def render_feed(
     channel: Channel,
     spec: FeedSpec,
@@ -23,6 +33,9 @@ def render_feed(
     updated_when_empty: datetime | None = None,
 ) -> RenderedFeed:
     """Render one feed document of `spec` in the format `fmt`.
+
+    Raises:
+        EntryRenderError: an entry could not be rendered.
 
     Args:
         channel: The site.

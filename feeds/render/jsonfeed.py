@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from feeds.model import Author, Channel, Entry, FeedSpec, Image, RenderedFeed
+from feeds.render import EntryRenderError
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -48,7 +49,7 @@ def render_json_feed(
         document["authors"] = [_author(channel.author)]
     if channel.hubs:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in channel.hubs]
-    document["items"] = [_item(entry, channel.language) for entry in entries]
+    document["items"] = [_checked_item(entry, channel.language) for entry in entries]
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     return RenderedFeed(
         spec=spec,
@@ -107,3 +108,10 @@ def _item(entry: Entry, language: str) -> dict[str, Any]:
     if entry.images:
         item["attachments"] = [_attachment(image) for image in entry.images]
     return item
+
+
+def _checked_item(entry: Entry, language: str) -> dict[str, object]:
+    try:
+        return _item(entry, language)
+    except Exception as exc:  # one article's: the build leaves it out
+        raise EntryRenderError(entry.article.id, exc) from exc

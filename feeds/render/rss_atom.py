@@ -22,6 +22,7 @@ from feeds.model import (
     RenderedFeed,
     byline,
 )
+from feeds.render import EntryRenderError
 from feeds.rules import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, strip_forbidden_chars
 
 #: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
@@ -274,7 +275,10 @@ def render_feed(
     fg.updated(updated)
 
     for entry in entries:
-        _add_entry(fg, entry)
+        try:
+            _add_entry(fg, entry)
+        except Exception as exc:  # one article's: the build leaves it out
+            raise EntryRenderError(entry.article.id, exc) from exc
 
     body: bytes = fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)
     return RenderedFeed(

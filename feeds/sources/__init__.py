@@ -8,7 +8,7 @@ bytes. The file repository (`feeds.sources.files`) is the first source.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable
-from typing import Protocol
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from feeds.errors import ArticleError
 from feeds.model import Article, Blob, ScanResult
@@ -99,6 +99,30 @@ class ArticleSource(Protocol):
 
     def open_blob(self, key: str) -> Blob:
         """The bytes of an image the source holds (`Image.source`), with its size and stamp."""
+        ...
+
+
+class StoredImage(NamedTuple):
+    """An image that a source keeps as bytes rather than as a file (`ImageStore`).
+
+    Attributes:
+        data: Its bytes; None when it is larger than the limit it was asked for.
+        size: Its length in bytes.
+        blob: What `ArticleSource.open_blob` opens it by (`Image.source`).
+    """
+
+    data: bytes | None
+    size: int
+    blob: str
+
+
+@runtime_checkable
+class ImageStore(Protocol):
+    """A source that keeps each article's images as bytes beside it (a database), not as files
+    in a folder: the loader reads them through the source."""
+
+    def image_bytes(self, article: Article, path: str, *, max_bytes: int) -> StoredImage | None:
+        """The image at the repository path `path` that `article` holds; None when none."""
         ...
 
 

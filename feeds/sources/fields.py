@@ -143,7 +143,7 @@ def _feed_ready(moment: datetime) -> datetime:
     (RFC 3339 and RFC 822 have no seconds in offsets; a zone's local mean time before 1900, or
     "+01:00:30" written by hand, has them): the instant stays, the offset is rounded."""
     offset = moment.utcoffset()
-    if offset is not None and offset % timedelta(minutes=1):
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
         minutes = round(offset / timedelta(minutes=1))
         moment = moment.astimezone(timezone(timedelta(minutes=minutes)))
     if moment.year < 1000:
@@ -436,12 +436,12 @@ def _email(fields: _Fields, key: str, written: str) -> str:
 
 
 def _person(fields: _Fields, key: str, value: object, site_url: str) -> Author:
-    if isinstance(value, str) and _clean(value):
-        named = _NAME_ADDRESS.fullmatch(_clean(value))
+    if isinstance(value, str) and (cleaned := _clean(value)):
+        named = _NAME_ADDRESS.fullmatch(cleaned) if "<" in cleaned else None
         if named and named.group("name"):
             email = _email(fields, key, named.group("address"))
             return Author(name=named.group("name"), email=email)
-        return Author(name=_clean(value))
+        return Author(name=cleaned)
     if isinstance(value, Mapping):
         _refuse_unknown_keys(fields, key, value, _PERSON_KEYS, "an author")
         name, email, uri = (value.get(k, "") for k in _PERSON_KEYS)

@@ -324,10 +324,16 @@ class EntryCache(_Store[CachedEntry]):
             return None
         return found.entry.article if found.read is None else found.read
 
-    def get(self, article: Article, article_id: str) -> Entry | None:
-        """The cached entry if the article's metadata and all its files are unchanged."""
+    def get(
+        self, article: Article, article_id: str, source: tuple[str, Hashable] | None = None
+    ) -> Entry | None:
+        """The cached entry if the article's metadata and all its files are unchanged (and,
+        given `source`, the article's path and stamp: a source whose articles are no files,
+        such as a database, stamps an article's images with it)."""
         found = self.items.get(article_id)
         if found is None or found.entry.article != article:
+            return None
+        if source is not None and found.source != source:
             return None
         if any(stamp_of(path) != stamp for path, stamp in found.stamps):
             return None

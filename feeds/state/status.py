@@ -57,6 +57,9 @@ class Status:
             again at the next run), one message each.
         runs: Runs recorded so far.
         failures: Failed runs among them.
+        role: With several daemons on one database: "leader" (the one that wrote this).
+        host: The host of the daemon that wrote this.
+        leader_since: Since when it leads.
     """
 
     mode: str = "build"
@@ -79,6 +82,9 @@ class Status:
     hub_failures: list[str] = field(default_factory=list)
     runs: int = 0
     failures: int = 0
+    role: str | None = None
+    host: str | None = None
+    leader_since: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object written to the status file."""
@@ -133,6 +139,8 @@ _KINDS: dict[str, Callable[[object], bool]] = {
 for _name in ("last_start", "last_finish", "last_success", "last_outcome", "last_error"):
     _KINDS[_name] = _is_optional_text
 for _name in ("last_error_at", "next_run", "next_reason", "next_embargo"):
+    _KINDS[_name] = _is_optional_text
+for _name in ("role", "host", "leader_since"):
     _KINDS[_name] = _is_optional_text
 
 

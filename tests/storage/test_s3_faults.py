@@ -178,7 +178,7 @@ def test_storage_out_of_reach_is_a_clear_error_and_is_recorded(tmp_path: Path) -
     assert status["last_outcome"] == "failed"
 
 
-# --- setup problems: exit status 9 ---------------------------------------------------------
+# --- setup problems: exit status 10 ---------------------------------------------------------
 
 
 def test_a_missing_bucket_is_its_own_error(site: Site, tmp_path: Path) -> None:
@@ -187,7 +187,7 @@ def test_a_missing_bucket_is_its_own_error(site: Site, tmp_path: Path) -> None:
         config.replace(f"s3://{BUCKET}/", "s3://no-such-bucket/"), encoding="utf-8"
     )
     done = site.build()
-    assert_clean_failure(done, 9, "s3://no-such-bucket/", "the bucket does not exist")
+    assert_clean_failure(done, 10, "s3://no-such-bucket/", "the bucket does not exist")
     assert "create it" in done.stderr
     status = run_feeds("status", cwd=site.root, env={})
     assert "FAILED" in status.stdout and "does not exist" in status.stdout
@@ -205,7 +205,7 @@ def test_wrong_credentials_are_their_own_error_and_never_shown(
     site: Site, env: dict[str, str]
 ) -> None:
     done = site.build(env_extra=env)
-    assert_clean_failure(done, 9, "refused the credentials", "AWS_ACCESS_KEY_ID")
+    assert_clean_failure(done, 10, "refused the credentials", "AWS_ACCESS_KEY_ID")
     recorded = (site.root / ".feeds-state/status.json").read_text(encoding="utf-8")
     for secret in ("wrong-" + SECRET_KEY, SECRET_KEY):
         assert secret not in done.stderr + done.stdout + recorded
@@ -219,7 +219,7 @@ def test_no_credentials_at_all(site: Site) -> None:
         "AWS_CONFIG_FILE": os.devnull,
     }
     done = run_feeds("build", "--now", NOW, cwd=site.root, env=env)
-    assert_clean_failure(done, 9, "no credentials found", "AWS_PROFILE")
+    assert_clean_failure(done, 10, "no credentials found", "AWS_PROFILE")
 
 
 def test_a_build_that_another_writer_overtook_while_it_rendered_writes_nothing(

@@ -25,9 +25,10 @@ ALLOWED: dict[str, frozenset[str]] = {
     "validate": BASE,
     "publish": BASE | {"state"},  # the output folder's lock is its lease
     "build": BASE | {"config"} | STAGES,
+    "database": BASE | {"config"} | STAGES,  # `feeds db`: reads files, writes the database
     "daemon": BASE | {"config", "build"} | STAGES,
     "serve": BASE | {"config", "build", "daemon"} | STAGES,  # the daemon's watching
-    "cli": BASE | {"config", "build", "daemon", "serve"} | STAGES,
+    "cli": BASE | {"config", "build", "daemon", "serve", "database"} | STAGES,
     "__main__": frozenset({"cli"}),
 }
 
@@ -40,6 +41,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "nh3": ("feeds.load.markup",),
     "PIL": ("feeds.load.images",),
     "schedule": ("feeds.daemon.planner",),
+    "psycopg": ("feeds.sources.postgres",),
     # lxml is the XML toolkit of the stages that read or write XML: the validator reads feeds,
     # the renderers write them, and the loader reads photos' XMP packets.
     "lxml": ("feeds.validate", "feeds.render", "feeds.load.xmp"),

@@ -419,3 +419,45 @@ def test_a_daemon_whose_output_folder_is_made_anew_keeps_a_second_one_out(site: 
             DaemonLock(config.output).acquire()
     finally:
         daemon._lock.release()
+
+
+def test_an_exception_rendering_one_article_is_that_articles_problem(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feeds.render import rss_atom  # noqa: PLC0415
+
+    story(site, "news/cursed.md", "title: Cursed\ndate: 2026-05-02T10:00:00Z")
+    real = rss_atom._add_entry
+
+    def explode_on_cursed(fg, entry):  # a renderer bug that only this article meets
+        if entry.article.title == "Cursed":
+            raise TypeError("unexpected value")
+        return real(fg, entry)
+
+    monkeypatch.setattr(rss_atom, "_add_entry", explode_on_cursed)
+    result = build(site)
+    (problem,) = result.problems
+    assert str(problem).startswith(
+        "news/cursed.md: could not be rendered (TypeError: unexpected value): this is a bug"
+    )
+    assert_all_valid_with(site, "Good")
+
+
+def test_an_exception_reading_one_article_is_that_articles_problem(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feeds.sources.files import scan  # noqa: PLC0415
+
+    story(site, "news/cursed.md", "title: Cursed\ndate: 2026-05-02T10:00:00Z")
+    real = scan.read_article
+
+    def explode_on_cursed(candidate, *args):  # a reader bug that only this file meets
+        if candidate.rel_path == "news/cursed.md":
+            raise KeyError("surprise")
+        return real(candidate, *args)
+
+    monkeypatch.setattr(scan, "read_article", explode_on_cursed)
+    result = build(site)
+    (problem,) = result.problems
+    assert str(problem).startswith("news/cursed.md: could not be read (KeyError: 'surprise')")
+    assert_all_valid_with(site, "Good")

@@ -193,4 +193,14 @@ def _read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brie
                 results.append(
                     ArticleError(candidate.rel_path, 0, f"cannot be read: {exc.strerror}")
                 )
+            except Exception as exc:  # a bug, but one file's: the others are still read
+                log.exception("%s: could not be read", candidate.rel_path)
+                results.append(
+                    ArticleError(
+                        candidate.rel_path,
+                        0,
+                        f"could not be read ({type(exc).__name__}: {exc}): this is a bug in"
+                        " feeds; please report it with the article",
+                    )
+                )
     return results
