@@ -16,7 +16,15 @@ from typing import TYPE_CHECKING
 
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config
-from feeds.errors import ArticleError, FeedInvalidError, RepositoryError, StrictModeError
+from feeds.errors import (
+    ArticleError,
+    FeedInvalidError,
+    FeedsError,
+    LockedError,
+    OutputError,
+    RepositoryError,
+    StrictModeError,
+)
 from feeds.model import (
     FEED_FILE_NAMES,
     Article,
@@ -30,7 +38,7 @@ from feeds.model import (
     ScanResult,
     Site,
 )
-from feeds.publish import MEDIA_DIR, PublishTarget, WriteResult
+from feeds.publish import MEDIA_DIR, Notifier, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
 from feeds.publish.guard import ConfirmedTarget
 from feeds.publish.plan import plan_changes
@@ -89,6 +97,7 @@ class PublishResult:
         up_to_date: Set when the build found every input and output as the last build left
             them and so rendered nothing: what the last build published (its summary).
         known_articles: With `up_to_date`: how many articles the repository holds.
+        hub_failures: WebSub announcements that failed (sent again at the next build).
     """
 
     scan: ScanResult
@@ -103,6 +112,7 @@ class PublishResult:
     known_articles: int | None = None
     embargoed: int = 0
     refused: tuple[str, ...] = ()
+    hub_failures: tuple[str, ...] = ()
 
     @property
     def article_count(self) -> int:
@@ -242,9 +252,13 @@ def _publish(
     listing = source.list()
     progress.info("found %d article files in %s", listing.article_count, source.describe())
     record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
-    last = record.unchanged(listing, now, strict=strict) if record and write else None
+    last = None
+    if record and write:
+        last = record.unchanged(listing, now, strict=strict, target=target.stamp())
     if last is not None:
-        return _up_to_date(last)
+        announce = notifier(config, store)  # what failed to reach a hub before is sent again
+        owed = announce.published([]) if announce else []
+        return replace(_up_to_date(last), hub_failures=tuple(owed))
     if not allow_empty and listing.article_count == 0:
         _refuse_to_empty(source, store)
     caches = _Caches(config) if use_cache else None
@@ -263,8 +277,15 @@ def _publish(
     if strict and (problems or id_changes or checked.refused):
         _refuse_strictly(checked, [*problems, *id_changes], scan.articles)
     written = None
+    failures: list[str] = []
     if write:
-        written = _write_all(config, source, target, checked, candidates=candidates)
+        announce = notifier(config, store)
+        try:
+            written = _write_all(config, source, target, checked, candidates=candidates)
+        except OutputError as exc:
+            _announce(announce, checked.to_write(), exc.written)
+            raise
+        failures = _announce(announce, checked.to_write(), written.written)
         record_published(store, registry, in_feeds)
         record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *checked.emptied]))
     result = PublishResult(
@@ -278,9 +299,10 @@ def _publish(
         id_changes=id_changes,
         embargoed=sum(1 for a in scan.articles if not a.draft and a.published > now),
         refused=checked.refusals(scan.articles),
+        hub_failures=tuple(failures),
     )
     if written is not None and record is not None:
-        _remember(config, record, listing, result, now=now, rendering=rendering)
+        _remember(config, record, listing, result, now=now, rendering=rendering, target=target)
     return result
 
 
@@ -300,13 +322,51 @@ def article_source(config: Config) -> ArticleSource:
 
 
 def publish_target(config: Config) -> PublishTarget:
-    """The configured publish target."""
+    """The configured publish target: the output folder, or object storage."""
+    if config.s3 is not None:
+        # Imported only for such a target: the S3 client costs a local build nothing.
+        from feeds.publish.s3 import S3Target  # noqa: PLC0415
+
+        s3, headers = config.s3, config.cache_control
+        return S3Target(
+            s3.bucket,
+            s3.prefix,
+            endpoint_url=s3.endpoint_url,
+            region=s3.region,
+            cache_control={"feed": headers.feeds, "media": headers.media, "page": headers.pages},
+            hashes=config.state_dir / CACHE_DIR / "s3-media-hashes.json",
+        )
     return FolderTarget(config.output)
 
 
 def state_store(config: Config) -> StateStore:
-    """Where the records that decide what is published are kept."""
+    """Where the records that decide what is published are kept: the state folder, or with
+    object storage the bucket itself (so that any host building there publishes the same)."""
+    if config.s3 is not None:
+        from feeds.publish.s3 import S3Store  # noqa: PLC0415
+
+        s3 = config.s3
+        return S3Store(s3.bucket, s3.prefix, endpoint_url=s3.endpoint_url, region=s3.region)
     return FolderStore(config.state_dir)
+
+
+def notifier(config: Config, store: StateStore) -> Notifier | None:
+    """Who is told once changed feeds are live: the WebSub hubs, when there are any."""
+    if not config.channel.hubs or not config.announce:
+        return None
+    from feeds.publish.websub import WebSubNotifier  # noqa: PLC0415
+
+    return WebSubNotifier(config.channel.hubs, store)
+
+
+def _announce(
+    announce: Notifier | None, feeds: Sequence[RenderedFeed], live: Sequence[str]
+) -> list[str]:
+    """Tell the notifier about the feeds among `live` (the paths the target replaced)."""
+    if announce is None:
+        return []
+    replaced = set(live)
+    return announce.published([feed for feed in feeds if feed.rel_path in replaced])
 
 
 def _settings(config: Config) -> str:
@@ -615,9 +675,19 @@ def _write_all(
         for image in (*entry.images, *entry.inline_images)
         for file in image.files()
     }
+    media_types = {
+        file.media_path: file.media_type
+        for entries in checked.rendering.entries_by_feed
+        for entry in entries
+        for image in (*entry.images, *entry.inline_images)
+        for file in image.files()
+    }
     if config.channel.branding is not None:
         media.update(
             (file.media_path, _local_blob(file.source)) for file in config.channel.branding.files()
+        )
+        media_types.update(
+            (file.media_path, file.media_type) for file in config.channel.branding.files()
         )
     rendering = checked.rendering
     feeds = rendering.feeds
@@ -627,7 +697,12 @@ def _write_all(
         (OPML_FILE, render_opml(config.channel, feeds)),
     ]
     changes = plan_changes(
-        checked.to_write(), media, pages, held_media=target.media(), retired=checked.retired
+        checked.to_write(),
+        media,
+        pages,
+        held_media=target.media(),
+        retired=checked.retired,
+        media_types=media_types,
     )
     return target.apply(changes)
 
@@ -697,6 +772,7 @@ def _remember(
     *,
     now: datetime,
     rendering: _Rendering,
+    target: PublishTarget,
 ) -> None:
     """Record what a later build needs to prove nothing changed (an id change or a refused
     feed is never recorded: its warning must come again)."""
@@ -719,10 +795,11 @@ def _remember(
     )
     # Files that articles with problems looked for, missing or not: the photo that arrives
     # after its story must get the story published at the next build.
-    files = [*(str(config.output / rel) for rel in outputs), *sources, *state]
+    local = [str(config.output / rel) for rel in outputs] if config.s3 is None else []
+    files = [*local, *sources, *state]
     files.extend(_branding_sources(config))
     files.extend(rendering.failed_depends_on)
-    record.remember(listing, outcome, now=now, files=files)
+    record.remember(listing, outcome, now=now, files=files, target=target.stamp())
 
 
 def _record(feed: RenderedFeed) -> FeedRecord:
@@ -857,6 +934,18 @@ def feed_paths(config: Config) -> list[Path]:
     return paths
 
 
+def published_feeds(config: Config) -> list[tuple[str, bytes | None]]:
+    """Every feed the configuration publishes, read back from the target (for `feeds
+    validate` without arguments on object storage): (its URL at the target, its bytes, None
+    when it is not there). The feeds of `per` templates are the ones the feed records list.
+    """
+    target, store = publish_target(config), state_store(config)
+    paths = [spec.file_for(fmt) for spec in config.feeds if not spec.per for fmt in spec.formats]
+    paths.extend(path for path in sorted(load_feed_records(store)) if _is_feed_path(path))
+    base = config.s3.url() if config.s3 is not None else f"{config.output}/"
+    return [(base + path, target.read(path)) for path in dict.fromkeys(paths)]
+
+
 Publisher = Callable[..., PublishResult]
 
 
@@ -890,9 +979,20 @@ def publish_recorded(
 
     Raises:
         LockedError: another process kept the output folder locked (nothing recorded).
-        FeedsError: the build failed (recorded).
+        FeedsError: the build failed (recorded), also when the target refused the lease.
     """
-    with publish_target(config).lease(wait=wait, stop=stop):
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(publish_target(config).lease(wait=wait, stop=stop))
+        except LockedError:
+            raise
+        except FeedsError as exc:  # storage out of reach or refusing access: a failed run
+            status = load_status_or_new(config.state_dir)
+            status.last_start = format_time(clock())
+            status.runs += 1
+            record_failure(status, exc, clock())
+            write_status(config.state_dir, status)
+            raise
         status = load_status_or_new(config.state_dir)
         status.last_start = format_time(clock())  # the real start, even for a --now build
         status.runs += 1
@@ -915,5 +1015,6 @@ def publish_recorded(
             status.written = list(result.written.written)
             status.unchanged = list(result.written.unchanged)
             status.removed = list(result.written.removed)
+        status.hub_failures = list(result.hub_failures)
         write_status(config.state_dir, status)
     return result

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 from feeds import __version__
-from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded
+from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded, published_feeds
 from feeds.clock import format_time
 from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
@@ -323,7 +323,8 @@ def _build(args: argparse.Namespace) -> ExitStatus:
     if args.output is not None:
         output = args.output.absolute()
         state = output.with_name(f"{output.name}.feeds-state")
-        config = replace(config, output=output, state_dir=state)
+        # A preview: a local folder even for an object-storage target, and no hub is told.
+        config = replace(config, output=output, state_dir=state, s3=None, announce=False)
     now = args.now or datetime.now(UTC)
     publisher = functools.partial(publish, allow_empty=args.allow_empty)
     if args.dry_run:
@@ -366,7 +367,7 @@ def _build(args: argparse.Namespace) -> ExitStatus:
 def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     # The validator and its inputs are imported only by this command.
     from feeds.validate import Limits, validate_feed  # noqa: PLC0415
-    from feeds.validate.inputs import read_documents  # noqa: PLC0415
+    from feeds.validate.inputs import Document, read_documents  # noqa: PLC0415
     from feeds.validate.report import format_reports  # noqa: PLC0415
 
     default = Limits()
@@ -378,15 +379,24 @@ def _validate(args: argparse.Namespace, out: TextIO) -> ExitStatus:
     ignored = list(args.ignore)
     _check_codes(ignored)
     targets: list[str] = list(args.targets)
+    documents: list[Document] = []
     if not targets:
         config = load_config(args.config)
-        targets = [str(path) for path in feed_paths(config)]
-        missing = [t for t in targets if not Path(t).is_file()]
+        if config.s3 is not None:  # the feeds as published, read back from the storage
+            found = published_feeds(config)
+            missing = [name for name, data in found if data is None]
+            documents = [Document(name, data, False) for name, data in found if data is not None]
+        else:
+            targets = [str(path) for path in feed_paths(config)]
+            missing = [t for t in targets if not Path(t).is_file()]
         if missing:
             raise UsageError(
                 f"{missing[0]}: not built yet: run `feeds build -c {args.config}` first"
             )
-    documents = read_documents(targets, limits=limits)
+        if not targets and not documents:
+            raise UsageError(f"{args.config}: no feed published yet: run `feeds build` first")
+    if targets:
+        documents = read_documents(targets, limits=limits)
     # XML found by listing a folder that is no feed at all (sitemap.xml) is skipped; a file
     # named on the command line is always checked.
     reports = [
@@ -555,6 +565,9 @@ def _format_status(
     lines.append(f"runs:         {status.runs} ({status.failures} failed)")
     lines.append(f"problems:     {len(status.problems)}")
     lines += [f"  {problem}" for problem in status.problems]
+    if status.hub_failures:
+        lines.append(f"websub:       {len(status.hub_failures)} announcement(s) to send again")
+        lines += [f"  {failure}" for failure in status.hub_failures]
     return "\n".join(lines) + "\n"
 
 

@@ -9,7 +9,7 @@ import re
 import string
 import zoneinfo
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import Any, TypeVar, cast
@@ -106,13 +106,52 @@ def _flag(value: object) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class ObjectStore:
+    """An S3-compatible publish target (``output.path = "s3://BUCKET/PREFIX/"``).
+
+    Attributes:
+        bucket: The bucket name.
+        prefix: Key prefix of every object ("" or ending with "/").
+        endpoint_url: The storage's endpoint (None: AWS itself).
+        region: The region (None: from the AWS chain, else us-east-1).
+    """
+
+    bucket: str
+    prefix: str
+    endpoint_url: str | None = None
+    region: str | None = None
+
+    def url(self) -> str:
+        """``s3://bucket/prefix/`` as the configuration writes it."""
+        return f"s3://{self.bucket}/{self.prefix}"
+
+
+#: `Cache-Control` of each kind of published object, when the target is object storage.
+DEFAULT_CACHE_CONTROL = {
+    "feeds": "public, max-age=300",
+    "media": "public, max-age=86400",
+    "pages": "public, max-age=300",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CacheControl:
+    """The `Cache-Control` header of feeds, media and pages on object storage."""
+
+    feeds: str = DEFAULT_CACHE_CONTROL["feeds"]
+    media: str = DEFAULT_CACHE_CONTROL["media"]
+    pages: str = DEFAULT_CACHE_CONTROL["pages"]
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """The whole, validated configuration.
 
     Attributes:
         source: The configuration file.
         repository: The article repository folder (absolute).
-        output: The output folder (absolute).
+        output: The output folder (absolute). With an object-storage target (`s3`) there is
+            none, and this is the state folder, which then holds the daemon's lock.
         output_url: Public URL at which the output folder is served (ends with "/").
         media_url: Public URL of the published media folder (ends with "/").
         permalink: Pattern for article URLs relative to the site URL, e.g. "{slug}/".
@@ -125,6 +164,10 @@ class Config:
         media: How images are published (``[media]``).
         repository_url: A PostgreSQL database holding the articles instead of `repository`
             (`repository.url`; never with a password in it).
+        s3: The object-storage target, or None for the output folder.
+        cache_control: The objects' `Cache-Control` on object storage.
+        announce: Tell the WebSub hubs (``channel.hubs``) about changed feeds (off for a
+            preview into another folder).
     """
 
     source: Path
@@ -141,6 +184,9 @@ class Config:
     schedule: Schedule = field(default=Schedule(), repr=False)
     media: MediaSettings = field(default_factory=MediaSettings)
     repository_url: str | None = None
+    s3: ObjectStore | None = None
+    cache_control: CacheControl = CacheControl()
+    announce: bool = field(default=True, repr=False)
 
     def __post_init__(self) -> None:
         if not self.state_dir.is_absolute():
@@ -150,7 +196,7 @@ class Config:
 
 # The known keys of each table, in the order the documentation lists them (also the order of
 # the "known keys" hint when a typo is too far from every key for a suggestion).
-_TOP_KEYS = ("site", "repository", "output", "media", "feeds", "schedule", "state")
+_TOP_KEYS = ("site", "repository", "output", "media", "feeds", "schedule", "state", "websub")
 _SITE_KEYS = (
     "title",
     "url",
@@ -165,7 +211,7 @@ _SITE_KEYS = (
 )
 _AUTHOR_KEYS = ("name", "email", "uri")
 _REPOSITORY_KEYS = ("path", "url", "max_image_bytes", "max_article_bytes")
-_OUTPUT_KEYS = ("path", "url", "media_url")
+_OUTPUT_KEYS = ("path", "url", "media_url", "s3", "cache_control")
 _STATE_KEYS = ("path",)
 _MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_location")
 # Renditions narrower than this would not be worth publishing; wider ones than this are
@@ -952,6 +998,7 @@ def load_config(path: Path) -> Config:
     output = root.table("output")
     output.reject_unknown(_OUTPUT_KEYS)
     output_path = base / (output.get("path", _folder) or "output")
+    s3, cache_control = _read_object_store(output)
     output_url = output.get("url", _http_url) or channel.url
     media_url = output.get("media_url", _http_url) or f"{output_url}{_MEDIA_FOLDER}/"
 
@@ -961,18 +1008,20 @@ def load_config(path: Path) -> Config:
     state = root.table("state")
     state.reject_unknown(_STATE_KEYS)
     state_dir = base / (state.get("path", _folder) or _DEFAULT_STATE_DIR)
-    _check_folders(
-        problems,
-        repository=(repository.key("path"), repository_path.resolve()),
-        output=(output.key("path"), output_path.resolve()),
-        state=(state.key("path"), state_dir.resolve()),
-    )
+    channel = replace(channel, hubs=_read_websub(root.table("websub")))
+    if s3 is None:  # object storage has no local output folder to overlap
+        _check_folders(
+            problems,
+            repository=(repository.key("path"), repository_path.resolve()),
+            output=(output.key("path"), output_path.resolve()),
+            state=(state.key("path"), state_dir.resolve()),
+        )
     problems.raise_if_any(path)
     return Config(
         source=path,
         channel=channel,
         repository=repository_path.resolve(),
-        output=output_path.resolve(),
+        output=(output_path if s3 is None else state_dir).resolve(),
         output_url=output_url,
         media_url=media_url,
         permalink=permalink,
@@ -983,6 +1032,8 @@ def load_config(path: Path) -> Config:
         schedule=schedule,
         media=media,
         repository_url=repository_url,
+        s3=s3,
+        cache_control=cache_control,
     )
 
 
@@ -1035,3 +1086,155 @@ def _check_folders(
             " state holds the titles of drafts and embargoed stories; put it elsewhere (the"
             ' default ".feeds-state" beside config.toml)',
         )
+
+
+# --- [output] on object storage, and [websub] -------------------------------------------------
+
+_S3_SCHEME = "s3://"
+_S3_KEYS = ("endpoint_url", "region")
+_CACHE_CONTROL_KEYS = ("feeds", "media", "pages")
+_WEBSUB_KEYS = ("hubs",)
+# S3's bucket names (compatible stores accept these too): 3 to 63 of a-z, 0-9, "-" and ".".
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_REGION = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]*")
+# Keys that would put a secret into the file: refused with their own explanation.
+_SECRET_WORDS = ("key", "secret", "token", "password", "credential", "profile")
+_CACHE_DIRECTIVE = re.compile(r"([a-z-]+)(?:=(\d+|\"[^\"]*\"))?")
+_CACHE_DIRECTIVES = (
+    "public",
+    "private",
+    "no-cache",
+    "no-store",
+    "no-transform",
+    "must-revalidate",
+    "proxy-revalidate",
+    "must-understand",
+    "max-age",
+    "s-maxage",
+    "stale-while-revalidate",
+    "stale-if-error",
+)
+_CREDENTIALS_HINT = (
+    "credentials never go in config.toml: they come from the AWS chain (AWS_ACCESS_KEY_ID and"
+    " AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or the host's instance role): remove it"
+)
+
+
+def _object_store(value: object) -> ObjectStore:
+    """``s3://bucket/prefix/`` -> bucket and prefix (normalised to end with "/")."""
+    text = _text(value)
+    expected = (
+        '"s3://BUCKET/PREFIX/" with a bucket name of 3 to 63 lowercase letters, digits, "-"'
+        ' and "." and a prefix of folder names'
+    )
+    bucket, _, prefix = text[len(_S3_SCHEME) :].partition("/")
+    parts = prefix.split("/") if prefix else []
+    if parts and parts[-1] == "":
+        parts.pop()
+    if (
+        not _BUCKET.fullmatch(bucket)
+        or ".." in bucket
+        or any(not part or part.startswith(".") or "\\" in part for part in parts)
+        or not all(char.isprintable() for char in prefix)
+    ):
+        hint = ""
+        if any(part.startswith(".") for part in parts if part):
+            hint = ' (no folder name of the prefix may start with ".": feeds keeps its state there)'
+        raise _InvalidValueError(_expected(expected, text) + hint)
+    return ObjectStore(bucket=bucket, prefix="".join(f"{part}/" for part in parts))
+
+
+def _endpoint(value: object) -> str:
+    text = _text(value)
+    if not is_web_url(text) or "?" in text or "#" in text:
+        raise _InvalidValueError(
+            _expected('the storage\'s http(s) URL such as "http://127.0.0.1:8333"', value)
+        )
+    return text.rstrip("/")
+
+
+def _region(value: object) -> str:
+    text = _text(value)
+    if not _REGION.fullmatch(text):
+        raise _InvalidValueError(_expected('a region name such as "eu-north-1"', value))
+    return text
+
+
+def _cache_control(value: object) -> str:
+    text = _text(value)
+    if not text.strip() or not text.isascii() or not text.isprintable():
+        raise _InvalidValueError(
+            _expected('a Cache-Control header value such as "public, max-age=300"', value)
+        )
+    for directive in (part.strip() for part in text.split(",")):
+        match = _CACHE_DIRECTIVE.fullmatch(directive.lower())
+        name = match.group(1) if match else directive
+        if name == "immutable":
+            raise _InvalidValueError(
+                "immutable is refused: feeds and pages change under their names, and so does"
+                " an image that is replaced in the repository; use max-age instead"
+            )
+        if match is None or name not in _CACHE_DIRECTIVES:
+            close = difflib.get_close_matches(name, _CACHE_DIRECTIVES, n=1)
+            hint = f' (did you mean "{close[0]}"?)' if close else ""
+            raise _InvalidValueError(
+                f'"{directive}" is not a Cache-Control directive{hint}: write e.g.'
+                ' "public, max-age=300"'
+            )
+    return text
+
+
+def _read_object_store(output: _Table) -> tuple[ObjectStore | None, CacheControl]:
+    """``output.path = "s3://..."`` with ``[output.s3]`` and ``[output.cache_control]``."""
+    raw = output.data.get("path")
+    is_s3 = isinstance(raw, str) and raw[: len(_S3_SCHEME)].lower() == _S3_SCHEME
+    store = output.get("path", _object_store) if is_s3 else None
+    cache_control = CacheControl()
+    for name in ("s3", "cache_control"):
+        if name in output.data and not is_s3:
+            output.problems.add(
+                output.key(name),
+                'applies only to object storage (output.path = "s3://BUCKET/PREFIX/"); a web'
+                " server sets the headers of a folder: remove it",
+            )
+    if not is_s3:
+        return None, cache_control
+    s3 = output.table("s3")
+    secret_keys = [k for k in s3.data if any(word in k.lower() for word in _SECRET_WORDS)]
+    for key in secret_keys:  # its value is never repeated in a message
+        s3.problems.add(s3.key(key), _CREDENTIALS_HINT)
+    s3.reject_unknown([*_S3_KEYS, *secret_keys])
+    endpoint_url = s3.get("endpoint_url", _endpoint)
+    region = s3.get("region", _region)
+    table = output.table("cache_control")
+    table.reject_unknown(_CACHE_CONTROL_KEYS)
+    cache_control = CacheControl(
+        **{
+            key: table.get(key, _cache_control) or DEFAULT_CACHE_CONTROL[key]
+            for key in _CACHE_CONTROL_KEYS
+        }
+    )
+    if store is None:
+        return None, cache_control
+    return replace(store, endpoint_url=endpoint_url, region=region), cache_control
+
+
+def _hub_urls(value: object) -> tuple[str, ...]:
+    expected = 'a list of hub URLs such as ["https://pubsubhubbub.appspot.com/"]'
+    if not isinstance(value, list):
+        raise _InvalidValueError(_expected(expected, value))
+    hubs: list[str] = []
+    for item in value:
+        text = _text(item)
+        if not is_web_url(text) or "#" in text:
+            raise _InvalidValueError(_expected(expected + ", each an absolute http(s) URL", item))
+        if text in hubs:
+            raise _InvalidValueError(f'"{text}" is listed twice: list each hub once')
+        hubs.append(text)
+    return tuple(hubs)
+
+
+def _read_websub(table: _Table) -> tuple[str, ...]:
+    """The ``[websub]`` table: the hubs every feed advertises and tells of its changes."""
+    table.reject_unknown(_WEBSUB_KEYS)
+    return table.get("hubs", _hub_urls) or ()

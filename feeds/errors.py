@@ -18,6 +18,7 @@ class ExitStatus(IntEnum):
     REPOSITORY = 7
     LOCKED = 8
     UNREACHABLE = 9
+    TARGET_ACCESS = 10
 
 
 class FeedsError(Exception):
@@ -77,15 +78,28 @@ class FeedInvalidError(FeedsError):
 
 
 class OutputError(FeedsError):
-    """The output folder cannot be written."""
+    """The output folder (or the object storage) cannot be written.
+
+    Attributes:
+        written: What the target had already replaced when it stopped (live, so that its
+            feeds can still be announced).
+    """
 
     status = ExitStatus.OUTPUT
+    written: tuple[str, ...] = ()
 
 
 class LockedError(FeedsError):
     """Another `feeds` process is writing the same output folder."""
 
     status = ExitStatus.LOCKED
+
+
+class TargetAccessError(FeedsError):
+    """The publish target refuses access as a whole: no or wrong credentials, or the bucket
+    does not exist (a setup problem, not a passing fault)."""
+
+    status = ExitStatus.TARGET_ACCESS
 
 
 class RepositoryError(FeedsError):

@@ -332,7 +332,11 @@ class Site:
 
 @dataclass(frozen=True, slots=True)
 class Channel:
-    """The site a feed belongs to."""
+    """The site a feed belongs to.
+
+    Attributes:
+        hubs: WebSub hubs every feed advertises (and that are told when a feed changes).
+    """
 
     title: str
     url: str
@@ -344,6 +348,7 @@ class Channel:
     logo: Path | None = None
     icon: Path | None = None
     branding: Branding | None = None
+    hubs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ import threading
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from feeds.build import Publisher, publish, publish_recorded
+from feeds.build import Publisher, publish, publish_recorded, publish_target
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config, load_config
 from feeds.daemon.planner import Decision, Planner
@@ -147,7 +147,7 @@ class Daemon:
             else ", watching the repository"
             if spec.watch
             else "",
-            self.config.output,
+            publish_target(self.config).describe(),
         )
         self._watch(spec.watch)
 

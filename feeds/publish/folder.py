@@ -63,6 +63,15 @@ class FolderTarget:
             )
         return media_root
 
+    def read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except OSError:
+            return None
+
+    def stamp(self) -> str:
+        return ""  # each published file's stamp is in the no-change record
+
     def apply(self, changes: Sequence[Change]) -> WriteResult:
         self._media_root()
         written: list[str] = []
@@ -74,11 +83,13 @@ class FolderTarget:
             if written or removed:
                 done = ", ".join([*written, *removed][:10])
                 more = len(written) + len(removed) - 10
-                raise OutputError(
+                error = OutputError(
                     f"{exc}; these were already replaced or removed: {done}"
                     + (f" and {more} more" if more > 0 else "")
                     + " (each file is whole, old or new; the next build completes the set)"
-                ) from exc
+                )
+                error.written = tuple(written)  # live already: their feeds can still be announced
+                raise error from exc
             raise OutputError(f"{exc}; nothing was replaced: the published files stay") from exc
         _prune_empty_folders(self.root / MEDIA_DIR)
         for rel in written:

@@ -32,6 +32,12 @@ class ConfirmedTarget:
     def media(self) -> list[str]:
         return self._target.media()
 
+    def read(self, path: str) -> bytes | None:
+        return self._target.read(path)
+
+    def stamp(self) -> str:
+        return self._target.stamp()
+
     def apply(self, changes: Sequence[Change]) -> WriteResult:
         written: list[str] = []
         unchanged: list[str] = []

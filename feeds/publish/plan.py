@@ -15,6 +15,7 @@ def plan_changes(
     *,
     held_media: Iterable[str],
     retired: Sequence[str],
+    media_types: Mapping[str, str] | None = None,
 ) -> list[Change]:
     """Every change of one publish, in the order a target must apply them.
 
@@ -28,9 +29,12 @@ def plan_changes(
         pages: Other documents (path relative to the target; bytes): the discovery page, OPML.
         held_media: The media the target holds now (paths under `MEDIA_DIR/`).
         retired: Feed files earlier builds published that no configured feed produces now.
+        media_types: Media path -> the type sniffed from its bytes (object storage sends it).
     """
+    types = media_types or {}
     changes: list[Change] = [
-        Put(f"{MEDIA_DIR}/{path}", blob, "media") for path, blob in sorted(media.items())
+        Put(f"{MEDIA_DIR}/{path}", blob, "media", types.get(path, ""))
+        for path, blob in sorted(media.items())
     ]
     changes.extend(Put(feed.rel_path, feed.body, "feed") for feed in feeds)
     changes.extend(Put(path, body, "page") for path, body in pages)

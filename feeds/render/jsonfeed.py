@@ -47,6 +47,8 @@ def render_json_feed(
     document["language"] = channel.language
     if channel.author is not None:
         document["authors"] = [_author(channel.author)]
+    if channel.hubs:
+        document["hubs"] = [{"type": "WebSub", "url": hub} for hub in channel.hubs]
     document["items"] = [_checked_item(entry, channel.language) for entry in entries]
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     return RenderedFeed(

@@ -23,7 +23,7 @@ from feeds.model import (
     byline,
 )
 from feeds.render import EntryRenderError
-from feeds.rules import CONTENT_NS, DC_NS, MEDIA_NS, strip_forbidden_chars
+from feeds.rules import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, strip_forbidden_chars
 
 #: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -133,10 +133,30 @@ def _lead_thumbnail(parent: Element, entry: Entry) -> None:
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
-    """Declares the namespaces our entry extension writes."""
+    """Declares the namespaces our entry extension writes, and writes the WebSub hub links of
+    an RSS channel (feedgen writes only the self link there)."""
+
+    def __init__(self) -> None:
+        self.hubs: tuple[str, ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
         return {"media": MEDIA_NS, "dc": DC_NS}
+
+    def extend_rss(self, feed: Element) -> Element:
+        channel = feed.find("channel")
+        if channel is None or not self.hubs:
+            return feed
+        link_tag = f"{{{ATOM_NS}}}link"
+        after = next(
+            (child for child in channel if child.tag == link_tag and child.get("rel") == "self"),
+            None,
+        )
+        # Beside the self link, as WebSub discovery reads them (rel="hub", then rel="self").
+        position = list(channel).index(after) + 1 if after is not None else len(channel)
+        for offset, hub in enumerate(self.hubs):
+            link = etree.Element(link_tag, {"href": _t(hub), "rel": "hub"})
+            channel.insert(position + offset, link)
+        return feed
 
 
 class _EntryExtension(BaseEntryExtension):  # type: ignore[misc]
@@ -231,6 +251,9 @@ def render_feed(
     fg.title(_t(spec.title))
     # RSS takes its channel <link> from the last link: self first, the site last.
     fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
+    for hub in channel.hubs:  # Atom; the RSS channel's hub links come from our extension
+        fg.link(href=hub, rel="hub")
+    fg.feeds.hubs = channel.hubs
     fg.link(href=channel.url, rel="alternate", type="text/html")
     fg.description(_t(spec.description or spec.title))
     fg.language(channel.language)

@@ -51,18 +51,23 @@ class LastBuild:
             self._inputs = digest.hexdigest()
         return self._inputs
 
-    def unchanged(self, listing: _Listed, now: datetime, *, strict: bool) -> LastOutcome | None:
+    def unchanged(
+        self, listing: _Listed, now: datetime, *, strict: bool, target: str = ""
+    ) -> LastOutcome | None:
         """The last build's outcome if building again at `now` would give the very same files.
 
         That holds when the program, the configuration and every listed article are as they
         were, every file the published items were made from and every published file still
-        has its stamp, and no embargo lapsed between the last build's moment and `now`.
+        has its stamp (`target`: the publish target's own stamp, for one whose objects are not
+        local files), and no embargo lapsed between the last build's moment and `now`.
         """
         if not self._path.exists():
             return None
         record = load_json(self._path)
         try:
             if record is None or record["inputs"] != self.inputs(listing):
+                return None
+            if record.get("target", "") != target:
                 return None
             until = datetime.fromisoformat(record["until"]) if record["until"] else None
             if now < datetime.fromisoformat(record["now"]) or (until is not None and now >= until):
@@ -94,11 +99,13 @@ class LastBuild:
         *,
         now: datetime,
         files: Sequence[str],
+        target: str = "",
     ) -> None:
-        """Record a build's outcome and the stamp of every file (`files`, absolute paths) whose
-        change must make the next build render again."""
+        """Record a build's outcome and the stamp of every file (`files`, absolute paths) and
+        of the publish target (`target`) whose change must make the next build render again."""
         record = {
             "inputs": self.inputs(listing),
+            "target": target,
             "now": now.isoformat(),
             "until": outcome.until.isoformat() if outcome.until else None,
             "published": outcome.published,

@@ -53,6 +53,8 @@ class Status:
         unchanged: Files that were already up to date.
         removed: Media removed as unpublished.
         problems: Article problems of the last successful run, one message each.
+        hub_failures: WebSub announcements the last successful run could not deliver (sent
+            again at the next run), one message each.
         runs: Runs recorded so far.
         failures: Failed runs among them.
         role: With several daemons on one database: "leader" (the one that wrote this).
@@ -77,6 +79,7 @@ class Status:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    hub_failures: list[str] = field(default_factory=list)
     runs: int = 0
     failures: int = 0
     role: str | None = None
@@ -131,6 +134,7 @@ _KINDS: dict[str, Callable[[object], bool]] = {
     "unchanged": _is_text_list,
     "removed": _is_text_list,
     "problems": _is_text_list,
+    "hub_failures": _is_text_list,
 }
 for _name in ("last_start", "last_finish", "last_success", "last_outcome", "last_error"):
     _KINDS[_name] = _is_optional_text

@@ -45,6 +45,9 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     # lxml is the XML toolkit of the stages that read or write XML: the validator reads feeds,
     # the renderers write them, and the loader reads photos' XMP packets.
     "lxml": ("feeds.validate", "feeds.render", "feeds.load.xmp"),
+    # The S3 client (and its type stubs, read by mypy only) for object-storage targets.
+    "botocore": ("feeds.publish.s3",),
+    "mypy_boto3_s3": ("feeds.publish.s3",),
 }
 
 
