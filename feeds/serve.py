@@ -522,12 +522,8 @@ def open_server(site: Site, *, bind: str, port: int) -> PreviewServer:
 
 
 def hubs_of(config: Config) -> tuple[str, ...]:
-    """The WebSub hubs a configuration names.
-
-    The ``[websub] hubs`` key comes with the object-storage work (issue 14); until `Config`
-    carries a `hubs` attribute this is empty, and `serve` takes hubs as a parameter.
-    """
-    return tuple(getattr(config, "hubs", ()) or ())
+    """The WebSub hubs a configuration names (``[websub] hubs``)."""
+    return config.channel.hubs
 
 
 def site_of(config: Config, hubs: Sequence[str]) -> Site:

@@ -178,7 +178,7 @@ def test_storage_out_of_reach_is_a_clear_error_and_is_recorded(tmp_path: Path) -
     assert status["last_outcome"] == "failed"
 
 
-# --- setup problems: exit status 10 ---------------------------------------------------------
+# --- setup problems: exit status 10 --------------------------------------------------------
 
 
 def test_a_missing_bucket_is_its_own_error(site: Site, tmp_path: Path) -> None:

@@ -482,3 +482,11 @@ def test_a_file_too_large_to_keep_is_streamed_with_its_tag_from_the_bytes(
 def test_an_address_of_no_interface_is_a_clear_usage_error(site: Site) -> None:
     with pytest.raises(UsageError, match=r"cannot listen on 192\.0\.2\.1:0: .*--bind"):
         open_server(site, bind="192.0.2.1", port=0)
+
+
+def test_the_configured_hubs_are_the_served_link_headers(tmp_path: Path) -> None:
+    from feeds.serve import hubs_of  # noqa: PLC0415
+
+    path = tmp_path / "config.toml"
+    path.write_text(CONFIG + '[websub]\nhubs = ["https://hub.example.org/"]\n', encoding="utf-8")
+    assert hubs_of(load_config(path)) == ("https://hub.example.org/",)
