@@ -253,7 +253,7 @@ class _Model:
                 kind = _INTEGRATION_POINT if name in _INTEGRATION_POINTS else _FOREIGN_ELEMENT
                 return self._open(name, tag, kind, attributes)
             while self.in_foreign_content():  # the parser leaves SVG or MathML here
-                self._pop(len(self.names) - 1)
+                self._pop(len(self.names) - 1, written=True)
         self._close_implied(name)
         if name in _IGNORED:
             return tag
@@ -370,7 +370,7 @@ class _Model:
             return ""
         if name in _END_BREAKOUT:  # "</p>" and "</br>" leave SVG and MathML too
             while self.in_foreign_content():
-                self._pop(len(self.names) - 1)
+                self._pop(len(self.names) - 1, written=True)
         names = self.names
         index = len(names) - 1
         while index >= 0 and self.kinds[index] != _HTML_ELEMENT:  # in SVG or MathML
@@ -462,11 +462,13 @@ class _Model:
         if index >= 0:
             self._pop(index)
 
-    def _pop(self, index: int) -> None:
-        """Close the elements from `index` up. Each above it gets its end tag written out
-        (the parser closes them too, whatever it made of the one at `index`), but formatting
-        ones: those the parser keeps in its list to open again, so they stay pending. A cell,
-        caption or object clears the list back to its marker (once, as the parser does)."""
+    def _pop(self, index: int, *, written: bool = False) -> None:
+        """Close the elements from `index` up. Each above it (and it too when `written`) gets
+        its end tag written out: the parser closes them too, whatever it made of the one at
+        `index`, and a raw-text element among them (a ``<style>`` whose text the pass read as
+        tags) ends there for the parser too. Formatting elements are not written out: the
+        parser keeps those in its list to open again, so they stay pending. A cell, caption
+        or object clears the list back to its marker (once, as the parser does)."""
         marked = False
         for above in range(len(self.names) - 1, index - 1, -1):
             entry = self.entries[above]
@@ -475,7 +477,7 @@ class _Model:
             if isinstance(entry, _Formatting) and entry.alive:
                 entry.on_stack = False
                 self.pending += 1
-            elif above > index:
+            elif above > index or written:
                 self.written.append(f"</{self.names[above]}>")
         if self.modal:
             self.modal -= sum(1 for name in self.names[index:] if name in _MODAL)
