@@ -227,18 +227,43 @@ class _Model:
         self.pending = 0  # formatting elements the parser will open again
         self.dropped: dict[str, int] = {}  # start tags left out, by name: their end tags go
         self.written: list[str] = []  # end tags written out before the current tag
+        self.open: dict[str, int] = {}  # how many HTML elements of each name are open
 
     def in_foreign_content(self) -> bool:
         return bool(self.kinds) and self.kinds[-1] == _FOREIGN_ELEMENT
 
     def start(self, name: str, tag: str, attributes: str) -> str:
         """What to write for a start tag (`tag`, with `attributes` after its name)."""
+        if (  # the common case, in short: an element that closes nothing and has no rules
+            name not in _RULED
+            and len(self.names) < self.limit
+            and not self.pending
+            and not self.modal
+            and not (self.kinds and self.kinds[-1] == _FOREIGN_ELEMENT)
+        ):
+            self.names.append(name)
+            self.kinds.append(_HTML_ELEMENT)
+            self.certain.append(True)
+            self.entries.append(None)
+            self.open[name] = self.open.get(name, 0) + 1
+            return tag
         self.written.clear()
         written = self._start(name, tag, attributes)
         return "".join(self.written) + written if self.written else written
 
     def end(self, name: str, tag: str) -> str:
         """What to write for an end tag."""
+        names = self.names
+        if names and names[-1] == name and self.entries[-1] is None and not self.dropped:
+            # The common case, in short: the end tag of the element on top (not formatting).
+            names.pop()
+            if self.kinds.pop() == _HTML_ELEMENT:
+                self.open[name] -= 1
+            self.certain.pop()
+            self.entries.pop()
+            if name in _MODAL:
+                self.modal -= 1
+            return tag
         self.written.clear()
         written = self._end(name, tag)
         return "".join(self.written) + written if self.written else written
@@ -286,6 +311,8 @@ class _Model:
                 entry = _MARKS
         self.names.append(name)
         self.kinds.append(kind)
+        if kind == _HTML_ELEMENT:
+            self.open[name] = self.open.get(name, 0) + 1
         self.certain.append(certain)
         self.entries.append(entry)
         if name in _MODAL:
@@ -331,6 +358,7 @@ class _Model:
             self.pending -= 1
             self.names.append(entry.name)
             self.kinds.append(_HTML_ELEMENT)
+            self.open[entry.name] = self.open.get(entry.name, 0) + 1
             self.certain.append(True)
             self.entries.append(entry)
 
@@ -443,6 +471,8 @@ class _Model:
         """The index of the topmost HTML element named in `targets` that the parser's search
         from the top reaches (it stops at `stops`, or at anything not `passable`); -1 when
         there is none, or when the parser may not have opened it."""
+        if not any(self.open.get(target) for target in targets):
+            return -1  # none open: no need to look (most searches, and cheap)
         names = self.names
         kinds = self.kinds
         for index in range(len(names) - 1, -1, -1):
@@ -479,6 +509,8 @@ class _Model:
                 self.pending += 1
             elif above > index or written:
                 self.written.append(f"</{self.names[above]}>")
+            if self.kinds[above] == _HTML_ELEMENT:
+                self.open[self.names[above]] -= 1
         if self.modal:
             self.modal -= sum(1 for name in self.names[index:] if name in _MODAL)
         del self.names[index:]
@@ -516,6 +548,24 @@ _BUTTON = _names("button")
 _ROW = _names("tr")
 _SELECT = _names("select")
 _TEMPLATE = _names("template")
+
+
+# Start tags the model has a rule for (the others are simply opened).
+_RULED = (
+    _VOID
+    | _IGNORED
+    | _CLOSE_P
+    | _HEADINGS
+    | _LIST_ITEMS
+    | _OPTIONS
+    | _FORMATTING
+    | _CELLS
+    | _TABLE_PARTS
+    | _MODAL
+    | _MARKER_ELEMENTS
+    | _FOREIGN_ROOTS
+    | _names("button tr")
+)
 
 
 def _ascii_lower(name: str) -> str:
