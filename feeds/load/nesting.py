@@ -7,14 +7,15 @@ nearly every tag, so a body nested N deep costs N² steps: 50,000 nested quotes 
 body costs time in proportion to its length.
 
 The pass reads the HTML as the HTML5 tokenizer does (tags with quoted attributes, comments,
-bogus comments) and keeps a model of the parser's stack that never counts fewer open elements
-than the parser holds: an element leaves the model only where the parser certainly closes it
-too (its end tag on top of the model, or the end tags and start tags that the specification
-says close a `<p>`, `<li>`, `<dd>`, a cell...; those implied closes are written out, which
-parses to the same tree). It does not model raw-text elements (``<style>``, ``<textarea>``...):
-so that the parser can never find markup where the pass saw none, a ``<`` inside a comment or
-an attribute is written as ``&lt;``, which means the same there. Anything the model
-over-counts costs at most some markup of a body that is already malformed.
+bogus comments, the text of ``<style>``, ``<script>``, ``<textarea>``..., CDATA in SVG) and
+keeps a model of the parser's stack and of its list of formatting elements that never counts
+fewer open elements than the parser holds (`_Model`). Elements it closes by the rules of the
+specification (a ``<p>`` closes the open paragraph, ``</div>`` what is open inside the div)
+get their end tags written out, so that the parser closes them too; a ``<`` inside a comment
+or an attribute is written as ``&lt;``, which means the same there, so that no markup can
+hide from the pass. What the model over-counts costs at most some markup of a body that is
+malformed already. tests/unit/test_hostile_bodies.py holds it to the parser, with kinds of
+tag soup found by fuzzing.
 
 A body that nests less deeply than the cap parses to the same tree as before, so the sanitised
 output of every ordinary article is byte-for-byte what it was.
@@ -123,6 +124,16 @@ def cap_nesting(html: str, limit: int = MAX_NESTING) -> str:
                     copied = end
                 pos = find("<", end)
                 continue
+            if (
+                model.kinds
+                and model.kinds[-1] != _HTML_ELEMENT
+                and html.startswith("<![CDATA[", pos)
+            ):  # text, in SVG or MathML
+                end = find("]]>", pos + 9)
+                if end < 0:
+                    break
+                pos = find("<", end + 3)
+                continue
             end = find(">", pos + 2)  # a bogus comment or a doctype: to the first ">"
             if end < 0:
                 break
@@ -160,6 +171,13 @@ def cap_nesting(html: str, limit: int = MAX_NESTING) -> str:
             out.append(html[copied:pos])
             out.append(replacement)
             copied = end
+        if model.raw_text:  # its text is no markup: on to its end tag
+            end = _raw_text_end(html, end, model.raw_text)
+            model.raw_text = ""
+            if end < 0:
+                break
+            pos = end
+            continue
         pos = find("<", end)
     if not out:
         return html
@@ -174,6 +192,49 @@ def _self_closing(attributes: str) -> bool:
     for last in _PIECE.finditer(attributes):  # noqa: B007 - only the last one counts
         pass
     return last is not None and last.group(1) is not None and last.end() == len(attributes)
+
+
+def _raw_text_end(html: str, pos: int, name: str) -> int:
+    """Where the text of the raw-text element `name` opened just before `pos` ends: at its
+    end tag, as the tokenizer finds it (a ``<script>`` by its escape rules); -1 when it never
+    does (the rest of the body is its text)."""
+    if name == "plaintext":
+        return -1
+    if name != "script":
+        found = _end_tag_of(name).search(html, pos)
+        return -1 if found is None else found.start()
+    state = _SCRIPT  # script data, "escaped" inside "<!--", "double escaped" inside that
+    while (found := _SCRIPT_TOKENS.search(html, pos)) is not None:
+        seen = found.lastgroup
+        pos = found.end()
+        if seen == "comment_open":
+            pos = found.start() + 2  # its dashes may end it at once: "<!-->"
+            if state == _SCRIPT:
+                state = _ESCAPED
+        elif seen == "comment_close":
+            state = _SCRIPT
+        elif seen == "end_tag":
+            if state != _DOUBLE_ESCAPED:
+                return found.start()
+            state = _ESCAPED
+        elif state == _ESCAPED:  # a "<script" inside "<!--"
+            state = _DOUBLE_ESCAPED
+    return -1
+
+
+_SCRIPT, _ESCAPED, _DOUBLE_ESCAPED = range(3)
+_SCRIPT_TOKENS = re.compile(
+    "(?P<comment_open><!--)|(?P<comment_close>-->)"
+    f"|(?P<end_tag></script(?=[{_WS}/>]))|(?P<start_tag><script(?=[{_WS}/>]))",
+    re.IGNORECASE,
+)
+_END_TAGS: dict[str, re.Pattern[str]] = {}
+
+
+def _end_tag_of(name: str) -> re.Pattern[str]:
+    if name not in _END_TAGS:
+        _END_TAGS[name] = re.compile(f"</{name}(?=[{_WS}/>])", re.IGNORECASE)
+    return _END_TAGS[name]
 
 
 def _comment_end(html: str, pos: int) -> int:
@@ -228,6 +289,7 @@ class _Model:
         self.dropped: dict[str, int] = {}  # start tags left out, by name: their end tags go
         self.written: list[str] = []  # end tags written out before the current tag
         self.open: dict[str, int] = {}  # how many HTML elements of each name are open
+        self.raw_text = ""  # the element just opened holds text, not markup (<style>...)
 
     def in_foreign_content(self) -> bool:
         return bool(self.kinds) and self.kinds[-1] == _FOREIGN_ELEMENT
@@ -313,6 +375,8 @@ class _Model:
         self.kinds.append(kind)
         if kind == _HTML_ELEMENT:
             self.open[name] = self.open.get(name, 0) + 1
+            if name in _RAW_TEXT:
+                self.raw_text = name
         self.certain.append(certain)
         self.entries.append(entry)
         if name in _MODAL:
@@ -533,6 +597,9 @@ _TEMPLATE_OR_HTML = _names("template html")
 _TABLE_PARTS = _names("caption colgroup tbody thead tfoot tr td th")
 _MODAL = _names("select template form")
 _MODES = _names("select template")
+# Elements whose content the tokenizer reads as text (the sanitiser's parser runs scripting on:
+# <noscript> is one of them).
+_RAW_TEXT = _names("script style xmp iframe noembed noframes noscript textarea title plaintext")
 _MARKER_ELEMENTS = _names("applet caption marquee object template td th")
 # Start tags before which the parser does not open the pending formatting elements again.
 _NO_RECONSTRUCT = _SPECIAL - _names(
@@ -564,6 +631,7 @@ _RULED = (
     | _MODAL
     | _MARKER_ELEMENTS
     | _FOREIGN_ROOTS
+    | _RAW_TEXT
     | _names("button tr")
 )
 

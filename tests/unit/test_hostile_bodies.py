@@ -125,6 +125,10 @@ def test_an_ordinary_article_passes_unchanged() -> None:
         "<nobr/><button><rb/><ul><col><form><b c=#><font><nobr>",
         # Inside a <style> the parser sees text where the pass sees SVG and a way out of it:
         '</em><rb><style>--><marquee a=<!><br><svg a="x>"></iframe><col/>x</style>',
+        # A <script> without its end tag makes the rest text: written-out end tags must not
+        # end it early.
+        '<script a="<!""><table></textarea></a></rb><blockquote><th>><em c=#>',
+        "<div><script><!--<script></script></div><div>--></script>",
     ],
 )
 def test_every_kind_of_deep_nesting_is_capped_for_the_parser(motif: str) -> None:
