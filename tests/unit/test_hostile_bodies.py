@@ -133,7 +133,8 @@ def test_an_ordinary_article_passes_unchanged() -> None:
 )
 def test_every_kind_of_deep_nesting_is_capped_for_the_parser(motif: str) -> None:
     soup = "".join(motif.replace("#", str(i)) for i in range(2_000))
-    assert parsed_depth(soup) > 100, "the motif nests deeply without the cap"
+    if "<script" not in motif:  # (a script without its end tag is shallow: all text)
+        assert parsed_depth(soup) > 100, "the motif nests deeply without the cap"
     assert parsed_depth(cap_nesting(soup, 8)) <= 2 * 8 + 2
 
 
