@@ -23,6 +23,7 @@ output of every ordinary article is byte-for-byte what it was.
 
 from __future__ import annotations
 
+import html as html_module
 import re
 
 #: How deeply elements may nest; deeper start tags are dropped (their content is kept).
@@ -88,7 +89,9 @@ _SPECIAL = _SCOPE | _names(
 )
 # Inside SVG or MathML a self-closing tag opens nothing; these children are HTML again.
 _FOREIGN_ROOTS = _names("svg math")
-_INTEGRATION_POINTS = _names("foreignobject desc title mi mo mn ms mtext annotation-xml")
+_SVG_POINTS = _names("foreignobject desc title")
+_MATH_TEXT_POINTS = _names("mi mo mn ms mtext")
+_MATH_ONLY = _names("mglyph malignmark")  # still MathML inside its text integration points
 # Start tags that are HTML even inside SVG or MathML (the parser leaves the foreign content).
 _BREAKOUT = _names(
     "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 h5 h6 head hr i img "
@@ -99,7 +102,10 @@ _FONT_BREAKOUT = re.compile(f"(?:^|[{_WS}/])(?:color|face|size)(?:[{_WS}/=]|$)",
 
 # What an open element is: HTML; SVG or MathML (whose children are too); or an SVG or MathML
 # element whose children are HTML again.
-_HTML_ELEMENT, _FOREIGN_ELEMENT, _INTEGRATION_POINT = range(3)
+_HTML_ELEMENT, _SVG, _MATHML, _SVG_POINT, _MATH_TEXT, _MATH_HTML, _ANNOTATION = range(7)
+# What is closed on leaving foreign content: all but HTML and the integration points.
+_LEFT_BY_BREAKOUT = frozenset({_SVG, _MATHML, _ANNOTATION})
+_HTML_ENCODINGS = frozenset({"text/html", "application/xhtml+xml"})
 
 
 def cap_nesting(html: str, limit: int = MAX_NESTING) -> str:
@@ -237,6 +243,25 @@ def _end_tag_of(name: str) -> re.Pattern[str]:
     return _END_TAGS[name]
 
 
+def _attribute(attributes: str, wanted: str) -> str | None:
+    """The value of the first attribute named `wanted` (lower case) in a tag's attributes,
+    character references decoded, as the tokenizer reads it; None when there is none."""
+    for piece in _ATTRIBUTE_PIECE.finditer(attributes):
+        name = piece.group("name")
+        if name is not None and name.lower() == wanted:
+            value = piece.group("value") or ""
+            if value[:1] in {'"', "'"}:
+                value = value[1:-1]
+            return html_module.unescape(value)
+    return None
+
+
+_ATTRIBUTE_PIECE = re.compile(
+    f"[{_WS}/]+|(?P<name>[^{_WS}/>][^{_WS}/>=]*)"
+    f"(?:[{_WS}]*=[{_WS}]*(?P<value>\"[^\"]*\"|'[^']*'|[^{_WS}>\"'][^{_WS}>]*|))?"
+)
+
+
 def _comment_end(html: str, pos: int) -> int:
     """Where the comment opened at `pos` ends (after its "-->"), or -1 when it never does."""
     if html.startswith(">", pos + 4):  # "<!-->" and "<!--->" end at once
@@ -252,13 +277,16 @@ class _Formatting:
     element that the parser opens again after it was closed by anything but its own end tag
     (``<p><b>x</p><p>y`` makes "y" bold), so it counts as open until that end tag comes."""
 
-    __slots__ = ("alive", "key", "name", "on_stack")
+    __slots__ = ("alive", "displaced", "key", "name", "on_stack")
 
     def __init__(self, name: str, key: str) -> None:
         self.name = name
         self.key = key  # its attributes, to tell identical ones apart
         self.on_stack = True
         self.alive = True  # still in the list
+        # The parser moved it (its adoption agency ran with a special element above it): its
+        # place on the parser's stack is not the model's, so the model never closes it.
+        self.displaced = False
 
 
 _MARKER = None  # in the list: a cell, caption, object...; formatting before it stays there
@@ -292,7 +320,31 @@ class _Model:
         self.raw_text = ""  # the element just opened holds text, not markup (<style>...)
 
     def in_foreign_content(self) -> bool:
-        return bool(self.kinds) and self.kinds[-1] == _FOREIGN_ELEMENT
+        """The current node is SVG or MathML that leaving foreign content closes."""
+        return bool(self.kinds) and self.kinds[-1] in _LEFT_BY_BREAKOUT
+
+    def _foreign_start(self, name: str) -> bool:
+        """The parser takes the start tag `name` by the rules of foreign content (the
+        specification's tree construction dispatcher, for start tags)."""
+        kind = self.kinds[-1] if self.kinds else _HTML_ELEMENT
+        if kind in (_SVG, _MATHML):
+            return True
+        if kind == _ANNOTATION:
+            return name != "svg"
+        return kind == _MATH_TEXT and name in _MATH_ONLY
+
+    def _foreign_kind(self, name: str, attributes: str) -> int:
+        """The kind of the element `name` opened inside the foreign element on top."""
+        if self.kinds[-1] == _SVG:
+            return _SVG_POINT if name in _SVG_POINTS else _SVG
+        if name in _MATH_TEXT_POINTS:
+            return _MATH_TEXT
+        if name == "annotation-xml":
+            encoding = _attribute(attributes, "encoding")
+            if encoding is not None and encoding.lower() in _HTML_ENCODINGS:
+                return _MATH_HTML
+            return _ANNOTATION
+        return _MATHML
 
     def start(self, name: str, tag: str, attributes: str) -> str:
         """What to write for a start tag (`tag`, with `attributes` after its name)."""
@@ -301,7 +353,7 @@ class _Model:
             and len(self.names) < self.limit
             and not self.pending
             and not self.modal
-            and not (self.kinds and self.kinds[-1] == _FOREIGN_ELEMENT)
+            and not (self.kinds and self.kinds[-1] != _HTML_ELEMENT)
         ):
             self.names.append(name)
             self.kinds.append(_HTML_ELEMENT)
@@ -331,14 +383,13 @@ class _Model:
         return "".join(self.written) + written if self.written else written
 
     def _start(self, name: str, tag: str, attributes: str) -> str:
-        if self.in_foreign_content():
+        if self._foreign_start(name):
             if name not in _BREAKOUT and not (name == "font" and _FONT_BREAKOUT.search(attributes)):
                 if attributes.endswith("/") and _self_closing(attributes):
                     # Opens nothing; written as start and end tag, which opens nothing in
                     # HTML either.
                     return f"{tag[:-2].rstrip()}></{name}>"
-                kind = _INTEGRATION_POINT if name in _INTEGRATION_POINTS else _FOREIGN_ELEMENT
-                return self._open(name, tag, kind, attributes)
+                return self._open(name, tag, self._foreign_kind(name, attributes), attributes)
             while self.in_foreign_content():  # the parser leaves SVG or MathML here
                 self._pop(len(self.names) - 1, written=True)
         self._close_implied(name)
@@ -350,7 +401,7 @@ class _Model:
             if name not in _NO_RECONSTRUCT:
                 self._reconstruct()
             return tag
-        kind = _FOREIGN_ELEMENT if name in _FOREIGN_ROOTS else _HTML_ELEMENT
+        kind = (_SVG if name == "svg" else _MATHML) if name in _FOREIGN_ROOTS else _HTML_ELEMENT
         return self._open(name, tag, kind, attributes)
 
     def _open(self, name: str, tag: str, kind: int, attributes: str) -> str:
@@ -419,6 +470,7 @@ class _Model:
         for entry in self.active[first:]:
             assert entry is not _MARKER
             entry.on_stack = True
+            entry.displaced = False
             self.pending -= 1
             self.names.append(entry.name)
             self.kinds.append(_HTML_ELEMENT)
@@ -460,8 +512,8 @@ class _Model:
         if self.dropped.get(name):
             self.dropped[name] -= 1
             return ""
-        if name in _END_BREAKOUT:  # "</p>" and "</br>" leave SVG and MathML too
-            while self.in_foreign_content():
+        if name in _END_BREAKOUT and self.kinds and self.kinds[-1] != _HTML_ELEMENT:
+            while self.in_foreign_content():  # "</p>" and "</br>" leave foreign content too
                 self._pop(len(self.names) - 1, written=True)
         names = self.names
         index = len(names) - 1
@@ -521,12 +573,15 @@ class _Model:
         if not entry.on_stack:
             self._forget(entry)
             return
+        if entry.displaced:
+            return
         for index in range(len(self.names) - 1, -1, -1):
             if self.entries[index] is entry:
                 self._forget(entry)
                 self._pop(index)
                 return
             if self.names[index] in _SPECIAL:
+                entry.displaced = True
                 return
 
     def _find(

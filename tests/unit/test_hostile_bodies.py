@@ -148,7 +148,7 @@ SOUP_TOKENS = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.lists(SOUP_TOKENS, min_size=1, max_size=12), st.integers(20, 300))
 def test_no_tag_soup_nests_deeper_than_about_twice_the_cap(motif: list[str], times: int) -> None:
     """Tables let the parser add a <tbody> and a <tr> per table: at most twice the cap."""
@@ -172,7 +172,7 @@ def well_nested(draw: st.DrawFn, level: int = 0) -> str:
     return f"<{name}{draw(ATTRIBUTE)}>" + "".join(children) + f"</{name}>"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(deadline=None)
 @given(st.lists(well_nested(), min_size=1, max_size=4))
 def test_html_nested_less_deeply_than_the_cap_sanitises_exactly_as_before(
     parts: list[str],
