@@ -3,6 +3,7 @@ its images read (each at most once per build, from the entries cache when nothin
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 import posixpath
@@ -231,28 +232,41 @@ def load_entry(
     declared = {image.media_path: image for image in images}
     inline: dict[str, Image] = {}
     failures: list[ArticleError] = []
+    # Each distinct image is read once, however often the body shows it (20,000 times took
+    # seconds), by what the body wrote and by the file that names.
+    by_src: dict[str, str | None] = {}
+    by_file: dict[Path, str | None] = {}
 
     def resolve(src: str) -> str | None:
-        # The body names files by URL: `<images/möwe am kai.jpg>` reaches us percent-encoded.
-        written = unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
-        candidate = Path(os.path.normpath(Path(article.source).parent / written))
+        if src not in by_src:
+            # The body names files by URL: `<images/möwe am kai.jpg>` reaches us
+            # percent-encoded.
+            written = unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
+            candidate = Path(os.path.normpath(Path(article.source).parent / written))
+            if candidate not in by_file:
+                by_file[candidate] = read_local(src, candidate)
+            by_src[src] = by_file[candidate]
+        return by_src[src]
+
+    def read_local(src: str, candidate: Path) -> str | None:
         if candidate.suffix.lower() not in IMAGE_SUFFIXES:
             return None
         looked_at.append(str(candidate))  # even when missing: it may appear later
+        line = body_line(body, src)
         if not candidate.exists():
             failures.append(
                 ArticleError(
                     article.rel_path,
-                    0,
+                    line,
                     f"the body shows the image {src!r}, which is not in the repository: add the "
                     "file beside the article, or write its full https:// address",
                 )
             )
             return None
         try:
-            check_inside(candidate, repository, article=article.rel_path, line=0, what="image")
+            check_inside(candidate, repository, article=article.rel_path, line=line, what="image")
             image = read_image(
-                ImageRef(path=str(candidate)),
+                ImageRef(path=str(candidate), line=line),
                 repository=repository,
                 article=article.rel_path,
                 media_url=media_url,
@@ -395,3 +409,13 @@ def _load_stored(article: Article, body_html: str, stored: _StoredImages) -> Ent
         images=images,
         inline_images=tuple(inline.values()),
     )
+
+
+def body_line(body: Body, src: str) -> int:
+    """The line of the article's file where its body first names `src` (as written, or
+    percent-decoded as Markdown leaves it in the HTML); 0 when it cannot be told."""
+    for written in dict.fromkeys((src, unquote(src), html.unescape(src))):
+        found = body.text.find(written)
+        if found >= 0:
+            return body.first_line + body.text.count("\n", 0, found)
+    return 0

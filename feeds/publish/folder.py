@@ -12,7 +12,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import BinaryIO
 
-from feeds.atomic import replace_file
+from feeds.atomic import replace_file, sync_files
 from feeds.errors import OutputError
 from feeds.model import Blob
 from feeds.publish import MEDIA_DIR, Change, Delete, WriteResult
@@ -103,15 +103,18 @@ class FolderTarget:
         unchanged: list[str],
         removed: list[str],
     ) -> None:
+        unsynced: list[Path] = []  # new media, made durable at once before any feed is
         for change in changes:
             target = self.root / change.path
+            if unsynced and (isinstance(change, Delete) or isinstance(change.body, bytes)):
+                self._sync(unsynced)
             if isinstance(change, Delete):
                 if self._delete(change.path, target):
                     removed.append(change.path)
                 continue
             body = change.body
             if not isinstance(body, bytes):
-                if self._copy(body, target):
+                if self._copy(body, target, unsynced):
                     written.append(change.path)
                 else:
                     unchanged.append(change.path)
@@ -125,23 +128,39 @@ class FolderTarget:
             except OSError as exc:
                 raise _fail(target, exc) from exc
             written.append(change.path)
+        self._sync(unsynced)
 
     @staticmethod
-    def _copy(blob: Blob, target: Path) -> bool:
+    def _copy(blob: Blob, target: Path, unsynced: list[Path]) -> bool:
         """Copy a source file unless the copy there has its size and time (copies keep the
-        source's modification time, so that this check is one `stat`)."""
+        source's modification time, so that this check is one `stat`).
+
+        A new file is not synced on its own but added to `unsynced` (no durable feed names
+        it yet); one that replaces a published file is, since published feeds name it."""
         try:
-            if _same_file(blob, target):
+            exists = target.exists()
+            if exists and _same_file(blob, target):
                 return False
 
             def copy(stream: BinaryIO) -> None:
                 with blob.open() as source:
                     shutil.copyfileobj(source, stream, 1024 * 1024)
 
-            replace_file(target, copy, mtime_ns=blob.mtime_ns)
+            replace_file(target, copy, mtime_ns=blob.mtime_ns, sync=exists)
         except OSError as exc:
             raise _fail(target, exc) from exc
+        if not exists:
+            unsynced.append(target)
         return True
+
+    @staticmethod
+    def _sync(unsynced: list[Path]) -> None:
+        """Make the new media durable, all at once, before a feed that may name them is."""
+        try:
+            sync_files(unsynced)
+        except OSError as exc:
+            raise _fail(unsynced[0], exc) from exc
+        unsynced.clear()
 
     def _delete(self, rel_path: str, target: Path) -> bool:
         if _through_link(self.root, target):

@@ -479,7 +479,8 @@ def test_an_image_the_body_shows_must_exist(tmp_path: Path) -> None:
     with pytest.raises(ArticleError) as caught:
         load(only(tmp_path), tmp_path)
     assert str(caught.value) == (
-        "a.md: the body shows the image 'maps/harbour.png', which is not in the repository: "
+        # The line of the article file that shows it.
+        "a.md:5: the body shows the image 'maps/harbour.png', which is not in the repository: "
         "add the file beside the article, or write its full https:// address"
     )
 

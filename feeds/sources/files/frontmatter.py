@@ -83,6 +83,9 @@ _CLOSER_BYTES: dict[FrontMatterFormat, re.Pattern[bytes]] = {
 #: How much of an article the scan reads at once: enough for nearly every front matter.
 _QUICK_READ = 16 * 1024
 _O_BINARY: int = getattr(os, "O_BINARY", 0)  # Windows: no newline translation
+# A regular file reads the same without blocking; a named pipe swapped in for an article since
+# the listing (which opens only regular files) then reads as empty instead of hanging the build.
+_O_NONBLOCK: int = getattr(os, "O_NONBLOCK", 0)
 _BOM = "\ufeff"
 _BOM_BYTES = _BOM.encode("utf-8")
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -179,9 +182,8 @@ def read_front_matter(file: str | Path, *, path: str, size: int | None = None) -
             return FrontMatter({}, "none", "", 1, {})
         data, line_of = _parse(fmt, content, path=path)
         return FrontMatter(data, fmt, "", body_line, line_of)
-    with open(file, "rb") as stream:
+    with os.fdopen(os.open(file, os.O_RDONLY | _O_BINARY | _O_NONBLOCK), "rb") as stream:
         # A long front matter, or one with a problem to locate: line by line.
-        stream.seek(0)
         raw = _read_line(stream)
         # Decide on the raw bytes: a body that is not UTF-8 must not fail the cheap scan.
         opening = raw.removeprefix(_BOM_BYTES)
@@ -209,7 +211,7 @@ def read_start(file: str | Path, limit: int, *, size: int | None = None) -> byte
     Raises:
         OSError: the file cannot be opened or read.
     """
-    fd = os.open(file, os.O_RDONLY | _O_BINARY)
+    fd = os.open(file, os.O_RDONLY | _O_BINARY | _O_NONBLOCK)
     try:
         if size is not None and size < limit:
             data = os.read(fd, size + 1)

@@ -69,7 +69,9 @@ class Listing(NamedTuple):
 
 
 def list_repository(root: Path) -> Listing:
-    """Every article file with its stamp, and a problem for each symlink or unlistable folder.
+    """Every article file with its stamp, and a problem for each symlink, unlistable folder,
+    article name on something that is not a regular file (a named pipe is never opened), and
+    name that is not UTF-8 (each is skipped).
 
     Raises:
         RepositoryError: the folder does not exist or cannot be listed.
@@ -170,8 +172,8 @@ def _in_folder(
     subfolders: list[str],
 ) -> Iterator[Candidate]:
     """The article files among `entries` (all or some of `folder`'s): in a page bundle only
-    its index. Adds subfolders to `subfolders` and a problem for each symbolic link to
-    `problems`."""
+    its index. Adds subfolders to `subfolders` and a problem for each symbolic link, each
+    article name that is not a regular file and each name that is not UTF-8 to `problems`."""
     cut = len(top) + 1
     if folder.bundle is not None:
         index = folder.bundle.name
@@ -179,12 +181,20 @@ def _in_folder(
             found = _stamped(folder.bundle, cut, folder.images, True, suffix_of(index), problems)
             if found is not None:
                 yield found
+        for item in entries:  # its images, which the index may use
+            name = item.name
+            if not name.isascii() and not_utf8(name) and suffix_of(name) in IMAGE_SUFFIXES:
+                problems.append(_not_utf8_problem(item.path[cut:]))
         return
     for item in entries:
         name = item.name
         if name[0] in "._":
             continue
         suffix = suffix_of(name)
+        if not name.isascii() and not_utf8(name):  # isascii is O(1): most names pay nothing
+            if suffix in READERS or suffix in IMAGE_SUFFIXES or item.is_dir():
+                problems.append(_not_utf8_problem(item.path[cut:]))
+            continue
         if item.is_symlink():
             if suffix in READERS or item.is_dir():
                 problems.append(
@@ -216,6 +226,17 @@ def _stamped(  # noqa: PLR0917 - the walk's inner loop: no keyword overhead
     try:
         return _candidate(item, cut, images, bundle=bundle, suffix=suffix)
     except FileNotFoundError:
+        return None
+    except _NotAFileError as exc:
+        problems.append(
+            ArticleError(
+                item.path[cut:],
+                0,
+                f"is {exc.kind}, not a regular file, so feeds never opens it (reading it could "
+                "wait forever): replace it with a regular file, or rename it so that it does "
+                "not end in .md, .markdown or .txt",
+            )
+        )
         return None
     except OSError as exc:
         problems.append(ArticleError(item.path[cut:], 0, f"cannot be read: {exc.strerror}"))
@@ -288,6 +309,8 @@ def _candidate(
     suffix: str,
 ) -> Candidate:
     info = item.stat(follow_symlinks=False)
+    if not _S_ISREG(info.st_mode):
+        raise _NotAFileError(info.st_mode)
     stamp = file_stamp(info)
     body_format = READERS[suffix]
     key = _cache_key(stamp, body_format, images, bundle, item.name[: -len(suffix)])
@@ -299,6 +322,46 @@ def _candidate(
 
 
 _new_tuple = tuple.__new__
+_S_ISREG = stat.S_ISREG
+
+
+class _NotAFileError(Exception):
+    """An article's name on something that is not a regular file: a named pipe (opening one
+    waits for a writer, for ever), a device or a socket."""
+
+    def __init__(self, mode: int) -> None:
+        super().__init__(mode)
+        if stat.S_ISFIFO(mode):
+            self.kind = "a named pipe (FIFO)"
+        elif stat.S_ISSOCK(mode):
+            self.kind = "a socket"
+        elif stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            self.kind = "a device"
+        else:
+            self.kind = "not a file"
+
+
+def not_utf8(name: str) -> bool:
+    """The name (as `os` decodes it, with surrogate escapes) holds bytes that are not UTF-8."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def shown_name(path: str) -> str:
+    """A path fit to print: bytes that are not UTF-8 shown as \\xNN escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _not_utf8_problem(rel_path: str) -> ArticleError:
+    return ArticleError(
+        shown_name(rel_path),
+        0,
+        "the name is not valid UTF-8 (the bytes shown as \\x escapes), and a feed can only "
+        "carry UTF-8: rename it, using UTF-8 (feeds skips it until then)",
+    )
 
 
 def _cache_key(
@@ -347,8 +410,8 @@ def _bundle_index(
     top: str, folder: str, entries: list[os.DirEntry[str]], names: Set[str]
 ) -> os.DirEntry[str] | None:
     """The file that makes a folder (below the top) a page bundle, if it has one: the first
-    of `BUNDLE_INDEXES` that is not a folder. None when that one is a symbolic link (it is
-    reported as such, and the folder is an ordinary one)."""
+    of `BUNDLE_INDEXES` that is not a folder. None when that one is not a regular file (a
+    symbolic link, a named pipe: the walk reports it, and the folder is an ordinary one)."""
     if folder == top or names.isdisjoint(BUNDLE_INDEXES):
         return None
     by_name = {e.name: e for e in entries if e.name in BUNDLE_INDEXES}
@@ -356,7 +419,9 @@ def _bundle_index(
         entry = by_name.get(name)
         if entry is None or entry.is_dir(follow_symlinks=False):
             continue
-        return None if entry.is_symlink() else entry
+        # A symbolic link, or a named pipe, device or socket (never opened: reading a pipe
+        # waits for ever) makes no bundle: the walk reports it.
+        return entry if entry.is_file(follow_symlinks=False) else None
     return None
 
 
@@ -368,7 +433,7 @@ def _images_by_stem(names: Iterable[str]) -> _Images:
     groups: dict[str, list[str]] = {}
     for name in names:
         stem, dot, suffix = name.rpartition(".")
-        if dot and suffix.lower() in _IMAGE_EXTENSIONS:
+        if dot and suffix.lower() in _IMAGE_EXTENSIONS and (name.isascii() or not not_utf8(name)):
             groups.setdefault(stem, []).append(name)
     return {stem: tuple(sorted(group)) for stem, group in groups.items()}
 
