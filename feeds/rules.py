@@ -108,6 +108,11 @@ def is_plausible_language(value: str) -> bool:
     return bool(_PLAUSIBLE_LANGUAGE.fullmatch(value))
 
 
+def has_scheme(value: str) -> bool:
+    """Whether `value` starts with a URI scheme and its colon (``https:``, ``urn:``)."""
+    return bool(_SCHEME.match(value))
+
+
 def is_absolute_iri(value: str) -> bool:
     """Whether `value` is an absolute URI or IRI: a scheme, and no character IRIs forbid."""
     value = value.strip()

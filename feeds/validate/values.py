@@ -9,7 +9,7 @@ from typing import Final, cast
 
 from lxml import etree
 
-from feeds.rules import is_iri_reference
+from feeds.rules import has_scheme, is_iri_reference, is_urn_uuid
 from feeds.validate.base import ISO639_1
 
 # RFC 3986: what a URI may hold, all ASCII (anything else must be percent-encoded).
@@ -18,10 +18,6 @@ _URI_CHARSET: Final = frozenset(
 )
 _URI_CLASS = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_UUID_URN = re.compile(
-    r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE
-)
 _W3CDTF = re.compile(
     r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?"
     r"(?:Z|[+-](\d\d):(\d\d)))?)?)?"
@@ -40,7 +36,7 @@ def uri_problem(value: str) -> str:
     """
     if not value:
         return "is empty"
-    if not _SCHEME.match(value):
+    if not has_scheme(value):
         return "is not absolute (it has no scheme such as https:)"
     if not _URI_CLASS.fullmatch(value) or ("%" in value and _BAD_PERCENT.search(value)):
         for index, char in enumerate(value):
@@ -59,7 +55,7 @@ def iri_problem(value: str) -> str:
         return "is empty"
     if value != value.strip():
         return "has whitespace around it"
-    if not _SCHEME.match(value):
+    if not has_scheme(value):
         return "is not absolute (it has no scheme such as https:)"
     if not is_iri_reference(value):
         return "holds characters an IRI cannot hold (spaces, quotes, <, >): percent-encode them"
@@ -78,7 +74,7 @@ def _authority_problem(value: str) -> str:
 
 def bad_uuid_urn(value: str) -> bool:
     """Whether `value` is a ``urn:uuid:`` URN whose UUID is malformed (RFC 9562)."""
-    return value[:9].lower() == "urn:uuid:" and not _UUID_URN.fullmatch(value)
+    return value[:9].lower() == "urn:uuid:" and not is_urn_uuid(value)
 
 
 def w3cdtf_problem(value: str) -> str:
