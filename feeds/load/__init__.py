@@ -9,7 +9,7 @@ import os
 import posixpath
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 from urllib.parse import unquote
 
 from feeds.errors import ArticleError
@@ -198,102 +198,58 @@ def load_entry(
 
     Args:
         image_store: The source, when it keeps images as bytes (then `repository` is not
-            used).
+            used, and the entry depends on no file: the article's stamp covers its images).
 
     Raises:
         ArticleError: an image cannot be read.
     """
     looked_at = looked_at if looked_at is not None else []
-    looked_at.extend([article.source, *(ref.path for ref in article.images)])
+    reader: _Images
+    if image_store is None:
+        looked_at.extend([article.source, *(ref.path for ref in article.images)])
+        reader = _FileImages(article, repository, looked_at)
+    else:
+        reader = _StoredImages(image_store, article)
+    settings = _ImageSettings(media_url, max_image_bytes, media, store, language)
     if article.body_format == "wire":
         wire = parse_wire(body.text, path=article.rel_path, first_line=body.first_line)
         body_html = render_paragraphs(wire.paragraphs)
     else:
         body_html = render_markdown(body.text)
-    if image_store is not None:
-        stored = _StoredImages(
-            image_store, article, media_url, max_image_bytes, media, store, language
-        )
-        return _load_stored(article, body_html, stored)
 
-    images = tuple(
-        read_image(
-            ref,
-            repository=repository,
-            article=article.rel_path,
-            media_url=media_url,
-            max_bytes=max_image_bytes,
-            media=media,
-            store=store,
-            language=language,
-        )
-        for ref in article.images
-    )
+    images = tuple(reader.declared(ref, settings) for ref in article.images)
     declared = {image.media_path: image for image in images}
     inline: dict[str, Image] = {}
     failures: list[ArticleError] = []
     # Each distinct image is read once, however often the body shows it (20,000 times took
-    # seconds), by what the body wrote and by the file that names.
+    # seconds).
     by_src: dict[str, str | None] = {}
-    by_file: dict[Path, str | None] = {}
 
     def resolve(src: str) -> str | None:
         if src not in by_src:
-            # The body names files by URL: `<images/möwe am kai.jpg>` reaches us
-            # percent-encoded.
-            written = unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
-            candidate = Path(os.path.normpath(Path(article.source).parent / written))
-            if candidate not in by_file:
-                by_file[candidate] = read_local(src, candidate)
-            by_src[src] = by_file[candidate]
+            try:
+                image = reader.shown(src, body_line(body, src), settings)
+            except ArticleError as problem:
+                failures.append(problem)
+                image = None
+            if image is not None and image.media_path not in declared:
+                inline.setdefault(image.media_path, image)
+            by_src[src] = image.url if image is not None else None
         return by_src[src]
-
-    def read_local(src: str, candidate: Path) -> str | None:
-        if candidate.suffix.lower() not in IMAGE_SUFFIXES:
-            return None
-        looked_at.append(str(candidate))  # even when missing: it may appear later
-        line = body_line(body, src)
-        if not candidate.exists():
-            failures.append(
-                ArticleError(
-                    article.rel_path,
-                    line,
-                    f"the body shows the image {src!r}, which is not in the repository: add the "
-                    "file beside the article, or write its full https:// address",
-                )
-            )
-            return None
-        try:
-            check_inside(candidate, repository, article=article.rel_path, line=line, what="image")
-            image = read_image(
-                ImageRef(path=str(candidate), line=line),
-                repository=repository,
-                article=article.rel_path,
-                media_url=media_url,
-                max_bytes=max_image_bytes,
-                media=media,
-                store=store,
-                language=language,
-            )
-        except ArticleError as problem:
-            failures.append(problem)
-            return None
-        if image.media_path not in declared:
-            inline.setdefault(image.media_path, image)
-        return image.url
 
     content = compose_content(
         body_html, base_url=article.url, resolve=resolve, images=images, related=article.related
     )
     if failures:
         raise failures[0]
-    # The made files too: a rendition removed from the cache must be made again.
-    looked_at.extend(
-        str(file.source)
-        for image in (*images, *inline.values())
-        for file in image.files()
-        if file.source != image.original
-    )
+    if image_store is None:
+        # The made files too: a rendition removed from the cache must be made again.
+        looked_at.extend(
+            str(file.source)
+            for image in (*images, *inline.values())
+            for file in image.files()
+            if file.source != image.original
+        )
     return Entry(
         article=article,
         content_html=content,
@@ -304,28 +260,92 @@ def load_entry(
     )
 
 
+class _ImageSettings(NamedTuple):
+    """How a build reads and publishes images."""
+
+    media_url: str
+    max_bytes: int
+    media: MediaSettings | None
+    store: RenditionStore | None
+    language: str
+
+
+class _Images(Protocol):
+    """Where an article's images come from."""
+
+    def declared(self, ref: ImageRef, settings: _ImageSettings) -> Image:
+        """An image the article declares (raises `ArticleError` when it cannot be had)."""
+        ...
+
+    def shown(self, src: str, line: int, settings: _ImageSettings) -> Image | None:
+        """The local image the body shows as `src` on `line` (None: not a local image).
+
+        Raises:
+            ArticleError: it is not there, leads outside the repository, or is no image.
+        """
+        ...
+
+
+def _not_in_repository(article: Article, src: str, line: int) -> ArticleError:
+    return ArticleError(
+        article.rel_path,
+        line,
+        f"the body shows the image {src!r}, which is not in the repository: add the "
+        "file beside the article, or write its full https:// address",
+    )
+
+
+def _local_path(src: str) -> str:
+    """The path a body's image URL names: percent-decoded (`<images/möwe am kai.jpg>` reaches
+    us encoded), without its query and fragment."""
+    return unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
+
+
+class _FileImages:
+    """The images of an article in a file repository: files beside it."""
+
+    def __init__(self, article: Article, repository: Path, looked_at: list[str]) -> None:
+        self.article, self.repository, self.looked_at = article, repository, looked_at
+        self._by_file: dict[Path, Image] = {}
+
+    def declared(self, ref: ImageRef, settings: _ImageSettings) -> Image:
+        return read_image(
+            ref,
+            repository=self.repository,
+            article=self.article.rel_path,
+            media_url=settings.media_url,
+            max_bytes=settings.max_bytes,
+            media=settings.media,
+            store=settings.store,
+            language=settings.language,
+        )
+
+    def shown(self, src: str, line: int, settings: _ImageSettings) -> Image | None:
+        candidate = Path(os.path.normpath(Path(self.article.source).parent / _local_path(src)))
+        if candidate.suffix.lower() not in IMAGE_SUFFIXES:
+            return None
+        if candidate in self._by_file:
+            return self._by_file[candidate]
+        self.looked_at.append(str(candidate))  # even when missing: it may appear later
+        if not candidate.exists():
+            raise _not_in_repository(self.article, src, line)
+        where = self.article.rel_path
+        check_inside(candidate, self.repository, article=where, line=line, what="image")
+        image = self.declared(ImageRef(path=str(candidate), line=line), settings)
+        self._by_file[candidate] = image
+        return image
+
+
 class _StoredImages:
     """The images of an article whose source keeps them as bytes, read as files are: the
     bytes are kept in the rendition store's folder under their repository path, so that
     renditions, thumbnails, embedded words and location stripping are those of a file build."""
 
-    def __init__(  # noqa: PLR0917 - one call site, in order
-        self,
-        source: ImageStore,
-        article: Article,
-        media_url: str,
-        max_bytes: int,
-        media: MediaSettings | None,
-        store: RenditionStore | None,
-        language: str,
-    ) -> None:
+    def __init__(self, source: ImageStore, article: Article) -> None:
         self.source, self.article = source, article
-        self.media_url, self.max_bytes = media_url, max_bytes
-        self.media, self.store, self.language = media, store, language
 
-    def read(self, ref: ImageRef) -> Image | None:
-        """The image at the repository path `ref.path`, or None when the source has none."""
-        found = self.source.image_bytes(self.article, ref.path, max_bytes=self.max_bytes)
+    def _read(self, ref: ImageRef, settings: _ImageSettings) -> Image | None:
+        found = self.source.image_bytes(self.article, ref.path, max_bytes=settings.max_bytes)
         if found is None:
             return None
         return image_from_bytes(
@@ -333,82 +353,40 @@ class _StoredImages:
             found.data,
             found.size,
             article=self.article.rel_path,
-            media_url=self.media_url,
-            max_bytes=self.max_bytes,
-            media=self.media,
-            store=self.store,
-            language=self.language,
+            media_url=settings.media_url,
+            max_bytes=settings.max_bytes,
+            media=settings.media,
+            store=settings.store,
+            language=settings.language,
         )
 
+    def declared(self, ref: ImageRef, settings: _ImageSettings) -> Image:
+        image = self._read(ref, settings)
+        if image is None:
+            raise ArticleError(
+                self.article.rel_path,
+                ref.line,
+                f"image {posixpath.basename(ref.path)!r} not found: add the file beside the"
+                " article or fix the path",
+            )
+        return image
 
-def _stored_image(stored: _StoredImages, ref: ImageRef) -> Image:
-    image = stored.read(ref)
-    if image is None:
-        raise ArticleError(
-            stored.article.rel_path,
-            ref.line,
-            f"image {posixpath.basename(ref.path)!r} not found: add the file beside the article "
-            "or fix the path",
-        )
-    return image
-
-
-def _load_stored(article: Article, body_html: str, stored: _StoredImages) -> Entry:
-    """`load_entry` for a source that keeps images as bytes: `article.source` and image paths
-    are repository paths, and the entry depends on no file (the article's stamp covers its
-    images)."""
-    images = tuple(_stored_image(stored, ref) for ref in article.images)
-    declared = {image.media_path: image for image in images}
-    inline: dict[str, Image] = {}
-    failures: list[ArticleError] = []
-    folder = posixpath.dirname(article.source)
-
-    def resolve(src: str) -> str | None:
-        written = unquote(src.split("#", maxsplit=1)[0].split("?", maxsplit=1)[0])
-        path = posixpath.normpath(posixpath.join(folder, written))
+    def shown(self, src: str, line: int, settings: _ImageSettings) -> Image | None:
+        folder = posixpath.dirname(self.article.source)
+        path = posixpath.normpath(posixpath.join(folder, _local_path(src)))
         if posixpath.splitext(path)[1].lower() not in IMAGE_SUFFIXES:
             return None
         if path == ".." or path.startswith(("../", "/")):
-            failures.append(
-                ArticleError(
-                    article.rel_path,
-                    0,
-                    f"image {posixpath.basename(path)!r} leads outside the repository: "
-                    "copy the file into the article's folder and refer to it by a relative path",
-                )
+            raise ArticleError(
+                self.article.rel_path,
+                line,
+                f"image {posixpath.basename(path)!r} leads outside the repository: "
+                "copy the file into the article's folder and refer to it by a relative path",
             )
-            return None
-        try:
-            image = stored.read(ImageRef(path=path))
-        except ArticleError as problem:
-            failures.append(problem)
-            return None
+        image = self._read(ImageRef(path=path, line=line), settings)
         if image is None:
-            failures.append(
-                ArticleError(
-                    article.rel_path,
-                    0,
-                    f"the body shows the image {src!r}, which is not in the repository: add the "
-                    "file beside the article, or write its full https:// address",
-                )
-            )
-            return None
-        if image.media_path not in declared:
-            inline.setdefault(image.media_path, image)
-        return image.url
-
-    content = compose_content(
-        body_html, base_url=article.url, resolve=resolve, images=images, related=article.related
-    )
-    if failures:
-        raise failures[0]
-    return Entry(
-        article=article,
-        content_html=content,
-        summary=article.summary or story_summary(body_html, images),
-        images=images,
-        inline_images=tuple(inline.values()),
-    )
+            raise _not_in_repository(self.article, src, line)
+        return image
 
 
 def body_line(body: Body, src: str) -> int:
