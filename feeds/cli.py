@@ -10,23 +10,23 @@ import json
 import logging
 import os
 import signal
-import socket
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from feeds import __version__
 from feeds.build import PROGRESS_LOGGER, feed_paths, publish, publish_recorded, published_feeds
 from feeds.clock import format_time
 from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
-from feeds.state.daemons import DaemonRecord, read_records
-from feeds.state.daemons import describe as describe_daemon
 from feeds.state.locks import daemon_running
 from feeds.state.status import Status, read_status
+
+if TYPE_CHECKING:
+    from feeds.state.daemons import DaemonRecord
 
 log = logging.getLogger("feeds")
 
@@ -489,6 +489,10 @@ def _database(args: argparse.Namespace) -> ExitStatus:
 
 
 def _status(args: argparse.Namespace, out: TextIO) -> ExitStatus:
+    import socket  # noqa: PLC0415 - only `feeds status` needs the host name
+
+    from feeds.state.daemons import read_records  # noqa: PLC0415
+
     config = load_config(args.config)
     status = read_status(config.state_dir)
     pid = daemon_running(config.output)
@@ -511,6 +515,8 @@ def _status(args: argparse.Namespace, out: TextIO) -> ExitStatus:
 
 def _cluster_json(daemons: Sequence[DaemonRecord]) -> dict[str, object]:
     """The daemons' roles for `feeds status --json`: this host's, the leader's, all."""
+    import socket  # noqa: PLC0415 - only `feeds status` needs the host name
+
     # The leader first (`read_records`): this host's leader, else its first standby.
     here = next((d for d in daemons if d.host == socket.gethostname()), None)
     leader = next((d for d in daemons if d.role == "leader"), None)
@@ -530,6 +536,8 @@ def _format_status(
     state_dir: Path,
     daemons: Sequence[DaemonRecord] | None = None,
 ) -> str:
+    from feeds.state.daemons import describe as describe_daemon  # noqa: PLC0415
+
     daemon = "not running" if pid is None else f"running (pid {pid})" if pid else "running"
     lines = [f"daemon:       {daemon}"]
     if daemons is not None:
