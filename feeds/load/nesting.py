@@ -574,6 +574,8 @@ class _Model:
             self._forget(entry)
             return
         if entry.displaced:
+            if closing:  # the parser may still keep a copy of it in its list: count it
+                self.active.remove(entry)  # for good, but never open it again or close it
             return
         for index in range(len(self.names) - 1, -1, -1):
             if self.entries[index] is entry:

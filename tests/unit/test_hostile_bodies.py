@@ -162,11 +162,13 @@ TEXT = st.sampled_from(["x", " ", "a &lt; b", "<!-- c -->", "<!-- <div> -->", "1
 
 
 @st.composite
-def well_nested(draw: st.DrawFn, level: int = 0) -> str:
+def well_nested(draw: st.DrawFn, level: int = 0, in_link: bool = False) -> str:
+    """Properly nested HTML, as Markdown bodies hold. (A link inside a link is not: the parser
+    moves such elements about, and a body with one may come out otherwise than before.)"""
+    name = draw(NAMES.filter(lambda name: not (in_link and name == "a")))
     children = draw(st.lists(st.one_of(TEXT, st.just("")), max_size=3))
     if level < 4:
-        children += draw(st.lists(well_nested(level + 1), max_size=3))
-    name = draw(NAMES)
+        children += draw(st.lists(well_nested(level + 1, in_link or name == "a"), max_size=3))
     if name == "table":
         return "<table><tr><td>" + "".join(children) + "</td></tr></table>"
     return f"<{name}{draw(ATTRIBUTE)}>" + "".join(children) + f"</{name}>"
