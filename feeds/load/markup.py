@@ -252,7 +252,7 @@ def story_summary(body_html: str, images: Sequence[Image], limit: int = SUMMARY_
     summary = derive_summary(body_html, limit)
     if summary:
         return summary
-    text = html.unescape(nh3.clean(body_html, tags=set()))
+    text = html.unescape(nh3.clean(cap_nesting(body_html), tags=set()))  # see sanitise_html
     if not text.strip() and images:
         text = images[0].caption or images[0].alt or images[0].title
     return derive_summary(f"<p>{html.escape(text, quote=False)}</p>", limit)

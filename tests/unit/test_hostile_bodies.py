@@ -266,3 +266,27 @@ def test_3000_tags_become_3000_categories_added_in_one_call(
     assert calls == [1]
     written = re.findall(r"<category>([^<]*)</category>", body)
     assert written == ["News", "tag 7", *(t for t in tags if t != "tag 7")]
+
+
+def test_every_sanitiser_call_sees_capped_nesting_also_for_a_body_without_paragraphs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A body of nested `<div>` has no paragraph: the story's summary is made from the whole
+    body, and that call must get the capped body too (it took 15 s for 100,000 of them)."""
+    from feeds.load import markup  # noqa: PLC0415
+
+    depths: list[int] = []
+    real = markup.nh3.clean
+
+    def spying(html: str, **kwargs: object) -> str:
+        depth = deepest = 0
+        for tag in re.findall(r"</?div>", html):
+            depth += -1 if tag.startswith("</") else 1
+            deepest = max(deepest, depth)
+        depths.append(deepest)
+        return real(html, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(markup.nh3, "clean", spying)
+    body = "<div>" * 5000 + "deep text" + "</div>" * 5000
+    assert markup.story_summary(body, []) == "deep text"
+    assert depths and max(depths) <= MAX_NESTING
