@@ -26,8 +26,8 @@ from feeds import __version__
 from feeds.build import Publisher, PublishResult, publish, publish_recorded
 from feeds.clock import Clock, utc_now
 from feeds.config import Config, Schedule, load_config
-from feeds.daemon import MAX_SLEEP_SECONDS, Control
-from feeds.daemon.planner import Decision, Planner
+from feeds.daemon import Control
+from feeds.daemon.planner import Decision, Planner, sleep_seconds
 from feeds.daemon.watch import Watcher
 from feeds.errors import (
     ConfigError,
@@ -628,10 +628,7 @@ class Previewer:
             self.build(now, reasons)
             now = self.clock()
             decision = self._decide(now)
-        sleep = min(MAX_SLEEP_SECONDS, (self._next_scan - now).total_seconds())
-        if decision.wake_at is not None:
-            sleep = min(sleep, (decision.wake_at - now).total_seconds())
-        return max(0.0, sleep)
+        return sleep_seconds(now, decision, self._next_scan)
 
     def _decide(self, now: datetime) -> Decision:
         return self.planner.decide(

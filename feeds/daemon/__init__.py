@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from feeds.build import Publisher, publish, publish_recorded, publish_target
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config, load_config
-from feeds.daemon.planner import Decision, Planner
+from feeds.daemon.planner import Decision, Planner, sleep_seconds
 from feeds.daemon.watch import Watcher
 from feeds.errors import ConfigError, FeedsError, LockedError
 from feeds.state.locks import DaemonLock
@@ -23,9 +23,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: The longest the daemon sleeps at a time: monotonic waits stop during a suspend and the wall
-#: clock may be stepped, so it looks at the clock again at least this often.
-MAX_SLEEP_SECONDS = 2.0
 #: How long a daemon build waits for a `feeds build` holding the output folder.
 DAEMON_LOCK_WAIT = 60.0
 
@@ -191,12 +188,7 @@ class Daemon:
             self._update_status(state="running", decision=decision)
             if decision.wake_at is not None:
                 log.info("next run %s (%s)", format_time(decision.wake_at), decision.wake_reason)
-        sleep = MAX_SLEEP_SECONDS
-        if decision.wake_at is not None:
-            sleep = min(sleep, (decision.wake_at - now).total_seconds())
-        if self._next_scan is not None:
-            sleep = min(sleep, (self._next_scan - now).total_seconds())
-        return max(0.0, sleep)
+        return sleep_seconds(now, decision, self._next_scan)
 
     def _decide(self, now: datetime) -> Decision:
         return self.planner.decide(

@@ -17,6 +17,9 @@ import schedule as schedule_lib
 
 from feeds.config import Schedule
 
+#: The longest the daemon sleeps at a time: monotonic waits stop during a suspend and the wall
+#: clock may be stepped, so it looks at the clock again at least this often.
+MAX_SLEEP_SECONDS = 2.0
 #: A burst of edits gives one build this long after the last change seen.
 WATCH_DEBOUNCE = timedelta(seconds=0.75)
 #: ... but a repository that never stops changing still gets a build this often.
@@ -156,3 +159,14 @@ class Planner:
 
         wake_at, wake_reason = min(upcoming, default=(None, None))
         return Decision(tuple(reasons), wake_at, wake_reason)
+
+
+def sleep_seconds(now: datetime, decision: Decision, next_scan: datetime | None) -> float:
+    """How long a loop may sleep: until the planned wake-up or the next scan of the
+    repository, and never longer than `MAX_SLEEP_SECONDS`."""
+    sleep = MAX_SLEEP_SECONDS
+    if decision.wake_at is not None:
+        sleep = min(sleep, (decision.wake_at - now).total_seconds())
+    if next_scan is not None:
+        sleep = min(sleep, (next_scan - now).total_seconds())
+    return max(0.0, sleep)

@@ -335,3 +335,14 @@ def test_daemon_pid_is_recorded(tmp_path):
     Daemon(replace(config, schedule=EVERY_5M), Control(), clock=FakeClock(T0)).tick()
     status = read_status(config.state_dir)
     assert (status.mode, status.daemon_pid, status.daemon_state) == ("run", os.getpid(), "running")
+
+
+def test_a_loop_sleeps_until_the_wake_up_or_the_next_scan_and_never_long() -> None:
+    from feeds.daemon.planner import MAX_SLEEP_SECONDS, Decision, sleep_seconds  # noqa: PLC0415
+
+    soon = Decision((), T0 + timedelta(seconds=0.5), "embargo")
+    later = Decision((), T0 + timedelta(hours=1), "schedule")
+    assert sleep_seconds(T0, soon, None) == 0.5
+    assert sleep_seconds(T0, later, T0 + timedelta(seconds=1.25)) == 1.25
+    assert sleep_seconds(T0, later, None) == MAX_SLEEP_SECONDS
+    assert sleep_seconds(T0, Decision((), T0 - timedelta(seconds=3), "late"), None) == 0.0
