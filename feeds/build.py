@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import hashlib
 import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ from feeds.errors import (
 )
 from feeds.model import (
     FEED_FILE_NAMES,
+    ArchiveDocument,
     Article,
     Blob,
     Brief,
@@ -34,6 +36,7 @@ from feeds.model import (
     FeedSpec,
     Format,
     Image,
+    Paging,
     RenderedFeed,
     ScanResult,
     Site,
@@ -48,10 +51,13 @@ from feeds.sources import ArticleSource, Listing
 from feeds.sources.files import FileSource
 from feeds.state.cache import (
     CACHE_DIR,
+    ArchiveCache,
+    ArchiveRecord,
     EntryCache,
     ScanCache,
     code_digest,
     gc_paused,
+    stamp_of,
 )
 from feeds.state.last_build import LastBuild, LastOutcome
 from feeds.state.registry import (
@@ -69,6 +75,7 @@ from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
 
 if TYPE_CHECKING:
+    from feeds.load import EntryLoader
     from feeds.load.renditions import RenditionStore
     from feeds.validate import Issue, ValidationReport
 
@@ -266,7 +273,16 @@ def _publish(
     config = _with_branding(config, renditions)
     scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    checked = _render_valid_feeds(config, source, store, candidates, caches, renditions=renditions)
+    archive_cache = ArchiveCache(config.state_dir / CACHE_DIR) if use_cache else None
+    checked = _render_valid_feeds(
+        config,
+        source,
+        store,
+        candidates,
+        caches,
+        renditions=renditions,
+        archives=_ArchiveRun(config, source, archive_cache, now),
+    )
     if caches is not None:
         caches.keep_entries_of(scan)
         _prune_renditions(renditions, caches.entries)
@@ -286,8 +302,12 @@ def _publish(
             _announce(announce, checked.to_write(), exc.written)
             raise
         failures = _announce(announce, checked.to_write(), written.written)
-        record_published(store, registry, in_feeds)
-        record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *checked.emptied]))
+        record_published(store, registry, [*in_feeds, *rendering.archived.articles])
+        records = [_record(feed) for feed in [*rendering.feeds, *checked.emptied]]
+        records.extend(kept.feed_record() for kept in rendering.archived.kept)
+        record_feeds(store, records)
+        if archive_cache is not None:
+            _remember_archives(config, archive_cache, checked)
     result = PublishResult(
         scan,
         problems,
@@ -366,7 +386,10 @@ def _announce(
     if announce is None:
         return []
     replaced = set(live)
-    return announce.published([feed for feed in feeds if feed.rel_path in replaced])
+    # Archive documents are not announced: a subscriber follows the subscription document.
+    return announce.published(
+        [feed for feed in feeds if feed.rel_path in replaced and not feed.archive_key]
+    )
 
 
 def _settings(config: Config) -> str:
@@ -448,6 +471,7 @@ class _Rendering:
     entries_by_feed: list[list[Entry]]
     problems: list[ArticleError]
     failed_depends_on: list[str]
+    archived: _Archived
 
     def articles(self) -> list[Article]:
         """Every article some feed carries, once each."""
@@ -465,9 +489,12 @@ def _render_feeds(
     candidates: Sequence[Brief],
     caches: _Caches | None,
     renditions: RenditionStore,
+    *,
+    archives: _ArchiveRun,
 ) -> _Rendering:
     """Expand the `per` templates, select each feed's articles, load and render them (the
-    renditions of their images made first, on every core)."""
+    renditions of their images made first, on every core), and the archive documents of the
+    feeds that have them (those whose inputs changed)."""
     from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
     from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
 
@@ -483,23 +510,34 @@ def _render_feeds(
         language=config.channel.language,
     )
     expansion = expand_feeds(config.feeds, candidates)
+    plans = [archives.plan(spec, select_articles(candidates, spec)) for spec in expansion.feeds]
     selected = {
-        brief.id: brief
-        for spec in expansion.feeds
-        for brief in select_articles(candidates, spec)[: spec.limit]
+        brief.id: brief for plan in plans for brief in plan.chosen[: plan.subscription.limit]
     }
+    selected.update((b.id, b) for plan in plans for b in plan.to_render_articles())
     ready = load.prefetch(selected.values(), workers=len(os.sched_getaffinity(0)))
     if ready:
         progress.info("made the renditions of %d images", ready)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
-    for spec in expansion.feeds:
-        entries = select_entries(select_articles(candidates, spec), spec, load)
+    archived = _Archived()
+    for plan in plans:
+        spec = plan.spec
+        entries = select_entries(plan.chosen, plan.subscription, load)
         entries_by_feed.append(entries)
-        feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
-    return _Rendering(
-        feeds, entries_by_feed, [*load.problems, *expansion.problems], load.failed_depends_on
-    )
+        feeds.extend(
+            _render(config, spec, fmt, entries, paging=plan.paging(fmt)) for fmt in spec.formats
+        )
+        archives.render(plan, load, feeds, archived)
+    if archived.rendered:
+        progress.info("rendered %d archive documents", archived.rendered)
+    problems = [*load.problems, *expansion.problems]
+    seen = {p.path for p in problems}
+    for problem in archived.problems:  # an article of an archive no feed carries now
+        if problem.path not in seen:
+            seen.add(problem.path)
+            problems.append(problem)
+    return _Rendering(feeds, entries_by_feed, problems, load.failed_depends_on, archived)
 
 
 def _sorted_problems(*groups: Sequence[ArticleError]) -> tuple[ArticleError, ...]:
@@ -558,6 +596,243 @@ class _Checked:
     def refusals(self, articles: Sequence[Brief]) -> tuple[str, ...]:
         return tuple(_invalid_lines(self.failed, articles))
 
+    def archive_listing(self, output_url: str) -> list[ArchiveDocument]:
+        """Every archive document published after this build (written or kept), by feed,
+        newest period first (pages by number), then in the feed's format order."""
+        found = [
+            ArchiveDocument(f.spec.name, f.archive_key, f.format, f.url, len(f.article_ids))
+            for f in self.to_write()
+            if f.archive_key
+        ]
+        found.extend(
+            ArchiveDocument(k.spec.name, k.key, k.format, output_url + k.rel_path, k.record.items)
+            for k in self.rendering.archived.kept
+        )
+        return found
+
+
+# --- archived feeds (RFC 5005) --------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _KeptArchive:
+    """An archive document left as published: its inputs did not change since it was written."""
+
+    spec: FeedSpec
+    format: Format
+    key: str
+    rel_path: str
+    record: ArchiveRecord
+
+    def feed_record(self) -> FeedRecord:
+        spec = self.spec
+        return FeedRecord(
+            rel_path=self.rel_path,
+            name=spec.name,
+            group=spec.group,
+            format=self.format,
+            title=spec.title,
+            description=spec.description,
+            path=spec.path,
+            updated=self.record.updated,
+            items=self.record.items,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Made:
+    """What went into an archive document rendered by this build (for its record)."""
+
+    digest: str
+    depends: tuple[str, ...]
+    media: tuple[str, ...]
+
+
+@dataclass
+class _Archived:
+    """The archive documents of one build: rendered ones (their feeds are among the build's
+    feeds) and kept ones, with what the publish needs of them."""
+
+    kept: list[_KeptArchive] = field(default_factory=list)
+    made: dict[str, _Made] = field(default_factory=dict)
+    images: list[Image] = field(default_factory=list)
+    articles: list[Article] = field(default_factory=list)
+    problems: list[ArticleError] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)
+    rendered: int = 0
+
+    def kept_paths(self) -> list[str]:
+        return [kept.rel_path for kept in self.kept]
+
+    def kept_media(self) -> list[str]:
+        return [path for kept in self.kept for path in kept.record.media]
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A closed period whose archive documents this build renders."""
+
+    key: str
+    articles: tuple[Brief, ...]
+    older: str
+    newer: str
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class _FeedPlan:
+    """One feed's documents: what its subscription document holds, and its archives."""
+
+    spec: FeedSpec
+    chosen: list[Brief]
+    subscription: FeedSpec  # the spec with the limit the subscription document has
+    output_url: str
+    newest_archive: str = ""
+    pending: tuple[_Pending, ...] = ()
+    kept: tuple[_KeptArchive, ...] = ()
+
+    def to_render_articles(self) -> list[Brief]:
+        return [brief for pending in self.pending for brief in pending.articles]
+
+    def paging(self, fmt: Format) -> Paging | None:
+        spec = self.spec
+        if spec.complete:
+            return Paging(complete=True)
+        if spec.archive is None:
+            return None
+        prev = _archive_url(self.output_url, self.spec, fmt, self.newest_archive)
+        return Paging(prev_archive=prev)
+
+
+def _archive_url(output_url: str, spec: FeedSpec, fmt: Format, key: str) -> str:
+    return f"{output_url}{spec.archive_file(fmt, key)}" if key else ""
+
+
+class _ArchiveRun:
+    """Plans and renders the archive documents of one build.
+
+    A closed archive is rendered again only when its digest (the program, the configuration,
+    the period, its neighbours, and each of its articles' id, path and stamp) or a file its
+    entries were made from changed, or (a folder target) its published file is not the one
+    written: so one new article costs the subscription documents alone, and a newly closed
+    period its own archive plus the ``next-archive`` link of the one before.
+    """
+
+    def __init__(
+        self, config: Config, source: ArticleSource, cache: ArchiveCache | None, now: datetime
+    ) -> None:
+        self.config = config
+        self.source = source
+        self.cache = cache
+        self.now = now
+        self.settings = _settings(config)
+
+    def plan(self, spec: FeedSpec, chosen: list[Brief]) -> _FeedPlan:
+        from feeds.scan.archives import partition  # noqa: PLC0415 - see the note on imports
+
+        if spec.complete:
+            everything = replace(spec, limit=max(len(chosen), 1))
+            return _FeedPlan(spec, chosen, everything, self.config.output_url)
+        if spec.archive is None:
+            return _FeedPlan(spec, chosen, spec, self.config.output_url)
+        cut = partition(chosen, spec.archive, timezone=self.config.channel.timezone, now=self.now)
+        # Every item of the open period is in the subscription document, beyond the limit
+        # if need be: it is in no archive yet.
+        subscription = replace(spec, limit=max(spec.limit, cut.open_count))
+        pending: list[_Pending] = []
+        kept: list[_KeptArchive] = []
+        for index, period in enumerate(cut.closed):
+            older, newer = cut.neighbours(index)
+            digest = self._digest(spec, period.key, period.articles, older, newer)
+            found = [self._unchanged(spec, fmt, period.key, digest) for fmt in spec.formats]
+            if all(found):
+                kept.extend(k for k in found if k is not None)
+            else:
+                pending.append(_Pending(period.key, period.articles, older, newer, digest))
+        newest = cut.closed[0].key if cut.closed else ""
+        return _FeedPlan(
+            spec,
+            chosen,
+            subscription,
+            self.config.output_url,
+            newest,
+            tuple(pending),
+            tuple(kept),
+        )
+
+    def _digest(
+        self, spec: FeedSpec, key: str, articles: Sequence[Brief], older: str, newer: str
+    ) -> str:
+        digest = hashlib.sha256(f"{self.settings}\0{spec!r}\0{key}\0{older}\0{newer}".encode())
+        for brief in articles:
+            stamp = self.source.locate(brief.rel_path)
+            digest.update(f"\0{brief.id}\0{brief.rel_path}\0{stamp!r}".encode())
+        return digest.hexdigest()
+
+    def _unchanged(self, spec: FeedSpec, fmt: Format, key: str, digest: str) -> _KeptArchive | None:
+        if self.cache is None:
+            return None
+        rel = spec.archive_file(fmt, key)
+        output = self.config.output / rel if self.config.s3 is None else None
+        record = self.cache.unchanged(rel, digest, output)
+        return _KeptArchive(spec, fmt, key, rel, record) if record is not None else None
+
+    def render(
+        self,
+        plan: _FeedPlan,
+        load: EntryLoader,
+        feeds: list[RenderedFeed],
+        archived: _Archived,
+    ) -> None:
+        """Render the plan's pending archives into `feeds`, and note what they hold."""
+        archived.kept.extend(plan.kept)
+        spec = plan.spec
+        for pending in plan.pending:
+            entries: list[Entry] = []
+            for brief in pending.articles:
+                loaded = load.load_passing(brief)
+                if isinstance(loaded, Entry):
+                    entries.append(loaded)
+                else:
+                    archived.problems.append(loaded)
+            images = [img for e in entries for img in (*e.images, *e.inline_images)]
+            media = tuple(sorted({f.media_path for img in images for f in img.files()}))
+            depends = tuple(path for e in entries for path in e.depends_on)
+            archived.images.extend(images)
+            archived.articles.extend(e.article for e in entries)
+            archived.depends_on.extend(depends)
+            for fmt in spec.formats:
+                paging = Paging(
+                    key=pending.key,
+                    current=self.config.output_url + spec.file_for(fmt),
+                    prev_archive=_archive_url(plan.output_url, spec, fmt, pending.older),
+                    next_archive=_archive_url(plan.output_url, spec, fmt, pending.newer),
+                )
+                feed = _render(self.config, spec, fmt, entries, paging=paging)
+                feeds.append(feed)
+                archived.made[feed.rel_path] = _Made(pending.digest, depends, media)
+                archived.rendered += 1
+
+
+def _remember_archives(config: Config, cache: ArchiveCache, checked: _Checked) -> None:
+    """Record the archive documents this build published (and those it left as they were)."""
+    archived = checked.rendering.archived
+    records = {kept.rel_path: kept.record for kept in archived.kept}
+    for feed in checked.to_write():
+        made = archived.made.get(feed.rel_path)
+        if made is None:
+            continue
+        output = stamp_of(config.output / feed.rel_path) if config.s3 is None else None
+        records[feed.rel_path] = ArchiveRecord(
+            digest=made.digest,
+            depends=tuple((path, stamp_of(path)) for path in sorted(set(made.depends))),
+            output=output,
+            items=len(feed.article_ids),
+            updated=feed.updated.isoformat() if feed.updated else "",
+            media=made.media,
+        )
+    cache.save(records)
+
 
 #: How many times a build leaves out the articles whose items do not validate and renders again.
 QUARANTINE_ROUNDS = 3
@@ -571,6 +846,7 @@ def _render_valid_feeds(
     caches: _Caches | None,
     *,
     renditions: RenditionStore,
+    archives: _ArchiveRun,
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
@@ -581,14 +857,18 @@ def _render_valid_feeds(
     rounds = 0
     while True:
         try:
-            rendering = _render_feeds(config, source, candidates, caches, renditions)
+            rendering = _render_feeds(
+                config, source, candidates, caches, renditions, archives=archives
+            )
         except EntryRenderError as failure:  # a bug, but one article's: leave it out
             log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
             quarantined.append(_unrenderable(failure, candidates))
             candidates = [brief for brief in candidates if brief.id != failure.article_id]
             continue
         rounds += 1
-        emptied, retired = _no_longer_produced(config, store, rendering.feeds)
+        emptied, retired = _no_longer_produced(
+            config, store, rendering.feeds, kept=rendering.archived.kept_paths()
+        )
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
         reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
@@ -668,20 +948,19 @@ def _write_all(
     """Publish the feeds, the media their items show and the pages that list them."""
     from feeds.render.pages import INDEX_FILE, OPML_FILE, render_index, render_opml  # noqa: PLC0415
 
+    images = [
+        image
+        for entries in checked.rendering.entries_by_feed
+        for entry in entries
+        for image in (*entry.images, *entry.inline_images)
+    ]
+    images.extend(checked.rendering.archived.images)
     media = {
         file.media_path: _blob(source, image, file.source)
-        for entries in checked.rendering.entries_by_feed
-        for entry in entries
-        for image in (*entry.images, *entry.inline_images)
+        for image in images
         for file in image.files()
     }
-    media_types = {
-        file.media_path: file.media_type
-        for entries in checked.rendering.entries_by_feed
-        for entry in entries
-        for image in (*entry.images, *entry.inline_images)
-        for file in image.files()
-    }
+    media_types = {file.media_path: file.media_type for image in images for file in image.files()}
     if config.channel.branding is not None:
         media.update(
             (file.media_path, _local_blob(file.source)) for file in config.channel.branding.files()
@@ -690,12 +969,13 @@ def _write_all(
             (file.media_path, file.media_type) for file in config.channel.branding.files()
         )
     rendering = checked.rendering
-    feeds = rendering.feeds
+    feeds = [feed for feed in rendering.feeds if not feed.archive_key]
     newest = rendering.newest(candidates, NEWEST_ON_INDEX)
-    pages = [
-        (INDEX_FILE, render_index(config.channel, feeds, newest, output_url=config.output_url)),
-        (OPML_FILE, render_opml(config.channel, feeds)),
-    ]
+    listing = checked.archive_listing(config.output_url)
+    index = render_index(
+        config.channel, feeds, newest, output_url=config.output_url, archives=listing
+    )
+    pages = [(INDEX_FILE, index), (OPML_FILE, render_opml(config.channel, feeds))]
     changes = plan_changes(
         checked.to_write(),
         media,
@@ -703,6 +983,7 @@ def _write_all(
         held_media=target.media(),
         retired=checked.retired,
         media_types=media_types,
+        keep_media=rendering.archived.kept_media(),
     )
     return target.apply(changes)
 
@@ -795,8 +1076,12 @@ def _remember(
     )
     # Files that articles with problems looked for, missing or not: the photo that arrives
     # after its story must get the story published at the next build.
+    archived = rendering.archived
+    if config.s3 is None:  # archives left as they were are outputs too
+        outputs.extend(archived.kept_paths())
     local = [str(config.output / rel) for rel in outputs] if config.s3 is None else []
-    files = [*local, *sources, *state]
+    files = [*local, *sources, *state, *archived.depends_on]
+    files.extend(path for kept in archived.kept for path, _ in kept.record.depends)
     files.extend(_branding_sources(config))
     files.extend(rendering.failed_depends_on)
     record.remember(listing, outcome, now=now, files=files, target=target.stamp())
@@ -818,7 +1103,11 @@ def _record(feed: RenderedFeed) -> FeedRecord:
 
 
 def _no_longer_produced(
-    config: Config, store: StateStore, feeds: Sequence[RenderedFeed]
+    config: Config,
+    store: StateStore,
+    feeds: Sequence[RenderedFeed],
+    *,
+    kept: Collection[str] = (),
 ) -> tuple[list[RenderedFeed], list[str]]:
     """Feed files earlier builds published that this build does not produce.
 
@@ -828,6 +1117,7 @@ def _no_longer_produced(
     (its file removed), so that nothing it listed lingers.
     """
     produced = {feed.rel_path for feed in feeds}
+    produced.update(kept)  # archive documents left as they are
     groups = {spec.name for spec in config.feeds if spec.per}
     emptied: list[RenderedFeed] = []
     retired: list[str] = []
@@ -871,6 +1161,7 @@ def _render(
     entries: Sequence[Entry],
     *,
     updated_when_empty: datetime | None = None,
+    paging: Paging | None = None,
 ) -> RenderedFeed:
     return render_feed(
         config.channel,
@@ -879,6 +1170,7 @@ def _render(
         entries,
         output_url=config.output_url,
         updated_when_empty=updated_when_empty,
+        paging=paging,
     )
 
 

@@ -17,7 +17,15 @@ from urllib.parse import parse_qsl, urlsplit
 
 from feeds import toml
 from feeds.errors import ConfigError
-from feeds.model import Author, Channel, FeedSpec, Format, MediaSettings, SliceKey
+from feeds.model import (
+    ArchivePolicy,
+    Author,
+    Channel,
+    FeedSpec,
+    Format,
+    MediaSettings,
+    SliceKey,
+)
 from feeds.rules import (
     MAX_ARTICLE_BYTES,
     MAX_IMAGE_BYTES,
@@ -231,6 +239,8 @@ _FEED_KEYS = (
     "tags",
     "authors",
     "per",
+    "archive",
+    "complete",
 )
 
 _PLACEHOLDERS = ("slug", "year", "month", "day", "section")
@@ -537,6 +547,35 @@ def _distinct_choices(items: object, allowed: tuple[str, ...]) -> bool:
         and all(item in allowed for item in items)
         and len(set(items)) == len(items)
     )
+
+
+#: Items per archive document of `archive = N`: at least 10 (fewer would make thousands of
+#: documents), at most `_MAX_LIMIT` (a document a reader can still load).
+_MIN_ARCHIVE_SIZE = 10
+
+
+def _archive(value: object) -> ArchivePolicy:
+    if value == "monthly" or value == "yearly":  # noqa: PLR1714 - narrows the type
+        return ArchivePolicy(value)
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and _MIN_ARCHIVE_SIZE <= value <= _MAX_LIMIT
+    ):
+        return ArchivePolicy("count", value)
+    raise _InvalidValueError(
+        _expected(
+            f'"monthly", "yearly" or a whole number of items per archive from'
+            f" {_MIN_ARCHIVE_SIZE} to {_MAX_LIMIT} (archive = 500)",
+            value,
+        )
+    )
+
+
+def _boolean(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise _InvalidValueError(_expected("true or false", value))
 
 
 def _formats(value: object) -> tuple[Format, ...]:
@@ -897,6 +936,21 @@ def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
                 problem = _template_problem(text) if key in feed.data else ""
                 if problem:
                     problems.add(feed.key(key), problem)
+        archive = feed.get("archive", _archive)
+        complete = feed.get("complete", _boolean) or False
+        if complete and "archive" in feed.data:
+            problems.add(
+                feed.key("complete"),
+                "a feed is either complete (it holds every item) or archived (older items in"
+                " archive documents), not both: remove `complete` or `archive`",
+            )
+            complete, archive = False, None
+        elif complete and "limit" in feed.data:
+            problems.add(
+                feed.key("limit"),
+                "a complete feed holds every article it selects, so it takes no limit:"
+                ' remove `limit`, or use archive = "monthly" for a long feed',
+            )
         spec = FeedSpec(
             name=name or "",
             formats=formats or _DEFAULT_FORMATS,
@@ -909,6 +963,8 @@ def _read_feeds(root: _Table, channel: Channel) -> tuple[FeedSpec, ...]:
             tags=filters["tags"],
             authors=filters["authors"],
             per=per,
+            archive=archive,
+            complete=complete,
         )
         drafts.append(_FeedDraft(index, spec, path, path_is_default))
 
@@ -948,6 +1004,28 @@ def _check_feed_paths(drafts: Sequence[_FeedDraft], problems: _Problems) -> None
                 break
         for file in files:
             writers.setdefault(file, draft.index)
+    _check_archive_folders(drafts, problems)
+
+
+def _check_archive_folders(drafts: Sequence[_FeedDraft], problems: _Problems) -> None:
+    """Report feeds that would write inside another feed's archive folder."""
+    folders = {
+        draft.spec.archive_folder(): draft.index
+        for draft in drafts
+        if draft.path is not None and draft.spec.archive is not None and not draft.spec.per
+    }
+    for draft in drafts:
+        if draft.path is None:
+            continue
+        for file in _files_of(draft.spec):
+            owner = next((i for f, i in folders.items() if file.startswith(f"{f}/")), None)
+            if owner is not None and owner != draft.index:
+                problems.add(
+                    f"feeds[{draft.index}].path",
+                    f'"{draft.path}" is inside the archive folder of feeds[{owner}]'
+                    f" ({file}): choose another path",
+                )
+                break
 
 
 def _files_of(spec: FeedSpec) -> list[str]:

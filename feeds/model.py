@@ -35,6 +35,9 @@ class _FastPickle:
 #: What an automatic slice (`per`) makes one feed for: each distinct value of this field.
 SliceKey = Literal["category", "tag", "author", "section"]
 BodyFormat = Literal["markdown", "wire"]
+#: How a feed's older items are archived (RFC 5005): by calendar month or year in the
+#: channel's time zone, or in pages of a fixed number of items counted from the oldest.
+ArchiveKind = Literal["monthly", "yearly", "count"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -394,6 +397,9 @@ class FeedSpec:
         per: Not a feed itself but a template: one feed per distinct value of each of these
             fields among the selected articles (expanded by the pipeline after the scan).
         group: For a feed expanded from a `per` template: that template's name ("" otherwise).
+        archive: Publish RFC 5005 archive documents of the items of every closed period.
+        complete: Declare the feed complete (RFC 5005 ``fh:complete``): it holds every item
+            it selects, whatever `limit` says (the configuration refuses both).
     """
 
     name: str
@@ -408,11 +414,78 @@ class FeedSpec:
     sections: tuple[str, ...] = ()
     per: tuple[SliceKey, ...] = ()
     group: str = ""
+    archive: ArchivePolicy | None = None
+    complete: bool = False
 
     def file_for(self, fmt: Format) -> str:
         """The feed file of one format, relative to the output folder (POSIX)."""
         name = FEED_FILE_NAMES[fmt]
         return f"{self.path.strip('/')}/{name}" if self.path.strip("/") else name
+
+    def archive_folder(self) -> str:
+        """The folder of this feed's archive documents, relative to the output folder."""
+        return f"{self.path.strip('/')}/{ARCHIVE_DIR}" if self.path.strip("/") else ARCHIVE_DIR
+
+    def archive_file(self, fmt: Format, key: str) -> str:
+        """The archive document of the period `key` in one format (``archive/2026-11/rss.xml``)."""
+        return f"{self.archive_folder()}/{key}/{FEED_FILE_NAMES[fmt]}"
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivePolicy:
+    """How a feed is archived (RFC 5005 archived feeds).
+
+    Attributes:
+        kind: "monthly" or "yearly" (calendar periods in the channel's time zone), or "count".
+        size: With "count": the items of each archive document.
+    """
+
+    kind: ArchiveKind
+    size: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ArchiveDocument:
+    """One published archive document, as the discovery page lists it.
+
+    Attributes:
+        feed: The name of the feed it archives (`FeedSpec.name`).
+        key: Its period ("2026-11", "2026", or a page number).
+    """
+
+    feed: str
+    key: str
+    format: Format
+    url: str
+    items: int
+
+
+#: The sub-folder of a feed's folder that holds its archive documents.
+ARCHIVE_DIR = "archive"
+
+
+@dataclass(frozen=True, slots=True)
+class Paging:
+    """The RFC 5005 links and markers of one feed document.
+
+    Attributes:
+        key: The archived period this document holds ("2026-11", "2026", "3"); "" for the
+            subscription document.
+        current: The subscription document's URL (archive documents link it as "current").
+        prev_archive: The next older archive document's URL ("" when none).
+        next_archive: The next newer archive document's URL ("" for the newest archive).
+        complete: The subscription document is a complete feed (``fh:complete``).
+    """
+
+    key: str = ""
+    current: str = ""
+    prev_archive: str = ""
+    next_archive: str = ""
+    complete: bool = False
+
+    @property
+    def is_archive(self) -> bool:
+        return bool(self.key)
 
 
 #: File name of each format inside a feed's folder.
@@ -434,6 +507,12 @@ class RenderedFeed:
     body: bytes
     article_ids: tuple[str, ...]
     updated: datetime | None = None
+    paging: Paging | None = None
+
+    @property
+    def archive_key(self) -> str:
+        """The period of an archive document ("" for a subscription document)."""
+        return self.paging.key if self.paging is not None else ""
 
 
 def credit_html(image: Image) -> str:

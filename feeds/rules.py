@@ -28,6 +28,8 @@ CONTENT_NS: Final = "http://purl.org/rss/1.0/modules/content/"
 DC_NS: Final = "http://purl.org/dc/elements/1.1/"
 XHTML_NS: Final = "http://www.w3.org/1999/xhtml"
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
+#: RFC 5005 (Feed Paging and Archiving): fh:archive, fh:complete.
+FH_NS: Final = "http://purl.org/syndication/history/1.0"
 NAMESPACES: Final[dict[str, str]] = {
     "atom": ATOM_NS,
     "media": MEDIA_NS,
@@ -43,7 +45,7 @@ NAMESPACES: Final[dict[str, str]] = {
     "icbm": "http://postneo.com/icbm",
     "geourl": "http://geourl.org/rss/module/",
     "thr": "http://purl.org/syndication/thread/1.0",
-    "fh": "http://purl.org/syndication/history/1.0",
+    "fh": FH_NS,
     "trackback": "http://madskills.com/public/xml/rss/module/trackback/",
     "creativeCommons": "http://backend.userland.com/creativeCommonsRssModule",
     "cc": "http://web.resource.org/cc/",

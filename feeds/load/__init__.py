@@ -74,7 +74,15 @@ class EntryLoader:
             self._done[brief.id] = self._load(brief)
         return self._done[brief.id]
 
-    def _load(self, brief: Brief) -> Entry | ArticleError:
+    def load_passing(self, brief: Brief) -> Entry | ArticleError:
+        """Like calling the loader, but an entry not loaded before is neither kept for this
+        build nor put in the entries cache: an archive's entries (a whole month of a large
+        feed, or all of them in a cold build) are rendered once and let go, and the cache
+        keeps only what the subscription documents carry."""
+        done = self._done.get(brief.id)
+        return done if done is not None else self._load(brief, remember=False)
+
+    def _load(self, brief: Brief, *, remember: bool = True) -> Entry | ArticleError:
         try:
             stamp = (brief.rel_path, self._source.locate(brief.rel_path))
             # An unchanged article is the same article: it is read again only when it changed.
@@ -126,7 +134,7 @@ class EntryLoader:
                 f"could not be rendered ({type(exc).__name__}: {exc}): this is a bug in feeds;"
                 " please report it with the article (it is left out of every feed)",
             )
-        if self._cache is not None:
+        if self._cache is not None and remember:
             self._cache.remember(entry, entry.depends_on, source=stamp, read=read)
         return entry
 

@@ -16,6 +16,7 @@ def plan_changes(
     held_media: Iterable[str],
     retired: Sequence[str],
     media_types: Mapping[str, str] | None = None,
+    keep_media: Iterable[str] = (),
 ) -> list[Change]:
     """Every change of one publish, in the order a target must apply them.
 
@@ -30,6 +31,8 @@ def plan_changes(
         held_media: The media the target holds now (paths under `MEDIA_DIR/`).
         retired: Feed files earlier builds published that no configured feed produces now.
         media_types: Media path -> the type sniffed from its bytes (object storage sends it).
+        keep_media: Media paths (relative to the media folder) to leave as they are: those
+            of the archive documents this publish leaves as they are.
     """
     types = media_types or {}
     changes: list[Change] = [
@@ -38,7 +41,7 @@ def plan_changes(
     ]
     changes.extend(Put(feed.rel_path, feed.body, "feed") for feed in feeds)
     changes.extend(Put(path, body, "page") for path, body in pages)
-    keep = {f"{MEDIA_DIR}/{path}" for path in media}
+    keep = {f"{MEDIA_DIR}/{path}" for path in (*media, *keep_media)}
     changes.extend(Delete(path) for path in sorted(set(held_media) - keep))
     changes.extend(Delete(path) for path in retired)
     return changes

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from feeds.model import Channel, Entry, FeedSpec, Format, RenderedFeed
+from feeds.model import Channel, Entry, FeedSpec, Format, Paging, RenderedFeed
 
 
 class EntryRenderError(Exception):
@@ -31,6 +31,7 @@ def render_feed(
     *,
     output_url: str,
     updated_when_empty: datetime | None = None,
+    paging: Paging | None = None,
 ) -> RenderedFeed:
     """Render one feed document of `spec` in the format `fmt`.
 
@@ -45,13 +46,23 @@ def render_feed(
         output_url: Public URL the output is served at (self links).
         updated_when_empty: The feed date of an XML feed without entries (the date it had
             when it last had items); JSON Feed has no feed date.
+        paging: RFC 5005: the document's archive links and markers; with a `key` it is
+            that archive document of the feed (see `FeedSpec.archive_file`). Archive
+            documents are rendered here like the feeds, so whatever a feed's items carry
+            reaches its archives too.
     """
     if fmt == "json":
         from feeds.render.jsonfeed import render_json_feed  # noqa: PLC0415 - see module doc
 
-        return render_json_feed(channel, spec, entries, output_url=output_url)
+        return render_json_feed(channel, spec, entries, output_url=output_url, paging=paging)
     from feeds.render import rss_atom  # noqa: PLC0415
 
     return rss_atom.render_feed(
-        channel, spec, fmt, entries, output_url=output_url, updated_when_empty=updated_when_empty
+        channel,
+        spec,
+        fmt,
+        entries,
+        output_url=output_url,
+        updated_when_empty=updated_when_empty,
+        paging=paging,
     )

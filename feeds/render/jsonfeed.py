@@ -7,14 +7,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from feeds.model import Author, Channel, Entry, FeedSpec, Image, RenderedFeed
+from feeds.model import Author, Channel, Entry, FeedSpec, Image, Paging, RenderedFeed
 from feeds.render import EntryRenderError
 
 VERSION = "https://jsonfeed.org/version/1.1"
 
+#: The `_archive` extension object (JSON Feed has no archives of its own): RFC 5005's links
+#: and markers, under the names RFC 5005 gives them, described by the RFC itself.
+ARCHIVE_EXTENSION = "_archive"
+ARCHIVE_ABOUT = "https://www.rfc-editor.org/rfc/rfc5005"
+
 
 def render_json_feed(
-    channel: Channel, spec: FeedSpec, entries: Sequence[Entry], *, output_url: str
+    channel: Channel,
+    spec: FeedSpec,
+    entries: Sequence[Entry],
+    *,
+    output_url: str,
+    paging: Paging | None = None,
 ) -> RenderedFeed:
     """Render one JSON Feed 1.1 document.
 
@@ -26,17 +36,26 @@ def render_json_feed(
         spec: The feed's configuration.
         entries: The items, already in feed order (newest first).
         output_url: Public URL of the output folder (ends with "/").
+        paging: RFC 5005 links and markers. An archive document (with a `key`) keeps the
+            subscription document's `feed_url` (the feed's identity; a reader subscribing
+            there gets the current feed); `next_url` (JSON Feed's "the next items") chains
+            the subscription document to the newest archive and each archive to the next
+            older one, and the `_archive` extension object carries the RFC 5005 links.
 
     Returns:
         The serialised document.
     """
-    rel_path = spec.file_for("json")
+    archived = paging is not None and paging.is_archive
+    current = output_url + spec.file_for("json")
+    rel_path = (
+        spec.archive_file("json", paging.key) if paging and archived else spec.file_for("json")
+    )
     self_url = output_url + rel_path
     document: dict[str, Any] = {
         "version": VERSION,
         "title": spec.title,
         "home_page_url": channel.url,
-        "feed_url": self_url,
+        "feed_url": current,
         "description": spec.description or spec.title,
     }
     branding = channel.branding
@@ -47,8 +66,14 @@ def render_json_feed(
     document["language"] = channel.language
     if channel.author is not None:
         document["authors"] = [_author(channel.author)]
-    if channel.hubs:
+    if channel.hubs and not archived:
         document["hubs"] = [{"type": "WebSub", "url": hub} for hub in channel.hubs]
+    if paging is not None:
+        if paging.prev_archive:
+            document["next_url"] = paging.prev_archive
+        extension = _archive_extension(paging)
+        if extension:
+            document[ARCHIVE_EXTENSION] = extension
     document["items"] = [_checked_item(entry, channel.language) for entry in entries]
     text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     return RenderedFeed(
@@ -58,7 +83,22 @@ def render_json_feed(
         url=self_url,
         body=text.encode("utf-8"),
         article_ids=tuple(entry.article.id for entry in entries),
+        paging=paging,
     )
+
+
+def _archive_extension(paging: Paging) -> dict[str, Any]:
+    links = {
+        "current": paging.current,
+        "prev_archive": paging.prev_archive,
+        "next_archive": paging.next_archive,
+    }
+    found: dict[str, Any] = {k: v for k, v in links.items() if v}
+    if paging.is_archive:
+        found = {"archive": True, **found}
+    elif paging.complete:
+        found = {"complete": True, **found}
+    return {"about": ARCHIVE_ABOUT, **found} if found else {}
 
 
 def _date(moment: datetime) -> str:

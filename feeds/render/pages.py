@@ -12,6 +12,7 @@ from lxml import etree
 
 from feeds.model import (
     FEED_MEDIA_TYPES,
+    ArchiveDocument,
     Channel,
     Entry,
     FeedSpec,
@@ -199,8 +200,10 @@ def render_index(
     newest: Sequence[Entry],
     *,
     output_url: str,
+    archives: Sequence[ArchiveDocument] = (),
 ) -> bytes:
-    """The discovery page: every feed with its formats and item count, then the newest items.
+    """The discovery page: every feed with its formats and item count, then the newest items,
+    then (for archived feeds) every archive document, newest first.
 
     The page is static HTML with inline CSS and no script; its ``<head>`` carries one
     autodiscovery link per feed file. Links to files in the output folder are relative, so the
@@ -211,6 +214,7 @@ def render_index(
         feeds: Every rendered (and validated) feed document, in build order.
         newest: The newest published entries to show, newest first.
         output_url: Public URL of the output folder (ends with "/").
+        archives: The archive documents published (RFC 5005), any order.
 
     Returns:
         UTF-8 HTML; equal input gives equal bytes.
@@ -277,13 +281,74 @@ Back to <a href="{escape(channel.url)}">the site</a>.</p>
 <h2 id="latest-heading">Latest stories</h2>
 {latest}
 </section>
-{more_section}
+{more_section}{_archives_section(feeds, archives, output_url)}
 </main>
 <footer><p>Feeds in RSS 2.0, Atom 1.0 and JSON Feed 1.1 where listed.</p></footer>
 </body>
 </html>
 """
     return page.encode("utf-8")
+
+
+def _archive_label(key: str) -> str:
+    """ "November 2026" for a month, "2026" for a year, "Archive 3" for a page of items."""
+    year, _, month = key.partition("-")
+    if month.isdigit() and year.isdigit() and 1 <= int(month) <= len(_MONTHS):
+        return f"{_MONTHS[int(month) - 1]} {year}"
+    return key if len(key) == 4 and key.isdigit() else f"Archive {key}"
+
+
+def _archive_order(key: str) -> tuple[int, str]:
+    """Newest first: pages by number, periods by their (sortable) key."""
+    return (-int(key), "") if key.isdigit() and len(key) != 4 else (0, key)
+
+
+def _archives_section(
+    feeds: Sequence[RenderedFeed], archives: Sequence[ArchiveDocument], output_url: str
+) -> str:
+    """The "Archives" section (with its leading line break), or "" without archives."""
+    if not archives:
+        return ""
+    titles = {feed.spec.name: feed.spec.title for feed in feeds}
+    by_feed: dict[str, dict[str, list[ArchiveDocument]]] = {}
+    for doc in archives:
+        by_feed.setdefault(doc.feed, {}).setdefault(doc.key, []).append(doc)
+    order = {feed.spec.name: i for i, feed in enumerate(feeds)}
+    parts = []
+    for name in sorted(by_feed, key=lambda n: (order.get(n, len(order)), n)):
+        periods = by_feed[name]
+        keys = sorted(periods, key=_archive_order)
+        if all(not k.isdigit() or len(k) == 4 for k in keys):
+            keys.reverse()  # calendar keys sort oldest first
+        rows = []
+        for key in keys:
+            docs = sorted(periods[key], key=lambda d: list(FORMAT_LABELS).index(d.format))
+            links = "".join(
+                f'<li><a href="{escape(_local(d.url, output_url))}"'
+                f' type="{FEED_MEDIA_TYPES[d.format]}">{FORMAT_LABELS[d.format]}</a></li>'
+                for d in docs
+            )
+            count = docs[0].items
+            items = "1 item" if count == 1 else f"{count} items"
+            rows.append(
+                f'<tr><th scope="row">{escape(_archive_label(key))}</th>'
+                f'<td class="count">{items}</td><td><ul class="formats">{links}</ul></td></tr>'
+            )
+        title = titles.get(name, name)
+        parts.append(
+            f"<h3>{escape(title)}</h3>\n"
+            f'<table aria-label="{escape(title)}: archives"><colgroup><col class="c-feed">'
+            '<col class="c-items"><col class="c-sub"></colgroup>'
+            '<thead><tr><th scope="col">Period</th><th scope="col">Items</th>'
+            f'<th scope="col">Archive</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        )
+    body = "\n".join(parts)
+    return (
+        '\n<section aria-labelledby="archives-heading">\n<h2 id="archives-heading">Archives</h2>\n'
+        "<p>Older stories of the archived feeds (RFC 5005): each feed links its newest archive"
+        " and each archive the one before.</p>\n"
+        f"{body}\n</section>"
+    )
 
 
 def _favicon(channel: Channel, output_url: str) -> str:

@@ -19,11 +19,12 @@ from feeds.model import (
     FeedSpec,
     Format,
     Image,
+    Paging,
     RenderedFeed,
     byline,
 )
 from feeds.render import EntryRenderError
-from feeds.rules import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, strip_forbidden_chars
+from feeds.rules import ATOM_NS, CONTENT_NS, DC_NS, FH_NS, MEDIA_NS, strip_forbidden_chars
 
 #: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -133,18 +134,41 @@ def _lead_thumbnail(parent: Element, entry: Entry) -> None:
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
-    """Declares the namespaces our entry extension writes, and writes the WebSub hub links of
-    an RSS channel (feedgen writes only the self link there)."""
+    """Declares the namespaces our entry extension writes, writes the WebSub hub links of an
+    RSS channel (feedgen writes only the self link there), and the RFC 5005 links and markers
+    of an archived or complete feed (``atom:link rel="current"``, ``"prev-archive"``,
+    ``"next-archive"``; ``fh:archive``, ``fh:complete``), in RSS and Atom alike."""
 
     def __init__(self) -> None:
         self.hubs: tuple[str, ...] = ()
+        self.paging: Paging | None = None
 
     def extend_ns(self) -> dict[str, str]:
-        return {"media": MEDIA_NS, "dc": DC_NS}
+        spaces = {"media": MEDIA_NS, "dc": DC_NS}
+        if self._marker():  # only there: every other feed keeps its bytes
+            spaces["fh"] = FH_NS
+        return spaces
+
+    def _marker(self) -> str:
+        paging = self.paging
+        if paging is None:
+            return ""
+        return "archive" if paging.is_archive else "complete" if paging.complete else ""
+
+    def _paging_links(self) -> list[tuple[str, str]]:
+        paging = self.paging
+        if paging is None:
+            return []
+        links = [
+            ("current", paging.current),
+            ("prev-archive", paging.prev_archive),
+            ("next-archive", paging.next_archive),
+        ]
+        return [(rel, href) for rel, href in links if href]
 
     def extend_rss(self, feed: Element) -> Element:
         channel = feed.find("channel")
-        if channel is None or not self.hubs:
+        if channel is None:
             return feed
         link_tag = f"{{{ATOM_NS}}}link"
         after = next(
@@ -153,9 +177,22 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
         )
         # Beside the self link, as WebSub discovery reads them (rel="hub", then rel="self").
         position = list(channel).index(after) + 1 if after is not None else len(channel)
-        for offset, hub in enumerate(self.hubs):
-            link = etree.Element(link_tag, {"href": _t(hub), "rel": "hub"})
-            channel.insert(position + offset, link)
+        links = [("hub", hub, "") for hub in self.hubs]
+        links += [(rel, href, FEED_MEDIA_TYPES["rss"]) for rel, href in self._paging_links()]
+        for offset, (rel, href, kind) in enumerate(links):
+            attributes = {"href": _t(href), "rel": rel, **({"type": kind} if kind else {})}
+            channel.insert(position + offset, etree.Element(link_tag, attributes))
+        marker = self._marker()
+        if marker:
+            channel.insert(position + len(links), etree.Element(f"{{{FH_NS}}}{marker}"))
+        return feed
+
+    def extend_atom(self, feed: Element) -> Element:
+        for rel, href in self._paging_links():
+            _sub(feed, "link", href=href, rel=rel, type=FEED_MEDIA_TYPES["atom"])
+        marker = self._marker()
+        if marker:
+            etree.SubElement(feed, f"{{{FH_NS}}}{marker}")
         return feed
 
 
@@ -227,6 +264,7 @@ def render_feed(
     *,
     output_url: str,
     updated_when_empty: datetime | None = None,
+    paging: Paging | None = None,
 ) -> RenderedFeed:
     """Render one feed document.
 
@@ -238,22 +276,30 @@ def render_feed(
         output_url: Public URL of the output folder (ends with "/").
         updated_when_empty: The feed's date when it has no items (a slice that lost its last
             article keeps the date it had); default `EMPTY_FEED_UPDATED`.
+        paging: Its RFC 5005 links and markers; with a `key`, the document is that archive
+            (written at `FeedSpec.archive_file`, its Atom id the subscription document's: one
+            logical feed).
 
     Returns:
         The serialised document; dates come only from the entries, so equal input gives equal
         bytes.
     """
-    rel_path = spec.file_for(fmt)
+    current = output_url + spec.file_for(fmt)
+    archived = paging is not None and paging.is_archive
+    rel_path = spec.archive_file(fmt, paging.key) if paging and archived else spec.file_for(fmt)
     self_url = output_url + rel_path
     fg = FeedGenerator()
     fg.register_extension("feeds", _FeedExtension, _EntryExtension, atom=True, rss=True)
-    fg.id(self_url)
+    fg.id(current)
     fg.title(_t(spec.title))
     # RSS takes its channel <link> from the last link: self first, the site last.
     fg.link(href=self_url, rel="self", type=FEED_MEDIA_TYPES[fmt])
-    for hub in channel.hubs:  # Atom; the RSS channel's hub links come from our extension
+    # An archive never changes (much): only the subscription document is worth a push.
+    hubs = () if archived else channel.hubs
+    for hub in hubs:  # Atom; the RSS channel's hub links come from our extension
         fg.link(href=hub, rel="hub")
-    fg.feeds.hubs = channel.hubs
+    fg.feeds.hubs = hubs
+    fg.feeds.paging = paging
     fg.link(href=channel.url, rel="alternate", type="text/html")
     fg.description(_t(spec.description or spec.title))
     fg.language(channel.language)
@@ -289,6 +335,7 @@ def render_feed(
         body=body,
         article_ids=tuple(entry.article.id for entry in entries),
         updated=updated,
+        paging=paging,
     )
 
 

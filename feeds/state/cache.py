@@ -347,3 +347,84 @@ class EntryCache(_Store[CachedEntry]):
         stamps = tuple((path, stamp_of(path)) for path in sorted(set(files)))
         read_here = None if read == entry.article else read
         self.put(entry.article.id, CachedEntry(source, read_here, stamps, entry))
+
+
+class ArchiveRecord(NamedTuple):
+    """What an archive document was made from, for a later build to leave it alone.
+
+    Attributes:
+        digest: Of everything the document's bytes depend on but the files in `depends`:
+            the program and configuration, the period, its neighbours, and each article's
+            id, path and stamp.
+        depends: Every file its entries were made from (images), with its stamp then.
+        output: The stamp of the published file right after it was written (a folder
+            target; None where the target has no file stamps).
+        items: How many items it holds; `updated`: its feed date (ISO 8601).
+        media: The media paths its items show (kept published while it is).
+    """
+
+    digest: str
+    depends: tuple[tuple[str, Stamp], ...]
+    output: Stamp
+    items: int
+    updated: str
+    media: tuple[str, ...]
+
+
+class ArchiveCache:
+    """The archive documents published before, by path: a closed archive whose inputs are
+    unchanged is neither loaded, rendered, validated nor written again (a 100,000 article
+    feed's archives would otherwise be rendered at every build). Safe to delete: the next
+    build renders every archive and writes only those whose bytes differ."""
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "archives.json"
+        self.records: dict[str, ArchiveRecord] = {}
+        data = load_json(self.path)
+        if data is None or data.get("key") != [CACHE_FORMAT, __version__, code_digest()]:
+            return
+        try:
+            for rel, item in data["archives"].items():
+                depends = tuple((path, _stamp(stamp)) for path, stamp in item["depends"])
+                self.records[rel] = ArchiveRecord(
+                    item["digest"],
+                    depends,
+                    _stamp(item["output"]),
+                    int(item["items"]),
+                    item["updated"],
+                    tuple(item["media"]),
+                )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            log.warning("%s: unreadable archive record (%s); rebuilding it", self.path, exc)
+            self.records = {}
+
+    def unchanged(self, rel_path: str, digest: str, output: Path | None) -> ArchiveRecord | None:
+        """The record of an archive made from the same inputs, whose files (and published
+        file, given `output`) still have their stamps; None when it must be made again."""
+        found = self.records.get(rel_path)
+        if found is None or found.digest != digest:
+            return None
+        if output is not None and stamp_of(output) != found.output:
+            return None
+        if any(stamp_of(path) != stamp for path, stamp in found.depends):
+            return None
+        return found
+
+    def save(self, records: dict[str, ArchiveRecord]) -> None:
+        """Replace the records by those of the archives this build published or kept."""
+        self.records = records
+        save_json(
+            self.path,
+            {
+                "key": [CACHE_FORMAT, __version__, code_digest()],
+                "archives": {rel: record._asdict() for rel, record in sorted(records.items())},
+            },
+        )
+
+
+def _stamp(value: object) -> Stamp:
+    if value is None:
+        return None
+    if isinstance(value, list) and len(value) == 3 and all(isinstance(v, int) for v in value):
+        return (value[0], value[1], value[2])
+    raise ValueError(f"not a stamp: {value!r}")
