@@ -38,6 +38,7 @@ from feeds.validate.dc import check_dublin_core
 from feeds.validate.dtd import judge_entities
 from feeds.validate.ext import check_extensions
 from feeds.validate.geo import check_positions
+from feeds.validate.history import check_history
 from feeds.validate.iri import check_iris
 from feeds.validate.itunes import check_itunes
 from feeds.validate.json_feed import check_json_feed, looks_like_json
@@ -242,6 +243,7 @@ def _check_families(
         check_dublin_core(scope, out)
         check_extensions(scope, out)
         check_positions(scope, out)
+        check_history(scope, out)
         check_media_rss(scope, out)
         check_itunes(scope, out)
     if used is None or ATOM_NS in used:

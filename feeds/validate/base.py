@@ -218,6 +218,30 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     "ext-uri-invalid": (E, "an extension value that must be an absolute URI is not"),
     "ext-number": (E, "an extension value that must be a number (or list of numbers) is not"),
     "ext-value": (E, "an extension value outside its allowed set (sy:updatePeriod …)"),
+    # RFC 5005 feed history (archived and complete feeds)
+    "fh-not-empty": (E, "fh:archive or fh:complete with text or child elements (both are empty)"),
+    "fh-archive-and-complete": (E, "a document both an archive (fh:archive) and complete"),
+    "fh-complete-with-links": (
+        E,
+        "a complete feed (fh:complete) that links other documents of the feed (prev-archive, "
+        "next-archive, previous, next, first, last)",
+    ),
+    "fh-link-not-absolute": (
+        W,
+        "a current, prev-archive or next-archive link whose href is not an absolute URI",
+    ),
+    "fh-link-empty": (E, "a current, prev-archive or next-archive link without an href"),
+    "fh-archive-without-current": (
+        W,
+        "an archive document (fh:archive) without a link to the subscription document "
+        '(rel="current")',
+    ),
+    "fh-links-without-archive": (
+        W,
+        'a document with rel="current" or rel="next-archive" links but no fh:archive',
+    ),
+    "fh-link-in-item": (W, "a current, prev-archive or next-archive link inside an item or entry"),
+    "fh-link-duplicate": (E, "two current, prev-archive or next-archive links in one document"),
     # geographic positions
     "geo-coordinate": (E, "a latitude or longitude that is not a number within range"),
     "geo-coordinate-comma": (W, "GeoRSS coordinates separated by commas, not spaces"),
@@ -253,6 +277,11 @@ FAMILIES: Final[dict[str, tuple[str, str]]] = {
         "Extensions",
         "RSS 1.0 modules (Syndication, Slash, Content), Well-Formed Web CommentAPI, TrackBack, "
         "Creative Commons, OpenSearch 1.1, RFC 5023 (app:), RFC 4685 (thr:), RFC 5005 (fh:)",
+    ),
+    "fh": (
+        "Feed history",
+        "RFC 5005 (Feed Paging and Archiving) §2 and §4, its Appendix B for RSS 2.0, and the "
+        "W3C Feed Validation Service's reading of it",
     ),
     "geo": ("Positions", "W3C Basic Geo (WGS84), GeoRSS Simple, ICBM and GeoURL"),
     "json": ("JSON Feed", "JSON Feed 1.1 and RFC 8259"),
