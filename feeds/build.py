@@ -551,6 +551,19 @@ def _strict_error(complaints: Sequence[object]) -> StrictModeError:
     )
 
 
+def _next_change(config: Config, embargo: datetime | None, now: datetime) -> datetime | None:
+    """The earliest moment the output changes without any input changing: an embargo ends,
+    or the open period of a calendar-archived feed closes (its archive is then due)."""
+    from feeds.scan.archives import period_end  # noqa: PLC0415 - see the note on imports
+
+    ends = [
+        period_end(now, spec.archive, config.channel.timezone)
+        for spec in config.feeds
+        if spec.archive is not None
+    ]
+    return min([moment for moment in (embargo, *ends) if moment is not None], default=None)
+
+
 def _next_embargo(scan: ScanResult, now: datetime) -> datetime | None:
     """The earliest moment after `now` at which a non-draft article becomes due."""
     return min(
@@ -1072,7 +1085,7 @@ def _remember(
         articles=len(result.scan.articles),
         problems=result.problems,
         outputs=tuple(outputs),
-        until=result.next_embargo,
+        until=_next_change(config, result.next_embargo, now),
     )
     # Files that articles with problems looked for, missing or not: the photo that arrives
     # after its story must get the story published at the next build.

@@ -53,6 +53,18 @@ def period_key(published: datetime, policy: ArchivePolicy, zone: ZoneInfo) -> st
     return f"{local.year:04d}" if policy.kind == "yearly" else f"{local.year:04d}-{local.month:02d}"
 
 
+def period_end(now: datetime, policy: ArchivePolicy, timezone: str) -> datetime | None:
+    """When the period open at `now` closes (its archive is then due); None for pages."""
+    if policy.kind == "count":
+        return None
+    local = now.astimezone(ZoneInfo(timezone))
+    if policy.kind == "yearly":
+        year, month = local.year + 1, 1
+    else:
+        year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
+    return datetime(year, month, 1, tzinfo=ZoneInfo(timezone))
+
+
 def partition(
     articles: Sequence[Brief], policy: ArchivePolicy, *, timezone: str, now: datetime
 ) -> ArchiveSet:

@@ -230,7 +230,7 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
         W,
         "a current, prev-archive or next-archive link whose href is not an absolute URI",
     ),
-    "fh-link-empty": (E, "a current, prev-archive or next-archive link without an href"),
+    "fh-link-empty": (E, "a current, prev-archive or next-archive link whose href is empty"),
     "fh-archive-without-current": (
         W,
         "an archive document (fh:archive) without a link to the subscription document "

@@ -1,6 +1,7 @@
 """The command line in-process: exit statuses, messages, report formats, the error boundary."""
 
 import io
+import re
 import shutil
 from pathlib import Path
 
@@ -226,4 +227,5 @@ def test_progress_is_shown_only_on_a_terminal_outside_ci(
     )
     assert status == 0
     assert ("found 10 article files" in err.getvalue()) is shown
-    assert ("rendered 36 feed files; validating" in err.getvalue()) is shown
+    # (how many: the sample's archives grow with the clock this build runs at)
+    assert bool(re.search(r"rendered \d+ feed files; validating", err.getvalue())) is shown

@@ -24,6 +24,12 @@ _DECLARED = " ".join(
 )
 
 
+_FH_CURRENT = '<atom:link rel="current" href="https://a.example/rss"/>'
+_FH_PREV = '<atom:link rel="prev-archive" href="https://a.example/2023.rss"/>'
+_FH_A_CURRENT = '<link rel="current" href="https://a.example/atom"/>'
+_FH_A_PREV = '<link rel="prev-archive" href="https://a.example/2023.atom"/>'
+
+
 def rss(channel: str = "", item: str = "", *, head: str = "", items: str = "") -> bytes:
     """A valid RSS 2.0 feed with one item, plus the given channel and item children."""
     return (
@@ -898,6 +904,30 @@ CASES: list[tuple[str, bytes, set[str]]] = [
     ("rss1-text-in-item", rss1("", "loose"), {"rss-unexpected-text"}),
     ("rss1-dc-date", rss1("", "<dc:date>5 March 2024</dc:date>"), {"dc-date-format"}),
     ("rss1-duplicate-title", rss1("<title>again</title>"), {"rss-duplicate-element"}),
+    # RFC 5005 feed history
+    ("fh-valid-archive", rss(_FH_CURRENT + _FH_PREV + "<fh:archive/>"), set()),
+    ("fh-valid-atom-archive", atom(_FH_A_CURRENT + "<fh:archive/>"), set()),
+    ("fh-not-empty", rss(_FH_CURRENT + "<fh:archive>yes</fh:archive>"), {"fh-not-empty"}),
+    (
+        "fh-archive-and-complete",
+        rss(_FH_CURRENT + "<fh:archive/><fh:complete/>"),
+        {"fh-archive-and-complete"},
+    ),
+    ("fh-complete-with-links", rss(_FH_PREV + "<fh:complete/>"), {"fh-complete-with-links"}),
+    (
+        "fh-link-not-absolute",
+        atom('<link rel="current" href="atom"/><fh:archive/>'),
+        {"fh-link-not-absolute"},
+    ),
+    ("fh-link-empty", rss('<atom:link rel="current" href=""/><fh:archive/>'), {"fh-link-empty"}),
+    ("fh-archive-without-current", rss("<fh:archive/>"), {"fh-archive-without-current"}),
+    ("fh-links-without-archive", rss(_FH_CURRENT), {"fh-links-without-archive"}),
+    ("fh-link-in-item", atom("", _FH_A_PREV), {"fh-link-in-item"}),
+    (
+        "fh-link-duplicate",
+        rss(_FH_CURRENT + _FH_CURRENT + "<fh:archive/>"),
+        {"fh-link-duplicate"},
+    ),
 ]
 
 
