@@ -9,7 +9,7 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
@@ -754,9 +754,12 @@ class _ArchiveRun:
         subscription = replace(spec, limit=max(spec.limit, cut.open_count))
         pending: list[_Pending] = []
         kept: list[_KeptArchive] = []
+        stamps = self._stamps([b.rel_path for period in cut.closed for b in period.articles])
         for index, period in enumerate(cut.closed):
             older, newer = cut.neighbours(index)
-            digest = self._digest(spec, period.key, period.articles, older, newer)
+            digest = self._digest(
+                spec, period.key, period.articles, neighbours=(older, newer), stamps=stamps
+            )
             found = [self._unchanged(spec, fmt, period.key, digest) for fmt in spec.formats]
             if all(found):
                 kept.extend(k for k in found if k is not None)
@@ -773,13 +776,34 @@ class _ArchiveRun:
             tuple(kept),
         )
 
+    def _stamps(self, keys: Sequence[str]) -> dict[str, Hashable]:
+        """Each article's stamp now (a database answers for all of them in one query)."""
+        many = getattr(self.source, "locate_many", None)
+        if many is not None and keys:
+            found: dict[str, Hashable] = many(keys)
+            return found
+        stamps: dict[str, Hashable] = {}
+        for key in keys:
+            try:
+                stamps[key] = self.source.locate(key)
+            except ArticleError:
+                continue  # gone: its archive is rendered again, and loading reports it
+        return stamps
+
     def _digest(
-        self, spec: FeedSpec, key: str, articles: Sequence[Brief], older: str, newer: str
+        self,
+        spec: FeedSpec,
+        key: str,
+        articles: Sequence[Brief],
+        *,
+        neighbours: tuple[str, str],
+        stamps: dict[str, Hashable],
     ) -> str:
+        older, newer = neighbours
         digest = hashlib.sha256(f"{self.settings}\0{spec!r}\0{key}\0{older}\0{newer}".encode())
         for brief in articles:
-            stamp = self.source.locate(brief.rel_path)
-            digest.update(f"\0{brief.id}\0{brief.rel_path}\0{stamp!r}".encode())
+            stamp = stamps.get(brief.rel_path)
+            digest.update(f"\0{brief.id}\0{brief.rel_path}\0{stamp!r}\0{brief!r}".encode())
         return digest.hexdigest()
 
     def _unchanged(self, spec: FeedSpec, fmt: Format, key: str, digest: str) -> _KeptArchive | None:
@@ -1230,6 +1254,9 @@ def feed_paths(config: Config) -> list[Path]:
             rel = spec.file_for(fmt)
             if not spec.per:
                 paths.append(config.output / rel)
+                if spec.archive is not None:  # its archive documents, oldest first
+                    pattern = glob.escape(spec.archive_file(fmt, "KEY")).replace("KEY", "*")
+                    paths.extend(sorted(config.output.glob(pattern)))
                 continue
             for key in spec.per:
                 pattern = "*".join(
