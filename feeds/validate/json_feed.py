@@ -38,6 +38,13 @@ JSON_CODES: Final[dict[str, tuple[Severity, str]]] = {
     "json-deprecated": (W, "a JSON Feed 1.0 member that 1.1 replaced (author)"),
     "json-missing-recommended": (W, "feed_url or home_page_url is missing"),
     "json-unknown-member": (W, "a member JSON Feed does not define (extensions start with _)"),
+    # the _archive extension: RFC 5005's links and markers (what feeds writes)
+    "json-archive-and-complete": (E, '_archive says both "archive" and "complete"'),
+    "json-archive-complete-with-links": (
+        E,
+        '_archive of a complete feed with "prev_archive" or "next_archive"',
+    ),
+    "json-archive-without-current": (W, '_archive of an archive document without "current"'),
 }
 
 _FEED_MEMBERS: Final = (
@@ -208,6 +215,7 @@ def _check_feed(feed: dict[str, Json], out: _Out) -> None:
     _optional(feed, "expired", "", out, _boolean)
     _language(feed, "", out)
     _authors(feed, "", out)
+    _archive_extension(feed, out)
     hubs = feed.get("hubs")
     if hubs is not None and _type_ok(hubs, _array, "hubs", out):
         assert isinstance(hubs, list)
@@ -424,6 +432,42 @@ def _optional(parent: dict[str, Json], name: str, where: str, out: _Out, check: 
     if name not in parent:
         return False
     return _type_ok(parent[name], check, _at(where, name), out)
+
+
+def _archive_extension(feed: dict[str, Json], out: _Out) -> None:
+    """The `_archive` extension object (RFC 5005 archived and complete feeds, as feeds writes
+    them): URLs absolute, markers booleans, and no contradiction between them."""
+    extension = feed.get("_archive")
+    if extension is None or not _type_ok(extension, _object, "_archive", out):
+        return
+    assert isinstance(extension, dict)
+    for name in ("about", "current", "prev_archive", "next_archive"):
+        _optional_url(extension, name, "_archive", out)
+    archive = _optional(extension, "archive", "_archive", out, _boolean) and extension["archive"]
+    complete = _optional(extension, "complete", "_archive", out, _boolean) and extension["complete"]
+    if archive and complete:
+        out.add(
+            "json-archive-and-complete",
+            "_archive",
+            "an archive document holds part of a feed, a complete feed all of it: remove"
+            ' "archive" or "complete"',
+        )
+    if complete:
+        for name in ("prev_archive", "next_archive"):
+            if name in extension:
+                out.add(
+                    "json-archive-complete-with-links",
+                    f"_archive.{name}",
+                    f'a complete feed has no other documents, yet names "{name}": remove it'
+                    ' or "complete"',
+                )
+    if archive and "current" not in extension:
+        out.add(
+            "json-archive-without-current",
+            "_archive",
+            'an archive document should name the subscription document: add "current" with'
+            " the feed's own URL (RFC 5005 §4)",
+        )
 
 
 def _optional_url(parent: dict[str, Json], name: str, where: str, out: _Out) -> None:

@@ -306,6 +306,29 @@ def test_the_good_document_has_no_issues():
         ),
         ({**GOOD, "items": ["x"]}, [("json-type", "items[1]")]),
         ([GOOD], [("json-not-object", "")]),
+        # the _archive extension (RFC 5005)
+        (
+            {**GOOD, "_archive": {"archive": True, "current": "https://e.org/feed.json"}},
+            [],
+        ),
+        (
+            {**GOOD, "_archive": {"archive": True, "complete": True, "current": "https://e.org/"}},
+            [("json-archive-and-complete", "_archive")],
+        ),
+        (
+            {**GOOD, "_archive": {"complete": True, "prev_archive": "https://e.org/a.json"}},
+            [("json-archive-complete-with-links", "_archive.prev_archive")],
+        ),
+        (
+            {**GOOD, "_archive": {"archive": True}},
+            [("json-archive-without-current", "_archive")],
+        ),
+        (
+            {**GOOD, "_archive": {"prev_archive": "archive/2026-10/feed.json"}},
+            [("json-url-invalid", "_archive.prev_archive")],
+        ),
+        ({**GOOD, "_archive": {"archive": "yes"}}, [("json-type", "_archive.archive")]),
+        ({**GOOD, "_archive": []}, [("json-type", "_archive")]),
     ],
 )
 def test_each_defect_gives_its_code_and_path(document: object, expected: list[tuple[str, str]]):
