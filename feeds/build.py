@@ -845,6 +845,9 @@ class _ArchiveRun:
                     prev_archive=_archive_url(plan.output_url, spec, fmt, pending.older),
                     next_archive=_archive_url(plan.output_url, spec, fmt, pending.newer),
                 )
+                # The one call that renders an archive: whatever render_feed is given for a
+                # feed's documents (e.g. the tombstones of its retracted items whose period is
+                # `pending.key`, then also in `_digest`) is given here too.
                 feed = _render(self.config, spec, fmt, entries, paging=paging)
                 feeds.append(feed)
                 archived.made[feed.rel_path] = _Made(pending.digest, depends, media)
