@@ -431,3 +431,29 @@ def test_broken_archive_markup_reports_a_located_code(
     found = [issue for issue in report.issues if issue.code.startswith("fh-")]
     assert [issue.code for issue in found] == expected
     assert all(issue.line > 0 for issue in found)
+
+
+def test_a_per_value_feed_archives_in_its_own_folder(site: Path) -> None:
+    for name in ("s-08-22", "s-11-12"):
+        write_article(
+            site,
+            name,
+            datetime(2026, int(name[2:4]), int(name[5:]), 9, tzinfo=UTC),
+            tags='["ferry"]',
+        )
+    write_config(
+        site,
+        '[[feeds]]\nname = "main"\nformats = ["atom"]\n'
+        '[[feeds]]\nname = "tags"\nper = "tag"\nformats = ["atom"]\narchive = "monthly"\n',
+    )
+    build(site)
+    files = output_files(site)
+    assert sorted(n for n in files if "archive/" in n) == ["tag/ferry/archive/2026-08/atom.xml"]
+    assert (
+        b"https://news.example.org/tag/ferry/archive/2026-08/atom.xml"
+        in files["tag/ferry/atom.xml"]
+    )
+    # The tag's last archived article loses it: the archive is retired with the period.
+    write_article(site, "s-08-22", datetime(2026, 8, 22, 9, tzinfo=UTC))
+    build(site)
+    assert not [n for n in output_files(site) if "archive/" in n]
