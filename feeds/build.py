@@ -8,11 +8,12 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config
@@ -37,6 +38,7 @@ from feeds.model import (
     RenderedFeed,
     ScanResult,
     Site,
+    Tombstone,
 )
 from feeds.publish import MEDIA_DIR, Notifier, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
@@ -64,6 +66,8 @@ from feeds.state.registry import (
     load_registry,
     record_feeds,
     record_published,
+    retire,
+    tombstones_by_feed,
 )
 from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
@@ -98,6 +102,10 @@ class PublishResult:
             them and so rendered nothing: what the last build published (its summary).
         known_articles: With `up_to_date`: how many articles the repository holds.
         hub_failures: WebSub announcements that failed (sent again at the next build).
+        wake_at: The earliest moment after `now` at which the output changes without any
+            input changing: an embargo ends, a correction dated later becomes due, or a
+            tombstone's period ends (a scheduler builds again then).
+        retracted: How many articles of the repository are retracted.
     """
 
     scan: ScanResult
@@ -113,6 +121,8 @@ class PublishResult:
     embargoed: int = 0
     refused: tuple[str, ...] = ()
     hub_failures: tuple[str, ...] = ()
+    wake_at: datetime | None = None
+    retracted: int = 0
 
     @property
     def article_count(self) -> int:
@@ -125,12 +135,16 @@ class PublishResult:
         drafts = sum(1 for a in articles if a.draft)
         line = f"{self.published} of {len(articles)} article(s) published"
         held = [f"{drafts} draft(s)"] if drafts else []
+        if self.retracted:
+            held.append(f"{self.retracted} retracted")
         if self.embargoed and self.next_embargo is not None:
             held.append(
                 f"{self.embargoed} embargoed, the next until {self.next_embargo.isoformat()}"
             )
         skipped = {p.path for p in self.problems}
-        older = len(articles) - drafts - self.embargoed - self.published - len(skipped)
+        older = (
+            len(articles) - drafts - self.retracted - self.embargoed - self.published - len(skipped)
+        )
         if older > 0:
             held.append(f"{older} older than what the feeds' limits keep")
         if held:
@@ -265,15 +279,33 @@ def _publish(
     renditions = _rendition_store(config, use_cache=use_cache)
     config = _with_branding(config, renditions)
     scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
-    candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    checked = _render_valid_feeds(config, source, store, candidates, caches, renditions=renditions)
+    registry = load_registry(store)
+    # Retracted and deleted articles retire their ids; one that comes back under a retired
+    # id is refused (readers were told it is deleted).
+    present = {a.rel_path for a in scan.articles} | {p.path for p in scan.problems}
+    retirements = retire(registry, scan.articles, present, now)
+    candidates = feed_order(
+        a for a in scan.articles if is_published(a, now) and a.id not in retirements.refused
+    )
+    zone = ZoneInfo(config.channel.timezone)
+    tombstones, expiry = tombstones_by_feed(retirements.registry, now, config.tombstone_days, zone)
+    checked = _render_valid_feeds(
+        config,
+        source,
+        store,
+        candidates,
+        caches,
+        renditions=renditions,
+        now=now,
+        tombstones=tombstones,
+    )
     if caches is not None:
         caches.keep_entries_of(scan)
         _prune_renditions(renditions, caches.entries)
-    rendering, registry = checked.rendering, load_registry(store)
+    rendering = checked.rendering
     in_feeds = rendering.articles()
     id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
-    problems = _sorted_problems(scan.problems, rendering.problems)
+    problems = _sorted_problems(scan.problems, rendering.problems, retirements.problems)
     if strict and (problems or id_changes or checked.refused):
         _refuse_strictly(checked, [*problems, *id_changes], scan.articles)
     written = None
@@ -286,20 +318,27 @@ def _publish(
             _announce(announce, checked.to_write(), exc.written)
             raise
         failures = _announce(announce, checked.to_write(), written.written)
-        record_published(store, registry, in_feeds)
+        record_published(store, retirements.registry, in_feeds, _atom_feeds_of(checked))
         record_feeds(store, (_record(feed) for feed in [*rendering.feeds, *checked.emptied]))
+    next_embargo = _next_embargo(scan, now)
+    wake_at = min(
+        (t for t in (next_embargo, rendering.next_correction, expiry) if t is not None),
+        default=None,
+    )
     result = PublishResult(
         scan,
         problems,
         tuple(rendering.feeds),
         checked.reports,
         written,
-        next_embargo=_next_embargo(scan, now),
+        next_embargo=next_embargo,
         published=len(in_feeds),
         id_changes=id_changes,
-        embargoed=sum(1 for a in scan.articles if not a.draft and a.published > now),
+        embargoed=sum(1 for a in scan.articles if _embargoed(a, now)),
         refused=checked.refusals(scan.articles),
         hub_failures=tuple(failures),
+        wake_at=wake_at,
+        retracted=sum(1 for a in scan.articles if a.retracted is not None),
     )
     if written is not None and record is not None:
         _remember(config, record, listing, result, now=now, rendering=rendering, target=target)
@@ -383,6 +422,7 @@ def _up_to_date(last: LastOutcome) -> PublishResult:
         (),
         WriteResult((), last.outputs, ()),
         next_embargo=last.until,
+        wake_at=last.until,
         up_to_date=last.published,
         known_articles=last.articles,
     )
@@ -418,7 +458,8 @@ class _Caches:
             self.scan = None
 
     def keep_entries_of(self, scan: ScanResult) -> None:
-        self.entries.keep_only(a.id for a in scan.articles)
+        # A retracted story leaves the cache too: nothing of it is kept for a later build.
+        self.entries.keep_only(a.id for a in scan.articles if a.retracted is None)
         self.entries.save()
 
 
@@ -448,6 +489,7 @@ class _Rendering:
     entries_by_feed: list[list[Entry]]
     problems: list[ArticleError]
     failed_depends_on: list[str]
+    next_correction: datetime | None = None
 
     def articles(self) -> list[Article]:
         """Every article some feed carries, once each."""
@@ -458,6 +500,11 @@ class _Rendering:
         by_id = {entry.article.id: entry for entries in self.entries_by_feed for entry in entries}
         return [by_id[a.id] for a in candidates if a.id in by_id][:count]
 
+    def corrected(self) -> list[Entry]:
+        """Every entry some feed carries that shows a correction, once each."""
+        by_id = {e.article.id: e for es in self.entries_by_feed for e in es}
+        return [entry for entry in by_id.values() if entry.article.corrections]
+
 
 def _render_feeds(
     config: Config,
@@ -465,10 +512,15 @@ def _render_feeds(
     candidates: Sequence[Brief],
     caches: _Caches | None,
     renditions: RenditionStore,
+    *,
+    now: datetime,
+    tombstones: Mapping[str, Sequence[Tombstone]],
 ) -> _Rendering:
     """Expand the `per` templates, select each feed's articles, load and render them (the
-    renditions of their images made first, on every core)."""
+    renditions of their images made first, on every core), each entry as of `now` (its
+    corrections dated by then), each Atom feed with its `tombstones`."""
     from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
+    from feeds.render.notes import as_of, next_correction  # noqa: PLC0415
     from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
 
     load = EntryLoader(
@@ -493,12 +545,23 @@ def _render_feeds(
         progress.info("made the renditions of %d images", ready)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
+    zone = ZoneInfo(config.channel.timezone)
+    pending: dict[str, Article] = {}
     for spec in expansion.feeds:
-        entries = select_entries(select_articles(candidates, spec), spec, load)
+        loaded = select_entries(select_articles(candidates, spec), spec, load)
+        pending.update((e.article.id, e.article) for e in loaded if e.article.corrections)
+        entries = [as_of(entry, now, zone) for entry in loaded]
         entries_by_feed.append(entries)
-        feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
+        feeds.extend(
+            _render(config, spec, fmt, entries, tombstones=tombstones.get(spec.file_for(fmt), ()))
+            for fmt in spec.formats
+        )
     return _Rendering(
-        feeds, entries_by_feed, [*load.problems, *expansion.problems], load.failed_depends_on
+        feeds,
+        entries_by_feed,
+        [*load.problems, *expansion.problems],
+        load.failed_depends_on,
+        next_correction(pending.values(), now),
     )
 
 
@@ -513,11 +576,25 @@ def _strict_error(complaints: Sequence[object]) -> StrictModeError:
     )
 
 
+def _embargoed(article: Brief, now: datetime) -> bool:
+    """Neither a draft nor retracted, and dated after `now`."""
+    return not article.draft and article.retracted is None and article.published > now
+
+
 def _next_embargo(scan: ScanResult, now: datetime) -> datetime | None:
     """The earliest moment after `now` at which a non-draft article becomes due."""
-    return min(
-        (a.published for a in scan.articles if not a.draft and a.published > now), default=None
-    )
+    return min((a.published for a in scan.articles if _embargoed(a, now)), default=None)
+
+
+def _atom_feeds_of(checked: _Checked) -> dict[str, list[str]]:
+    """Article id -> the Atom feed files written now that carry it (where its tombstone
+    would go)."""
+    found: dict[str, list[str]] = {}
+    for feed in checked.to_write():
+        if feed.format == "atom":
+            for article_id in feed.article_ids:
+                found.setdefault(article_id, []).append(feed.rel_path)
+    return found
 
 
 #: What the stages after the scan import (see the note on imports).
@@ -571,6 +648,8 @@ def _render_valid_feeds(
     caches: _Caches | None,
     *,
     renditions: RenditionStore,
+    now: datetime,
+    tombstones: Mapping[str, Sequence[Tombstone]],
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
@@ -581,14 +660,16 @@ def _render_valid_feeds(
     rounds = 0
     while True:
         try:
-            rendering = _render_feeds(config, source, candidates, caches, renditions)
+            rendering = _render_feeds(
+                config, source, candidates, caches, renditions, now=now, tombstones=tombstones
+            )
         except EntryRenderError as failure:  # a bug, but one article's: leave it out
             log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
             quarantined.append(_unrenderable(failure, candidates))
             candidates = [brief for brief in candidates if brief.id != failure.article_id]
             continue
         rounds += 1
-        emptied, retired = _no_longer_produced(config, store, rendering.feeds)
+        emptied, retired = _no_longer_produced(config, store, rendering.feeds, tombstones)
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
         reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
@@ -693,7 +774,16 @@ def _write_all(
     feeds = rendering.feeds
     newest = rendering.newest(candidates, NEWEST_ON_INDEX)
     pages = [
-        (INDEX_FILE, render_index(config.channel, feeds, newest, output_url=config.output_url)),
+        (
+            INDEX_FILE,
+            render_index(
+                config.channel,
+                feeds,
+                newest,
+                output_url=config.output_url,
+                corrected=rendering.corrected(),
+            ),
+        ),
         (OPML_FILE, render_opml(config.channel, feeds)),
     ]
     changes = plan_changes(
@@ -791,7 +881,7 @@ def _remember(
         articles=len(result.scan.articles),
         problems=result.problems,
         outputs=tuple(outputs),
-        until=result.next_embargo,
+        until=result.wake_at,
     )
     # Files that articles with problems looked for, missing or not: the photo that arrives
     # after its story must get the story published at the next build.
@@ -818,7 +908,10 @@ def _record(feed: RenderedFeed) -> FeedRecord:
 
 
 def _no_longer_produced(
-    config: Config, store: StateStore, feeds: Sequence[RenderedFeed]
+    config: Config,
+    store: StateStore,
+    feeds: Sequence[RenderedFeed],
+    tombstones: Mapping[str, Sequence[Tombstone]],
 ) -> tuple[list[RenderedFeed], list[str]]:
     """Feed files earlier builds published that this build does not produce.
 
@@ -847,7 +940,16 @@ def _no_longer_produced(
             )
             if spec.file_for(fmt) == rel_path:
                 last = datetime.fromisoformat(record.updated) if record.updated else None
-                emptied.append(_render(config, spec, fmt, [], updated_when_empty=last))
+                emptied.append(
+                    _render(
+                        config,
+                        spec,
+                        fmt,
+                        [],
+                        updated_when_empty=last,
+                        tombstones=tombstones.get(rel_path, ()),
+                    )
+                )
                 continue
         retired.append(rel_path)
     return emptied, retired
@@ -871,6 +973,7 @@ def _render(
     entries: Sequence[Entry],
     *,
     updated_when_empty: datetime | None = None,
+    tombstones: Sequence[Tombstone] = (),
 ) -> RenderedFeed:
     return render_feed(
         config.channel,
@@ -879,6 +982,7 @@ def _render(
         entries,
         output_url=config.output_url,
         updated_when_empty=updated_when_empty,
+        tombstones=tombstones,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from feeds.model import Channel, Entry, FeedSpec, Format, RenderedFeed
+from feeds.model import Channel, Entry, FeedSpec, Format, RenderedFeed, Tombstone
 
 
 class EntryRenderError(Exception):
@@ -31,6 +31,7 @@ def render_feed(
     *,
     output_url: str,
     updated_when_empty: datetime | None = None,
+    tombstones: Sequence[Tombstone] = (),
 ) -> RenderedFeed:
     """Render one feed document of `spec` in the format `fmt`.
 
@@ -45,6 +46,9 @@ def render_feed(
         output_url: Public URL the output is served at (self links).
         updated_when_empty: The feed date of an XML feed without entries (the date it had
             when it last had items); JSON Feed has no feed date.
+        tombstones: Items of this feed that were retracted or deleted: an Atom feed carries
+            them as RFC 6721 ``at:deleted-entry`` elements; RSS and JSON Feed have no such
+            element (the item just disappears).
     """
     if fmt == "json":
         from feeds.render.jsonfeed import render_json_feed  # noqa: PLC0415 - see module doc
@@ -53,5 +57,11 @@ def render_feed(
     from feeds.render import rss_atom  # noqa: PLC0415
 
     return rss_atom.render_feed(
-        channel, spec, fmt, entries, output_url=output_url, updated_when_empty=updated_when_empty
+        channel,
+        spec,
+        fmt,
+        entries,
+        output_url=output_url,
+        updated_when_empty=updated_when_empty,
+        tombstones=tombstones,
     )

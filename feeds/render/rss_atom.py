@@ -20,10 +20,18 @@ from feeds.model import (
     Format,
     Image,
     RenderedFeed,
+    Tombstone,
     byline,
 )
 from feeds.render import EntryRenderError
-from feeds.rules import ATOM_NS, CONTENT_NS, DC_NS, MEDIA_NS, strip_forbidden_chars
+from feeds.rules import (
+    ATOM_NS,
+    CONTENT_NS,
+    DC_NS,
+    MEDIA_NS,
+    TOMBSTONES_NS,
+    strip_forbidden_chars,
+)
 
 #: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -133,14 +141,33 @@ def _lead_thumbnail(parent: Element, entry: Entry) -> None:
 
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
-    """Declares the namespaces our entry extension writes, and writes the WebSub hub links of
-    an RSS channel (feedgen writes only the self link there)."""
+    """Declares the namespaces our entry extension writes, writes the WebSub hub links of
+    an RSS channel (feedgen writes only the self link there), and an Atom feed's tombstones
+    (RFC 6721 ``at:deleted-entry``, which feedgen does not know)."""
 
     def __init__(self) -> None:
         self.hubs: tuple[str, ...] = ()
+        self.tombstones: tuple[Tombstone, ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
-        return {"media": MEDIA_NS, "dc": DC_NS}
+        # Only a feed with tombstones declares their namespace (set for Atom feeds only).
+        extra = {"at": TOMBSTONES_NS} if self.tombstones else {}
+        return {"media": MEDIA_NS, "dc": DC_NS, **extra}
+
+    def extend_atom(self, feed: Element) -> Element:
+        # feedgen calls this before it appends the entries: the tombstones come after the
+        # feed's own elements and before the entries (RFC 6721 lets them stand anywhere among
+        # the feed's children).
+        for tombstone in self.tombstones:
+            deleted = _sub(
+                feed,
+                f"{{{TOMBSTONES_NS}}}deleted-entry",
+                ref=tombstone.id,
+                when=tombstone.when.isoformat(),
+            )
+            if tombstone.comment:
+                _sub(deleted, f"{{{TOMBSTONES_NS}}}comment", tombstone.comment)
+        return feed
 
     def extend_rss(self, feed: Element) -> Element:
         channel = feed.find("channel")
@@ -227,6 +254,7 @@ def render_feed(
     *,
     output_url: str,
     updated_when_empty: datetime | None = None,
+    tombstones: Sequence[Tombstone] = (),
 ) -> RenderedFeed:
     """Render one feed document.
 
@@ -238,6 +266,9 @@ def render_feed(
         output_url: Public URL of the output folder (ends with "/").
         updated_when_empty: The feed's date when it has no items (a slice that lost its last
             article keeps the date it had); default `EMPTY_FEED_UPDATED`.
+        tombstones: Items this feed carried that were retracted or deleted: written into an
+            Atom feed as ``at:deleted-entry`` (newest first, then by id); RSS has no such
+            element, so an RSS feed leaves them out.
 
     Returns:
         The serialised document; dates come only from the entries, so equal input gives equal
@@ -254,6 +285,9 @@ def render_feed(
     for hub in channel.hubs:  # Atom; the RSS channel's hub links come from our extension
         fg.link(href=hub, rel="hub")
     fg.feeds.hubs = channel.hubs
+    if fmt == "atom":
+        ordered = sorted(tombstones, key=lambda t: t.id)
+        fg.feeds.tombstones = tuple(sorted(ordered, key=lambda t: t.when, reverse=True))
     fg.link(href=channel.url, rel="alternate", type="text/html")
     fg.description(_t(spec.description or spec.title))
     fg.language(channel.language)
