@@ -174,6 +174,18 @@ KNOWN_FIELDS = frozenset(
 EXTRA_FIELDS = frozenset({"corrections", "retracted"})
 
 
+#: Other spellings of fields whose silent loss would publish what should not be (a retraction
+#: that is not read leaves a pulled story online), too far from the field for difflib.
+_ALIASES = {
+    "retraction": "retracted",
+    "retract": "retracted",
+    "retracted_at": "retracted",
+    "withdrawn": "retracted",
+    "correction": "corrections",
+    "corrected": "corrections",
+}
+
+
 def _refuse_near_misses(fields: _Fields) -> None:
     """A field that is almost one of ours is a typo, and a silent typo can publish a draft."""
     for key in fields.matter.data:
@@ -181,6 +193,7 @@ def _refuse_near_misses(fields: _Fields) -> None:
             continue
         lowered = key.lower()
         close = [lowered] if lowered in KNOWN_FIELDS else []
+        close = close or ([_ALIASES[lowered]] if lowered in _ALIASES else [])
         close = close or difflib.get_close_matches(lowered, KNOWN_FIELDS, n=1, cutoff=0.8)
         if close:
             raise fields.fail(
