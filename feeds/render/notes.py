@@ -47,7 +47,7 @@ def correction_notes(corrections: Sequence[Correction], zone: ZoneInfo) -> str:
     return "".join(
         f'<p class="correction"><strong>Correction'
         f' (<time datetime="{c.date.astimezone(zone).isoformat()}">{human_date(c.date, zone)}'
-        f"</time>):</strong> {escape(c.text, quote=False)}</p>"
+        f"</time>):</strong> {escape(c.text, quote=False)}</p>\n"
         for c in corrections
     )
 

@@ -113,7 +113,7 @@ def test_build_then_validate_the_configured_feeds(tmp_path: Path) -> None:
     config = str(tmp_path / "config.toml")
     status, _, err = run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")
     assert status == 0, err
-    assert "8 of 10 article(s) published" in err
+    assert "8 of 11 article(s) published (1 draft(s), 1 retracted, 1 embargoed" in err
     assert run("validate", "--strict", "-c", config)[0] == 0
 
 
@@ -225,5 +225,5 @@ def test_progress_is_shown_only_on_a_terminal_outside_ci(
         [*argv, "build", "-c", str(tmp_path / "config.toml")], stdout=io.StringIO(), stderr=err
     )
     assert status == 0
-    assert ("found 10 article files" in err.getvalue()) is shown
+    assert ("found 11 article files" in err.getvalue()) is shown
     assert ("rendered 36 feed files; validating" in err.getvalue()) is shown
