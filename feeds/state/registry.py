@@ -198,14 +198,14 @@ def retire(
     stamp = now.isoformat()
     problems: list[ArticleError] = []
     refused: set[str] = set()
-    ids = {a.id for a in articles}
-    urls = {a.url for a in articles}
-    titles = {(a.title, a.published.isoformat()) for a in articles}
+    retired_ids = {r.id for r in registry.values() if r.retired}
     for article in articles:
-        record = merged.get(article.id)
         retraction = article.retracted
+        if retraction is None and article.id not in retired_ids:
+            continue  # the usual case, told at once
+        record = merged.get(article.id)
         if retraction is None:
-            if record is not None and record.retired:
+            if record is not None:
                 refused.add(article.id)
                 problems.append(_reused(article, record))
             continue
@@ -226,12 +226,25 @@ def retire(
                     f" says it was deleted at {when.isoformat()}; correct the date",
                 )
             )
-    for record in registry.values():
-        if record.retired or record.id in ids or record.source in present:
-            continue
-        if record.url in urls or (record.title, record.published) in titles:
-            continue
-        merged[record.id] = replace(record, retired=stamp, when=stamp, reason="")
+    ids = {a.id for a in articles}
+    missing = [
+        r
+        for r in registry.values()
+        if not r.retired and r.id not in ids and r.source not in present
+    ]
+    if missing:  # rare: only then the URLs and titles are worth collecting
+        urls = {a.url for a in articles}
+        titles = {a.title for a in articles}
+        for record in missing:
+            if record.url in urls or (
+                record.title in titles
+                and any(
+                    a.title == record.title and a.published.isoformat() == record.published
+                    for a in articles
+                )
+            ):
+                continue  # renamed or given another id: an id change, reported elsewhere
+            merged[record.id] = replace(record, retired=stamp, when=stamp, reason="")
     return Retirements(merged, tuple(problems), frozenset(refused))
 
 
