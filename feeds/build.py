@@ -9,11 +9,12 @@ import importlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config
@@ -40,6 +41,7 @@ from feeds.model import (
     RenderedFeed,
     ScanResult,
     Site,
+    Tombstone,
 )
 from feeds.publish import MEDIA_DIR, Notifier, PublishTarget, WriteResult
 from feeds.publish.folder import FolderTarget
@@ -70,6 +72,8 @@ from feeds.state.registry import (
     load_registry,
     record_feeds,
     record_published,
+    retire,
+    tombstones_by_feed,
 )
 from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
@@ -105,6 +109,10 @@ class PublishResult:
             them and so rendered nothing: what the last build published (its summary).
         known_articles: With `up_to_date`: how many articles the repository holds.
         hub_failures: WebSub announcements that failed (sent again at the next build).
+        wake_at: The earliest moment after `now` at which the output changes without any
+            input changing: an embargo ends, a correction dated later becomes due, or a
+            tombstone's period ends (a scheduler builds again then).
+        retracted: How many articles of the repository are retracted.
     """
 
     scan: ScanResult
@@ -120,6 +128,8 @@ class PublishResult:
     embargoed: int = 0
     refused: tuple[str, ...] = ()
     hub_failures: tuple[str, ...] = ()
+    wake_at: datetime | None = None
+    retracted: int = 0
 
     @property
     def article_count(self) -> int:
@@ -132,12 +142,16 @@ class PublishResult:
         drafts = sum(1 for a in articles if a.draft)
         line = f"{self.published} of {len(articles)} article(s) published"
         held = [f"{drafts} draft(s)"] if drafts else []
+        if self.retracted:
+            held.append(f"{self.retracted} retracted")
         if self.embargoed and self.next_embargo is not None:
             held.append(
                 f"{self.embargoed} embargoed, the next until {self.next_embargo.isoformat()}"
             )
         skipped = {p.path for p in self.problems}
-        older = len(articles) - drafts - self.embargoed - self.published - len(skipped)
+        older = (
+            len(articles) - drafts - self.retracted - self.embargoed - self.published - len(skipped)
+        )
         if older > 0:
             held.append(f"{older} older than what the feeds' limits keep")
         if held:
@@ -272,7 +286,16 @@ def _publish(
     renditions = _rendition_store(config, use_cache=use_cache)
     config = _with_branding(config, renditions)
     scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
-    candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    registry = load_registry(store)
+    # Retracted and deleted articles retire their ids; one that comes back under a retired
+    # id is refused (readers were told it is deleted).
+    present = {a.rel_path for a in scan.articles} | {p.path for p in scan.problems}
+    retirements = retire(registry, scan.articles, present, now)
+    candidates = feed_order(
+        a for a in scan.articles if is_published(a, now) and a.id not in retirements.refused
+    )
+    zone = ZoneInfo(config.channel.timezone)
+    tombstones, expiry = tombstones_by_feed(retirements.registry, now, config.tombstone_days, zone)
     archive_cache = ArchiveCache(config.state_dir / CACHE_DIR) if use_cache else None
     checked = _render_valid_feeds(
         config,
@@ -281,15 +304,17 @@ def _publish(
         candidates,
         caches,
         renditions=renditions,
-        archives=_ArchiveRun(config, source, archive_cache, now),
+        archives=_ArchiveRun(config, source, archive_cache, now, tombstones),
+        now=now,
+        tombstones=tombstones,
     )
     if caches is not None:
         caches.keep_entries_of(scan)
         _prune_renditions(renditions, caches.entries)
-    rendering, registry = checked.rendering, load_registry(store)
+    rendering = checked.rendering
     in_feeds = rendering.articles()
     id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
-    problems = _sorted_problems(scan.problems, rendering.problems)
+    problems = _sorted_problems(scan.problems, rendering.problems, retirements.problems)
     if strict and (problems or id_changes or checked.refused):
         _refuse_strictly(checked, [*problems, *id_changes], scan.articles)
     written = None
@@ -302,24 +327,40 @@ def _publish(
             _announce(announce, checked.to_write(), exc.written)
             raise
         failures = _announce(announce, checked.to_write(), written.written)
-        record_published(store, registry, [*in_feeds, *rendering.archived.articles])
+        record_published(
+            store,
+            retirements.registry,
+            [*in_feeds, *rendering.archived.articles],
+            _atom_feeds_of(checked),
+        )
         records = [_record(feed) for feed in [*rendering.feeds, *checked.emptied]]
         records.extend(kept.feed_record() for kept in rendering.archived.kept)
         record_feeds(store, records)
         if archive_cache is not None:
             _remember_archives(config, archive_cache, checked)
+    next_embargo = _next_embargo(scan, now)
+    wake_at = min(
+        (
+            t
+            for t in (_next_change(config, next_embargo, now), rendering.next_correction, expiry)
+            if t is not None
+        ),
+        default=None,
+    )
     result = PublishResult(
         scan,
         problems,
         tuple(rendering.feeds),
         checked.reports,
         written,
-        next_embargo=_next_embargo(scan, now),
+        next_embargo=next_embargo,
         published=len(in_feeds),
         id_changes=id_changes,
-        embargoed=sum(1 for a in scan.articles if not a.draft and a.published > now),
+        embargoed=sum(1 for a in scan.articles if _embargoed(a, now)),
         refused=checked.refusals(scan.articles),
         hub_failures=tuple(failures),
+        wake_at=wake_at,
+        retracted=sum(1 for a in scan.articles if a.retracted is not None),
     )
     if written is not None and record is not None:
         _remember(config, record, listing, result, now=now, rendering=rendering, target=target)
@@ -406,6 +447,7 @@ def _up_to_date(last: LastOutcome) -> PublishResult:
         (),
         WriteResult((), last.outputs, ()),
         next_embargo=last.until,
+        wake_at=last.until,
         up_to_date=last.published,
         known_articles=last.articles,
     )
@@ -441,7 +483,8 @@ class _Caches:
             self.scan = None
 
     def keep_entries_of(self, scan: ScanResult) -> None:
-        self.entries.keep_only(a.id for a in scan.articles)
+        # A retracted story leaves the cache too: nothing of it is kept for a later build.
+        self.entries.keep_only(a.id for a in scan.articles if a.retracted is None)
         self.entries.save()
 
 
@@ -472,6 +515,7 @@ class _Rendering:
     problems: list[ArticleError]
     failed_depends_on: list[str]
     archived: _Archived
+    next_correction: datetime | None = None
 
     def articles(self) -> list[Article]:
         """Every article some feed carries, once each."""
@@ -482,6 +526,11 @@ class _Rendering:
         by_id = {entry.article.id: entry for entries in self.entries_by_feed for entry in entries}
         return [by_id[a.id] for a in candidates if a.id in by_id][:count]
 
+    def corrected(self) -> list[Entry]:
+        """Every entry some feed carries that shows a correction, once each."""
+        by_id = {e.article.id: e for es in self.entries_by_feed for e in es}
+        return [entry for entry in by_id.values() if entry.article.corrections]
+
 
 def _render_feeds(
     config: Config,
@@ -491,11 +540,15 @@ def _render_feeds(
     renditions: RenditionStore,
     *,
     archives: _ArchiveRun,
+    now: datetime,
+    tombstones: Mapping[str, Sequence[Tombstone]],
 ) -> _Rendering:
     """Expand the `per` templates, select each feed's articles, load and render them (the
-    renditions of their images made first, on every core), and the archive documents of the
-    feeds that have them (those whose inputs changed)."""
+    renditions of their images made first, on every core), each entry as of `now` (its
+    corrections dated by then), each Atom feed with its `tombstones`, and the archive
+    documents of the feeds that have them (those whose inputs changed)."""
     from feeds.load import EntryLoader, select_entries  # noqa: PLC0415 - see the note on imports
+    from feeds.render.notes import as_of, next_correction  # noqa: PLC0415
     from feeds.scan.slices import expand_feeds, select_articles  # noqa: PLC0415
 
     load = EntryLoader(
@@ -520,13 +573,25 @@ def _render_feeds(
         progress.info("made the renditions of %d images", ready)
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
+    zone = ZoneInfo(config.channel.timezone)
+    pending: dict[str, Article] = {}
     archived = _Archived()
     for plan in plans:
         spec = plan.spec
-        entries = select_entries(plan.chosen, plan.subscription, load)
+        loaded = select_entries(plan.chosen, plan.subscription, load)
+        pending.update((e.article.id, e.article) for e in loaded if e.article.corrections)
+        entries = [as_of(entry, now, zone) for entry in loaded]
         entries_by_feed.append(entries)
         feeds.extend(
-            _render(config, spec, fmt, entries, paging=plan.paging(fmt)) for fmt in spec.formats
+            _render(
+                config,
+                spec,
+                fmt,
+                entries,
+                paging=plan.paging(fmt),
+                tombstones=tombstones.get(spec.file_for(fmt), ()),
+            )
+            for fmt in spec.formats
         )
         archives.render(plan, load, feeds, archived)
     if archived.rendered:
@@ -537,7 +602,15 @@ def _render_feeds(
         if problem.path not in seen:
             seen.add(problem.path)
             problems.append(problem)
-    return _Rendering(feeds, entries_by_feed, problems, load.failed_depends_on, archived)
+    pending.update((a.id, a) for a in archived.articles if a.corrections)
+    return _Rendering(
+        feeds,
+        entries_by_feed,
+        problems,
+        load.failed_depends_on,
+        archived,
+        next_correction(pending.values(), now),
+    )
 
 
 def _sorted_problems(*groups: Sequence[ArticleError]) -> tuple[ArticleError, ...]:
@@ -564,11 +637,25 @@ def _next_change(config: Config, embargo: datetime | None, now: datetime) -> dat
     return min([moment for moment in (embargo, *ends) if moment is not None], default=None)
 
 
+def _embargoed(article: Brief, now: datetime) -> bool:
+    """Neither a draft nor retracted, and dated after `now`."""
+    return not article.draft and article.retracted is None and article.published > now
+
+
 def _next_embargo(scan: ScanResult, now: datetime) -> datetime | None:
     """The earliest moment after `now` at which a non-draft article becomes due."""
-    return min(
-        (a.published for a in scan.articles if not a.draft and a.published > now), default=None
-    )
+    return min((a.published for a in scan.articles if _embargoed(a, now)), default=None)
+
+
+def _atom_feeds_of(checked: _Checked) -> dict[str, list[str]]:
+    """Article id -> the Atom feed files written now that carry it (where its tombstone
+    would go)."""
+    found: dict[str, list[str]] = {}
+    for feed in checked.to_write():
+        if feed.format == "atom":
+            for article_id in feed.article_ids:
+                found.setdefault(article_id, []).append(feed.rel_path)
+    return found
 
 
 #: What the stages after the scan import (see the note on imports).
@@ -732,13 +819,21 @@ class _ArchiveRun:
     """
 
     def __init__(
-        self, config: Config, source: ArticleSource, cache: ArchiveCache | None, now: datetime
+        self,
+        config: Config,
+        source: ArticleSource,
+        cache: ArchiveCache | None,
+        now: datetime,
+        tombstones: Mapping[str, Sequence[Tombstone]],
     ) -> None:
         self.config = config
         self.source = source
         self.cache = cache
         self.now = now
         self.settings = _settings(config)
+        # Per Atom file: the retracted items it carried (an archive that held one keeps its
+        # tombstone for the configured period, like the feed).
+        self.tombstones = tombstones
 
     def plan(self, spec: FeedSpec, chosen: list[Brief]) -> _FeedPlan:
         from feeds.scan.archives import partition  # noqa: PLC0415 - see the note on imports
@@ -801,6 +896,8 @@ class _ArchiveRun:
     ) -> str:
         older, newer = neighbours
         digest = hashlib.sha256(f"{self.settings}\0{spec!r}\0{key}\0{older}\0{newer}".encode())
+        for fmt in spec.formats:  # a retraction's tombstone comes and goes with its period
+            digest.update(repr(self.tombstones.get(spec.archive_file(fmt, key), ())).encode())
         for brief in articles:
             stamp = stamps.get(brief.rel_path)
             digest.update(f"\0{brief.id}\0{brief.rel_path}\0{stamp!r}\0{brief!r}".encode())
@@ -822,14 +919,17 @@ class _ArchiveRun:
         archived: _Archived,
     ) -> None:
         """Render the plan's pending archives into `feeds`, and note what they hold."""
+        from feeds.render.notes import as_of  # noqa: PLC0415 - see the note on imports
+
         archived.kept.extend(plan.kept)
         spec = plan.spec
+        zone = ZoneInfo(self.config.channel.timezone)
         for pending in plan.pending:
             entries: list[Entry] = []
             for brief in pending.articles:
                 loaded = load.load_passing(brief)
                 if isinstance(loaded, Entry):
-                    entries.append(loaded)
+                    entries.append(as_of(loaded, self.now, zone))
                 else:
                     archived.problems.append(loaded)
             images = [img for e in entries for img in (*e.images, *e.inline_images)]
@@ -848,7 +948,14 @@ class _ArchiveRun:
                 # The one call that renders an archive: whatever render_feed is given for a
                 # feed's documents (e.g. the tombstones of its retracted items whose period is
                 # `pending.key`, then also in `_digest`) is given here too.
-                feed = _render(self.config, spec, fmt, entries, paging=paging)
+                feed = _render(
+                    self.config,
+                    spec,
+                    fmt,
+                    entries,
+                    paging=paging,
+                    tombstones=self.tombstones.get(spec.archive_file(fmt, pending.key), ()),
+                )
                 feeds.append(feed)
                 archived.made[feed.rel_path] = _Made(pending.digest, depends, media)
                 archived.rendered += 1
@@ -887,6 +994,8 @@ def _render_valid_feeds(
     *,
     renditions: RenditionStore,
     archives: _ArchiveRun,
+    now: datetime,
+    tombstones: Mapping[str, Sequence[Tombstone]],
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
@@ -898,7 +1007,14 @@ def _render_valid_feeds(
     while True:
         try:
             rendering = _render_feeds(
-                config, source, candidates, caches, renditions, archives=archives
+                config,
+                source,
+                candidates,
+                caches,
+                renditions,
+                archives=archives,
+                now=now,
+                tombstones=tombstones,
             )
         except EntryRenderError as failure:  # a bug, but one article's: leave it out
             log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
@@ -907,7 +1023,7 @@ def _render_valid_feeds(
             continue
         rounds += 1
         emptied, retired = _no_longer_produced(
-            config, store, rendering.feeds, kept=rendering.archived.kept_paths()
+            config, store, rendering.feeds, tombstones, kept=rendering.archived.kept_paths()
         )
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
@@ -1013,7 +1129,12 @@ def _write_all(
     newest = rendering.newest(candidates, NEWEST_ON_INDEX)
     listing = checked.archive_listing(config.output_url)
     index = render_index(
-        config.channel, feeds, newest, output_url=config.output_url, archives=listing
+        config.channel,
+        feeds,
+        newest,
+        output_url=config.output_url,
+        archives=listing,
+        corrected=rendering.corrected(),
     )
     pages = [(INDEX_FILE, index), (OPML_FILE, render_opml(config.channel, feeds))]
     changes = plan_changes(
@@ -1112,7 +1233,7 @@ def _remember(
         articles=len(result.scan.articles),
         problems=result.problems,
         outputs=tuple(outputs),
-        until=_next_change(config, result.next_embargo, now),
+        until=result.wake_at,
     )
     # Files that articles with problems looked for, missing or not: the photo that arrives
     # after its story must get the story published at the next build.
@@ -1146,6 +1267,7 @@ def _no_longer_produced(
     config: Config,
     store: StateStore,
     feeds: Sequence[RenderedFeed],
+    tombstones: Mapping[str, Sequence[Tombstone]],
     *,
     kept: Collection[str] = (),
 ) -> tuple[list[RenderedFeed], list[str]]:
@@ -1177,7 +1299,16 @@ def _no_longer_produced(
             )
             if spec.file_for(fmt) == rel_path:
                 last = datetime.fromisoformat(record.updated) if record.updated else None
-                emptied.append(_render(config, spec, fmt, [], updated_when_empty=last))
+                emptied.append(
+                    _render(
+                        config,
+                        spec,
+                        fmt,
+                        [],
+                        updated_when_empty=last,
+                        tombstones=tombstones.get(rel_path, ()),
+                    )
+                )
                 continue
         retired.append(rel_path)
     return emptied, retired
@@ -1202,6 +1333,7 @@ def _render(
     *,
     updated_when_empty: datetime | None = None,
     paging: Paging | None = None,
+    tombstones: Sequence[Tombstone] = (),
 ) -> RenderedFeed:
     return render_feed(
         config.channel,
@@ -1211,6 +1343,7 @@ def _render(
         output_url=config.output_url,
         updated_when_empty=updated_when_empty,
         paging=paging,
+        tombstones=tombstones,
     )
 
 

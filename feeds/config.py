@@ -151,6 +151,11 @@ class CacheControl:
     pages: str = DEFAULT_CACHE_CONTROL["pages"]
 
 
+#: How long Atom feeds carry a retracted or deleted item's tombstone by default, and at most.
+DEFAULT_TOMBSTONE_DAYS: int = 30
+_MAX_TOMBSTONE_DAYS = 3650
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     """The whole, validated configuration.
@@ -176,6 +181,8 @@ class Config:
         cache_control: The objects' `Cache-Control` on object storage.
         announce: Tell the WebSub hubs (``channel.hubs``) about changed feeds (off for a
             preview into another folder).
+        tombstone_days: How many days Atom feeds that carried a retracted or deleted item
+            keep its ``at:deleted-entry`` (``[retractions]``; 0: none).
     """
 
     source: Path
@@ -195,6 +202,7 @@ class Config:
     s3: ObjectStore | None = None
     cache_control: CacheControl = CacheControl()
     announce: bool = field(default=True, repr=False)
+    tombstone_days: int = DEFAULT_TOMBSTONE_DAYS
 
     def __post_init__(self) -> None:
         if not self.state_dir.is_absolute():
@@ -204,7 +212,17 @@ class Config:
 
 # The known keys of each table, in the order the documentation lists them (also the order of
 # the "known keys" hint when a typo is too far from every key for a suggestion).
-_TOP_KEYS = ("site", "repository", "output", "media", "feeds", "schedule", "state", "websub")
+_TOP_KEYS = (
+    "site",
+    "repository",
+    "output",
+    "media",
+    "feeds",
+    "schedule",
+    "state",
+    "websub",
+    "retractions",
+)
 _SITE_KEYS = (
     "title",
     "url",
@@ -221,6 +239,7 @@ _AUTHOR_KEYS = ("name", "email", "uri")
 _REPOSITORY_KEYS = ("path", "url", "max_image_bytes", "max_article_bytes")
 _OUTPUT_KEYS = ("path", "url", "media_url", "s3", "cache_control")
 _STATE_KEYS = ("path",)
+_RETRACTIONS_KEYS = ("tombstone_days",)
 _MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_location")
 # Renditions narrower than this would not be worth publishing; wider ones than this are
 # larger than any screen shows.
@@ -393,6 +412,14 @@ def _positive_int(value: object) -> int:
     if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     raise _InvalidValueError(_expected("a positive whole number of bytes such as 20971520", value))
+
+
+def _tombstone_days(value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _MAX_TOMBSTONE_DAYS:
+        return value
+    raise _InvalidValueError(
+        _expected(f"a whole number of days from 0 (no tombstones) to {_MAX_TOMBSTONE_DAYS}", value)
+    )
 
 
 def _limit(value: object) -> int:
@@ -1087,6 +1114,9 @@ def load_config(path: Path) -> Config:
     state.reject_unknown(_STATE_KEYS)
     state_dir = base / (state.get("path", _folder) or _DEFAULT_STATE_DIR)
     channel = replace(channel, hubs=_read_websub(root.table("websub")))
+    retractions = root.table("retractions")
+    retractions.reject_unknown(_RETRACTIONS_KEYS)
+    tombstone_days = retractions.get("tombstone_days", _tombstone_days)
     if s3 is None:  # object storage has no local output folder to overlap
         _check_folders(
             problems,
@@ -1112,6 +1142,7 @@ def load_config(path: Path) -> Config:
         repository_url=repository_url,
         s3=s3,
         cache_control=cache_control,
+        tombstone_days=DEFAULT_TOMBSTONE_DAYS if tombstone_days is None else tombstone_days,
     )
 
 

@@ -15,7 +15,7 @@ from feeds.errors import ArticleError, ConfigError
 from feeds.load.markup import render_markdown, sanitise_html
 from feeds.model import Article, Site
 from feeds.rules import IMAGE_SUFFIXES
-from feeds.sources.fields import KNOWN_FIELDS
+from feeds.sources.fields import EXTRA_FIELDS, KNOWN_FIELDS
 from feeds.sources.files.frontmatter import split_front_matter
 from feeds.sources.files.listing import Listing, list_repository
 from feeds.sources.files.reader import ArticleReader, read_text
@@ -152,7 +152,11 @@ def _row(
         categories=list(article.categories) if data.get("categories") is not None else None,
         tags=list(article.tags) if data.get("tags") is not None else None,
         related=data.get("related"),
-        extra={name: value for name, value in data.items() if name not in KNOWN_FIELDS},
+        extra={
+            name: value
+            for name, value in data.items()
+            if name not in KNOWN_FIELDS or name in EXTRA_FIELDS
+        },
         body=body,
         images=tuple(_images(root, article, data, body)),
     )

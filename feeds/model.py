@@ -194,6 +194,51 @@ class Image:
 
 
 @dataclass(frozen=True, slots=True)
+class Correction(_FastPickle):
+    """A significant correction of a published article: shown as a dated note in the item's
+    content, and the item's `updated` is its date.
+
+    Attributes:
+        date: When the article was corrected (aware).
+        text: What was corrected, as plain text (escaped where it is shown).
+    """
+
+    date: datetime
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction(_FastPickle):
+    """An article pulled from publication (`retracted` in its front matter): it leaves every
+    output, and Atom feeds that carried it say so with a tombstone.
+
+    Attributes:
+        date: When it was retracted (aware): the tombstone's `when`.
+        reason: Why, as plain text (the tombstone's comment; may be empty).
+        line: 1-based line of `retracted` in the article (0 when the source has no lines).
+    """
+
+    date: datetime
+    reason: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tombstone:
+    """An RFC 6721 ``at:deleted-entry`` of an Atom feed: an item readers may hold was deleted.
+
+    Attributes:
+        id: The deleted item's id (its ``ref``).
+        when: When it was deleted (aware; ``when``).
+        comment: Why (``at:comment``; "" for none).
+    """
+
+    id: str
+    when: datetime
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Article(_FastPickle):
     """An article's metadata as read by the cheap scan; the body is loaded only when selected.
 
@@ -206,6 +251,10 @@ class Article(_FastPickle):
         section: The article's top folder in the repository ("" at the top level).
         body_format: Which reader turns the body into HTML.
         body_line: 1-based line where the body starts in `source`.
+        updated: As written (default: `published`); the corrections' dates bump it when the
+            feeds are rendered (`feeds.render.notes.as_of`), not here.
+        corrections: In date order, oldest first.
+        retracted: Set when the article is pulled from publication.
     """
 
     id: str
@@ -226,6 +275,8 @@ class Article(_FastPickle):
     draft: bool
     body_format: BodyFormat
     body_line: int
+    corrections: tuple[Correction, ...] = ()
+    retracted: Retraction | None = None
 
     def brief(self) -> Brief:
         """What choosing this article for a feed needs to know about it."""
@@ -246,6 +297,7 @@ class Article(_FastPickle):
             self.categories,
             self.tags,
             self.section,
+            self.retracted,
         )
         # In Brief's field order; tuple.__new__ skips the named tuple's Python-level __new__
         # (a scan makes one Brief per article).
@@ -264,6 +316,7 @@ class Brief(NamedTuple):
         published: With a fixed offset (see `fixed_offset`), shared by every Brief of that
             offset.
         authors: The bylines' names.
+        retracted: Set when the article is pulled from publication (never published again).
     """
 
     id: str
@@ -276,6 +329,7 @@ class Brief(NamedTuple):
     categories: tuple[str, ...]
     tags: tuple[str, ...]
     section: str
+    retracted: Retraction | None = None
 
 
 _new_tuple = tuple.__new__

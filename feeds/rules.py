@@ -30,6 +30,8 @@ XHTML_NS: Final = "http://www.w3.org/1999/xhtml"
 XML_NS: Final = "http://www.w3.org/XML/1998/namespace"
 #: RFC 5005 (Feed Paging and Archiving): fh:archive, fh:complete.
 FH_NS: Final = "http://purl.org/syndication/history/1.0"
+#: RFC 6721 (the Atom "deleted entry" element, tombstones).
+TOMBSTONES_NS: Final = "http://purl.org/atompub/tombstones/1.0"
 NAMESPACES: Final[dict[str, str]] = {
     "atom": ATOM_NS,
     "media": MEDIA_NS,
@@ -55,6 +57,7 @@ NAMESPACES: Final[dict[str, str]] = {
     "xhtml": XHTML_NS,
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
     "rss1": "http://purl.org/rss/1.0/",
+    "at": TOMBSTONES_NS,
 }
 
 #: Defaults of the size limits (`repository.max_article_bytes`, `repository.max_image_bytes`).

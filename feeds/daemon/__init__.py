@@ -228,7 +228,7 @@ class Daemon:
             log.error("build (%s) failed with an internal error: %r", why, exc)
             log.debug("traceback of the failed build", exc_info=True)
         else:
-            self.next_embargo = result.next_embargo
+            self.next_embargo = result.wake_at
             for complaint in (*result.problems, *result.id_changes):
                 log.warning("%s", complaint)
             log.info("build (%s): %s", why, result.summary())

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from feeds.model import Channel, Entry, FeedSpec, Format, Paging, RenderedFeed
+from feeds.model import Channel, Entry, FeedSpec, Format, Paging, RenderedFeed, Tombstone
 
 
 class EntryRenderError(Exception):
@@ -32,6 +32,7 @@ def render_feed(
     output_url: str,
     updated_when_empty: datetime | None = None,
     paging: Paging | None = None,
+    tombstones: Sequence[Tombstone] = (),
 ) -> RenderedFeed:
     """Render one feed document of `spec` in the format `fmt`.
 
@@ -50,6 +51,9 @@ def render_feed(
             that archive document of the feed (see `FeedSpec.archive_file`). Archive
             documents are rendered here like the feeds, so whatever a feed's items carry
             reaches its archives too.
+        tombstones: Items of this feed that were retracted or deleted: an Atom feed carries
+            them as RFC 6721 ``at:deleted-entry`` elements; RSS and JSON Feed have no such
+            element (the item just disappears).
     """
     if fmt == "json":
         from feeds.render.jsonfeed import render_json_feed  # noqa: PLC0415 - see module doc
@@ -65,4 +69,5 @@ def render_feed(
         output_url=output_url,
         updated_when_empty=updated_when_empty,
         paging=paging,
+        tombstones=tombstones,
     )

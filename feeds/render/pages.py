@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
@@ -22,27 +21,12 @@ from feeds.model import (
     byline,
     credit_html,
 )
+from feeds.render.notes import MONTHS, human_date
 
 INDEX_FILE = "index.html"
 OPML_FILE = "feeds.opml"
 
 FORMAT_LABELS: dict[Format, str] = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
-
-# Month names spelled out here: strftime follows the process locale, which feedgen changes.
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 _CSS = """\
 :root{color-scheme:light dark;--bg:#fbfaf7;--card:#fff;--text:#1b1f24;--muted:#4b5563;
@@ -85,6 +69,8 @@ background:var(--chip)}
 .stories h3{margin:.6rem 0 .35rem;font-size:1.1rem;line-height:1.3}
 .meta{font-size:.85rem;color:var(--muted);margin:0 0 .4rem}
 .summary{margin:0;font-size:.95rem}
+ul.corrections{margin:0;padding-left:1.25rem}ul.corrections li{margin:.3rem 0}
+ul.corrections time{color:var(--muted);font-size:.9rem}
 footer{color:var(--muted);font-size:.85rem;padding-top:2rem;padding-bottom:2.5rem}
 """
 
@@ -123,13 +109,6 @@ def _local(url: str, output_url: str) -> str:
     return url[len(output_url) :] if url.startswith(output_url) else url
 
 
-def _when(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    day = f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
-    # A date written without a time (or taken from the file name) is midnight: show the day only.
-    return day if (local.hour, local.minute) == (0, 0) else f"{day}, {local:%H:%M}"
-
-
 def _figure(image: Image, output_url: str) -> str:
     size = f' width="{image.width}" height="{image.height}"' if image.width and image.height else ""
     words = credit_html(image)
@@ -159,9 +138,8 @@ def _story(entry: Entry, zone: ZoneInfo, output_url: str) -> str:
         parts.append(_figure(entry.images[0], output_url))
     parts.append('<div class="story-text">')
     parts.append(f'<h3><a href="{escape(article.url)}">{escape(article.title)}</a></h3>')
-    meta = (
-        f'<time datetime="{article.published.isoformat()}">{_when(article.published, zone)}</time>'
-    )
+    when = human_date(article.published, zone)
+    meta = f'<time datetime="{article.published.isoformat()}">{when}</time>'
     if article.authors:
         meta += " · " + escape(byline(article.authors))
     parts.append(f'<p class="meta">{meta}</p>')
@@ -170,6 +148,33 @@ def _story(entry: Entry, zone: ZoneInfo, output_url: str) -> str:
         parts.append(f'<p class="summary">{escape(entry.summary)}</p>')
     parts.append("</div></article></li>")
     return "".join(parts)
+
+
+#: How many corrections the discovery page lists.
+NEWEST_CORRECTIONS = 20
+
+
+def _corrections_section(corrected: Sequence[Entry], zone: ZoneInfo) -> str:
+    """The "Corrections" section (with its line break), or "" when no published item has one:
+    each correction's date, the story it corrected and what was corrected, newest first."""
+    notes = sorted(
+        ((c, entry.article) for entry in corrected for c in entry.article.corrections),
+        key=lambda pair: (pair[0].date, pair[1].id, pair[0].text),
+        reverse=True,
+    )[:NEWEST_CORRECTIONS]
+    if not notes:
+        return ""
+    rows = "\n".join(
+        f'<li><time datetime="{c.date.astimezone(zone).isoformat()}">'
+        f"{human_date(c.date, zone)}</time> · "
+        f'<a href="{escape(article.url)}">{escape(article.title)}</a>: {escape(c.text)}</li>'
+        for c, article in notes
+    )
+    return (
+        '<section aria-labelledby="corrections-heading">\n'
+        '<h2 id="corrections-heading">Corrections</h2>\n'
+        f'<ul class="corrections">\n{rows}\n</ul>\n</section>\n'
+    )
 
 
 def _feed_row(feed: _Listed, channel: Channel, output_url: str) -> str:
@@ -201,9 +206,10 @@ def render_index(
     *,
     output_url: str,
     archives: Sequence[ArchiveDocument] = (),
+    corrected: Sequence[Entry] = (),
 ) -> bytes:
     """The discovery page: every feed with its formats and item count, then the newest items,
-    then (for archived feeds) every archive document, newest first.
+    the latest corrections, and (for archived feeds) every archive document, newest first.
 
     The page is static HTML with inline CSS and no script; its ``<head>`` carries one
     autodiscovery link per feed file. Links to files in the output folder are relative, so the
@@ -215,6 +221,8 @@ def render_index(
         newest: The newest published entries to show, newest first.
         output_url: Public URL of the output folder (ends with "/").
         archives: The archive documents published (RFC 5005), any order.
+        corrected: Published entries with corrections (as of the build): the page lists
+            their newest `NEWEST_CORRECTIONS` corrections, newest first.
 
     Returns:
         UTF-8 HTML; equal input gives equal bytes.
@@ -253,6 +261,7 @@ def render_index(
     latest = (
         f'<ul class="stories">\n{stories}\n</ul>' if newest else "<p>No stories published yet.</p>"
     )
+    corrections_section = _corrections_section(corrected, zone)
     title = f"{channel.title}: feeds"
     page = f"""<!DOCTYPE html>
 <html lang="{escape(channel.language)}">
@@ -281,7 +290,7 @@ Back to <a href="{escape(channel.url)}">the site</a>.</p>
 <h2 id="latest-heading">Latest stories</h2>
 {latest}
 </section>
-{more_section}{_archives_section(feeds, archives, output_url)}
+{corrections_section}{more_section}{_archives_section(feeds, archives, output_url)}
 </main>
 <footer><p>Feeds in RSS 2.0, Atom 1.0 and JSON Feed 1.1 where listed.</p></footer>
 </body>
@@ -293,8 +302,8 @@ Back to <a href="{escape(channel.url)}">the site</a>.</p>
 def _archive_label(key: str) -> str:
     """ "November 2026" for a month, "2026" for a year, "Archive 3" for a page of items."""
     year, _, month = key.partition("-")
-    if month.isdigit() and year.isdigit() and 1 <= int(month) <= len(_MONTHS):
-        return f"{_MONTHS[int(month) - 1]} {year}"
+    if month.isdigit() and year.isdigit() and 1 <= int(month) <= len(MONTHS):
+        return f"{MONTHS[int(month) - 1]} {year}"
     return key if len(key) == 4 and key.isdigit() else f"Archive {key}"
 
 

@@ -21,10 +21,19 @@ from feeds.model import (
     Image,
     Paging,
     RenderedFeed,
+    Tombstone,
     byline,
 )
 from feeds.render import EntryRenderError
-from feeds.rules import ATOM_NS, CONTENT_NS, DC_NS, FH_NS, MEDIA_NS, strip_forbidden_chars
+from feeds.rules import (
+    ATOM_NS,
+    CONTENT_NS,
+    DC_NS,
+    FH_NS,
+    MEDIA_NS,
+    TOMBSTONES_NS,
+    strip_forbidden_chars,
+)
 
 #: `updated` of a feed that has no items: fixed, so that an empty feed is still reproducible.
 EMPTY_FEED_UPDATED = datetime(1970, 1, 1, tzinfo=UTC)
@@ -135,18 +144,22 @@ def _lead_thumbnail(parent: Element, entry: Entry) -> None:
 
 class _FeedExtension(BaseExtension):  # type: ignore[misc]
     """Declares the namespaces our entry extension writes, writes the WebSub hub links of an
-    RSS channel (feedgen writes only the self link there), and the RFC 5005 links and markers
+    RSS channel (feedgen writes only the self link there), the RFC 5005 links and markers
     of an archived or complete feed (``atom:link rel="current"``, ``"prev-archive"``,
-    ``"next-archive"``; ``fh:archive``, ``fh:complete``), in RSS and Atom alike."""
+    ``"next-archive"``; ``fh:archive``, ``fh:complete``), in RSS and Atom alike, and an Atom
+    feed's tombstones (RFC 6721 ``at:deleted-entry``, which feedgen does not know)."""
 
     def __init__(self) -> None:
         self.hubs: tuple[str, ...] = ()
         self.paging: Paging | None = None
+        self.tombstones: tuple[Tombstone, ...] = ()
 
     def extend_ns(self) -> dict[str, str]:
         spaces = {"media": MEDIA_NS, "dc": DC_NS}
         if self._marker():  # only there: every other feed keeps its bytes
             spaces["fh"] = FH_NS
+        if self.tombstones:  # set for Atom documents only
+            spaces["at"] = TOMBSTONES_NS
         return spaces
 
     def _marker(self) -> str:
@@ -188,6 +201,18 @@ class _FeedExtension(BaseExtension):  # type: ignore[misc]
         return feed
 
     def extend_atom(self, feed: Element) -> Element:
+        # feedgen calls this before it appends the entries: the tombstones come after the
+        # feed's own elements and before the entries (RFC 6721 lets them stand anywhere among
+        # the feed's children).
+        for tombstone in self.tombstones:
+            deleted = _sub(
+                feed,
+                f"{{{TOMBSTONES_NS}}}deleted-entry",
+                ref=tombstone.id,
+                when=tombstone.when.isoformat(),
+            )
+            if tombstone.comment:
+                _sub(deleted, f"{{{TOMBSTONES_NS}}}comment", tombstone.comment)
         for rel, href in self._paging_links():
             _sub(feed, "link", href=href, rel=rel, type=FEED_MEDIA_TYPES["atom"])
         marker = self._marker()
@@ -265,6 +290,7 @@ def render_feed(
     output_url: str,
     updated_when_empty: datetime | None = None,
     paging: Paging | None = None,
+    tombstones: Sequence[Tombstone] = (),
 ) -> RenderedFeed:
     """Render one feed document.
 
@@ -279,6 +305,9 @@ def render_feed(
         paging: Its RFC 5005 links and markers; with a `key`, the document is that archive
             (written at `FeedSpec.archive_file`, its Atom id the subscription document's: one
             logical feed).
+        tombstones: Items this feed carried that were retracted or deleted: written into an
+            Atom feed as ``at:deleted-entry`` (newest first, then by id); RSS has no such
+            element, so an RSS feed leaves them out.
 
     Returns:
         The serialised document; dates come only from the entries, so equal input gives equal
@@ -300,6 +329,9 @@ def render_feed(
         fg.link(href=hub, rel="hub")
     fg.feeds.hubs = hubs
     fg.feeds.paging = paging
+    if fmt == "atom":
+        ordered = sorted(tombstones, key=lambda t: t.id)
+        fg.feeds.tombstones = tuple(sorted(ordered, key=lambda t: t.when, reverse=True))
     fg.link(href=channel.url, rel="alternate", type="text/html")
     fg.description(_t(spec.description or spec.title))
     fg.language(channel.language)

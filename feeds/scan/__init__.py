@@ -11,8 +11,9 @@ from feeds.model import Article, Brief, Link, ScanResult
 
 
 def is_published(article: Brief, now: datetime) -> bool:
-    """Drafts and articles dated after `now` (embargoed) are never published."""
-    return not article.draft and article.published <= now
+    """Drafts, retracted articles and articles dated after `now` (embargoed) are never
+    published."""
+    return not article.draft and article.retracted is None and article.published <= now
 
 
 def feed_order(articles: Iterable[Brief]) -> list[Brief]:

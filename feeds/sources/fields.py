@@ -19,7 +19,16 @@ from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError
-from feeds.model import Article, Author, BodyFormat, ImageRef, Link, Site
+from feeds.model import (
+    Article,
+    Author,
+    BodyFormat,
+    Correction,
+    ImageRef,
+    Link,
+    Retraction,
+    Site,
+)
 from feeds.rules import (
     describe_value,
     is_absolute_iri,
@@ -156,9 +165,25 @@ KNOWN_FIELDS = frozenset(
     {
         "title", "date", "updated", "id", "slug", "url", "author", "authors", "summary",
         "categories", "tags", "section", "draft", "images", "image", "image_alt",
-        "image_caption", "image_credit", "image_title", "related",
+        "image_caption", "image_credit", "image_title", "related", "corrections",
+        "retracted",
     }
 )  # fmt: skip
+
+#: Fields a database keeps in its `extra` column (they have no column of their own).
+EXTRA_FIELDS = frozenset({"corrections", "retracted"})
+
+
+#: Other spellings of fields whose silent loss would publish what should not be (a retraction
+#: that is not read leaves a pulled story online), too far from the field for difflib.
+_ALIASES = {
+    "retraction": "retracted",
+    "retract": "retracted",
+    "retracted_at": "retracted",
+    "withdrawn": "retracted",
+    "correction": "corrections",
+    "corrected": "corrections",
+}
 
 
 def _refuse_near_misses(fields: _Fields) -> None:
@@ -168,6 +193,7 @@ def _refuse_near_misses(fields: _Fields) -> None:
             continue
         lowered = key.lower()
         close = [lowered] if lowered in KNOWN_FIELDS else []
+        close = close or ([_ALIASES[lowered]] if lowered in _ALIASES else [])
         close = close or difflib.get_close_matches(lowered, KNOWN_FIELDS, n=1, cutoff=0.8)
         if close:
             raise fields.fail(
@@ -239,6 +265,9 @@ def article_from_fields(
             "correct it or remove it",
         )
 
+    corrections = _corrections(fields, zone, published)
+    retracted = _retraction(fields, zone, published)
+
     title = fields.text("title") or (_clean(wire.headline) if wire else "")
     if not title:
         raise ArticleError(rel_path, 1, "no title: add `title` to the front matter")
@@ -289,6 +318,8 @@ def article_from_fields(
         draft=fields.flag("draft"),
         body_format=body_format,
         body_line=body_line,
+        corrections=corrections,
+        retracted=retracted,
     )
 
 
@@ -385,6 +416,10 @@ def _clean(text: str) -> str:
 _PERSON_KEYS = ("name", "email", "uri")
 _IMAGE_KEYS = ("src", "alt", "caption", "credit", "title")
 _RELATED_KEYS = ("title", "url")
+_CORRECTION_KEYS = ("date", "text")
+_RETRACTION_KEYS = ("date", "reason")
+#: A correction note or a retraction's reason is a sentence or a short paragraph.
+MAX_NOTE_CHARS = 2000
 # "Jo Doe <jo@example.org>", the way mail programs write a person.
 _NAME_ADDRESS = re.compile(r"(?P<name>[^<>]*?)\s*<(?P<address>[^<>\s]+)>")
 
@@ -581,3 +616,101 @@ def _images(fields: _Fields, source: str) -> tuple[ImageRef, ...]:
             ),
         )
     return tuple(refs)
+
+
+def _note_date(fields: _Fields, key: str, where: str, value: object, zone: ZoneInfo) -> datetime:
+    """The `date` of a correction or a retraction, which must be a moment."""
+    if value is None or value == "":
+        raise fields.fail(
+            key, f"{where} needs a `date`: when it happened, e.g. 2026-03-02T07:30:00+01:00"
+        )
+    try:
+        return _to_datetime(value, zone)
+    except _YearError as exc:
+        raise fields.fail(
+            key, f"{where}: the year {exc.args[0]} has fewer than four digits: correct the date"
+        ) from None
+    except (TypeError, ValueError, OverflowError):
+        raise fields.fail(
+            key,
+            f"{where}: date {value!r} is not a date and time: write it like"
+            " 2026-03-02T07:30:00+01:00 (or 2026-03-02 07:30 in the site's time zone)",
+        ) from None
+
+
+def _note_text(fields: _Fields, key: str, where: str, name: str, value: object) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise fields.fail(
+            key, f"{where}: {name} must be text, got {describe_value(value)}: quote it"
+        )
+    text = " ".join(_clean(value).split())
+    if len(text) > MAX_NOTE_CHARS:
+        raise fields.fail(
+            key,
+            f"{where}: {name} is {len(text)} characters long, more than {MAX_NOTE_CHARS}:"
+            " shorten it (the story itself says the rest)",
+        )
+    return text
+
+
+def _corrections(fields: _Fields, zone: ZoneInfo, published: datetime) -> tuple[Correction, ...]:
+    """`corrections: [{date, text}]`: each dated, with text, not before the article's date;
+    in date order (oldest first)."""
+    if not fields.has("corrections"):
+        return ()
+    value = fields.matter.data["corrections"]
+    if not isinstance(value, list):
+        raise fields.fail(
+            "corrections",
+            f"expected a list of {{date, text}}, got {describe_value(value)}: write"
+            ' corrections: [{date: 2026-03-02T09:00:00+01:00, text: "..."}]',
+        )
+    found: list[Correction] = []
+    for number, item in enumerate(value, start=1):
+        where = f"correction {number}"
+        if not isinstance(item, Mapping):
+            raise fields.fail(
+                "corrections", f"{where} is {describe_value(item)}: each is {{date, text}}"
+            )
+        _refuse_unknown_keys(fields, "corrections", item, _CORRECTION_KEYS, "a correction")
+        moment = _note_date(fields, "corrections", where, item.get("date"), zone)
+        text = _note_text(fields, "corrections", where, "text", item.get("text"))
+        if not text:
+            raise fields.fail(
+                "corrections", f"{where} has no `text`: say what was corrected, for the readers"
+            )
+        if moment < published:
+            raise fields.fail(
+                "corrections",
+                f"{where} is dated {moment.isoformat()}, before the article's date"
+                f" {published.isoformat()}: a correction comes after publication; correct"
+                " its date",
+            )
+        found.append(Correction(date=moment, text=text))
+    return tuple(sorted(found, key=lambda c: (c.date, c.text)))
+
+
+def _retraction(fields: _Fields, zone: ZoneInfo, published: datetime) -> Retraction | None:
+    """`retracted: {date, reason}`: the article is pulled; `date` is required, not before the
+    article's date."""
+    if not fields.has("retracted"):
+        return None
+    value = fields.matter.data["retracted"]
+    if not isinstance(value, Mapping):
+        raise fields.fail(
+            "retracted",
+            f"expected {{date, reason}}, got {describe_value(value)}: write"
+            ' retracted: {date: 2026-03-02T09:00:00+01:00, reason: "..."}',
+        )
+    _refuse_unknown_keys(fields, "retracted", value, _RETRACTION_KEYS, "a retraction")
+    moment = _note_date(fields, "retracted", "the retraction", value.get("date"), zone)
+    if moment < published:
+        raise fields.fail(
+            "retracted",
+            f"the retraction is dated {moment.isoformat()}, before the article's date"
+            f" {published.isoformat()}: correct its date",
+        )
+    reason = _note_text(fields, "retracted", "the retraction", "reason", value.get("reason"))
+    return Retraction(date=moment, reason=reason, line=fields.line("retracted"))

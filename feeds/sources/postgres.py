@@ -31,7 +31,7 @@ from feeds.errors import ArticleError, RepositoryError, SourceUnreachableError
 from feeds.model import Article, Blob, Brief, ImageRef, ScanResult, Site
 from feeds.rules import strip_forbidden_chars
 from feeds.sources import Listing, StoredImage
-from feeds.sources.fields import KNOWN_FIELDS, article_from_fields
+from feeds.sources.fields import EXTRA_FIELDS, KNOWN_FIELDS, article_from_fields
 from feeds.sources.files.listing import BUNDLE_INDEXES, READERS, stem_of
 from feeds.sources.wire import WireDocument, parse_wire
 from feeds.state.cache import ScanCache
@@ -601,8 +601,9 @@ class _RowFields(NamedTuple):
     line_of: Mapping[str, int]
 
 
-#: Fields that come from their own columns or from ``feeds.images``, never from `extra`.
-_COLUMN_FIELDS = KNOWN_FIELDS
+#: Fields that come from their own columns or from ``feeds.images``, never from `extra`
+#: (`corrections` and `retracted` have no column: they are kept in `extra`).
+_COLUMN_FIELDS = KNOWN_FIELDS - EXTRA_FIELDS
 
 
 class PostgresSource:

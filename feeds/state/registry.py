@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from feeds.model import Article
+from feeds.errors import ArticleError
+from feeds.model import Article, Brief, Tombstone
 from feeds.state.store import StateStore
 
 log = logging.getLogger(__name__)
@@ -20,13 +23,29 @@ _VERSION = 1
 
 @dataclass(frozen=True, slots=True)
 class Published:
-    """What identified an item when it was last published."""
+    """What identified an item when it was last published, the Atom feeds that carried it,
+    and — once it was retracted or deleted — when that was found (its id is then retired:
+    never published again).
+
+    Attributes:
+        feeds: Every Atom feed file (output path) that carried the item, in any build since
+            feeds began recording them: where its tombstone goes.
+        retired: The moment (RFC 3339) of the first build that found the article retracted or
+            gone; "" while it is not. The tombstone period counts from here.
+        when: The tombstone's date (RFC 3339): the retraction's date, or `retired` for a
+            deleted article (or a retraction dated after the build that found it).
+        reason: The retraction's reason ("" for a deleted article).
+    """
 
     id: str
     url: str
     title: str
     published: str
     source: str
+    feeds: tuple[str, ...] = ()
+    retired: str = ""
+    when: str = ""
+    reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +78,8 @@ def load_registry(store: StateStore) -> dict[str, Published]:
         "(id changes of earlier articles cannot be detected this time)",
     )
     try:
-        return {item["id"]: Published(**item) for item in records}
+        found = {item["id"]: Published(**item) for item in records}
+        return {key: replace(r, feeds=tuple(r.feeds)) for key, r in found.items()}
     except (KeyError, TypeError) as exc:
         where = store.describe(REGISTRY_FILE)
         log.warning("%s: the registry of published ids is unreadable (%s)", where, exc)
@@ -91,7 +111,8 @@ def find_id_changes(
 ) -> list[IdChange]:
     """Articles published now under an id the registry does not know, that match a record
     (same URL, or same title and date) whose id no article carries any more."""
-    orphans = [record for record in registry.values() if record.id not in all_ids]
+    # A retired id is gone for good: an article never "moves" to or from it.
+    orphans = [r for r in registry.values() if r.id not in all_ids and not r.retired]
     if not orphans:
         return []
     by_url = {record.url: record for record in orphans}
@@ -109,20 +130,165 @@ def find_id_changes(
 
 
 def record_published(
-    store: StateStore, registry: Mapping[str, Published], articles: Iterable[Article]
+    store: StateStore,
+    registry: Mapping[str, Published],
+    articles: Iterable[Article],
+    feeds_of: Mapping[str, Collection[str]] | None = None,
 ) -> None:
-    """Add (or refresh) the records of the articles just published; rewrite only on change."""
+    """Add (or refresh) the records of the articles just published; rewrite only on change.
+
+    Args:
+        store: Where the registry is kept.
+        registry: The registry as loaded, with this build's retirements (`retire`).
+        articles: The articles this build published.
+        feeds_of: Article id -> the Atom feed files that carry it now (added to those that
+            carried it before).
+    """
     merged = dict(registry)
+    carried = feeds_of or {}
     for article in articles:
+        before = merged.get(article.id)
+        held = set(before.feeds if before else ()) | set(carried.get(article.id, ()))
         merged[article.id] = Published(
             id=article.id,
             url=article.url,
             title=article.title,
             published=article.published.isoformat(),
             source=article.rel_path,
+            feeds=tuple(sorted(held)),
         )
     items = [asdict(record) for record in sorted(merged.values(), key=lambda r: r.id)]
     _save(store, REGISTRY_FILE, {"version": _VERSION, "items": items})
+
+
+@dataclass(frozen=True, slots=True)
+class Retirements:
+    """What one build finds retired: the registry with the new retirements, the problems of
+    articles that came back under a retired id (or whose retraction is dated in the future),
+    and the ids those articles are refused under.
+    """
+
+    registry: dict[str, Published]
+    problems: tuple[ArticleError, ...]
+    refused: frozenset[str]
+
+
+def retire(
+    registry: Mapping[str, Published],
+    articles: Sequence[Brief],
+    present: Collection[str],
+    now: datetime,
+) -> Retirements:
+    """Retire the ids of published articles that are retracted or gone, and refuse the
+    articles that carry an id retired before.
+
+    An article is gone when no article of the scan has its id, its path (`present` also
+    holds the paths of articles with problems: a broken file is not a deleted one), its URL,
+    or its title and date (a renamed or re-identified article is an id change, reported
+    elsewhere). Its tombstone is dated `now`, the first build that found it gone.
+
+    Args:
+        registry: The registry as loaded.
+        articles: Every article of the scan (duplicates ruled out).
+        present: The paths of every article the source lists (also those with problems).
+        now: This build's moment.
+    """
+    merged = dict(registry)
+    now = now.replace(microsecond=0)
+    stamp = now.isoformat()
+    problems: list[ArticleError] = []
+    refused: set[str] = set()
+    retired_ids = {r.id for r in registry.values() if r.retired}
+    for article in articles:
+        retraction = article.retracted
+        if retraction is None and article.id not in retired_ids:
+            continue  # the usual case, told at once
+        record = merged.get(article.id)
+        if retraction is None:
+            if record is not None:
+                refused.add(article.id)
+                problems.append(_reused(article, record))
+            continue
+        if record is None:
+            continue  # never published: nobody holds a copy, nothing to retire
+        retired = record.retired or stamp
+        when = min(retraction.date, datetime.fromisoformat(retired))
+        merged[article.id] = replace(
+            record, retired=retired, when=when.isoformat(), reason=retraction.reason
+        )
+        if retraction.date > now:
+            problems.append(
+                ArticleError(
+                    article.rel_path,
+                    retraction.line,
+                    f"retracted: dated {retraction.date.isoformat()}, after this build's"
+                    f" moment {now.isoformat()}: the story is removed now, and its tombstone"
+                    f" says it was deleted at {when.isoformat()}; correct the date",
+                )
+            )
+    ids = {a.id for a in articles}
+    missing = [
+        r
+        for r in registry.values()
+        if not r.retired and r.id not in ids and r.source not in present
+    ]
+    if missing:  # rare: only then the URLs and titles are worth collecting
+        urls = {a.url for a in articles}
+        titles = {a.title for a in articles}
+        for record in missing:
+            if record.url in urls or (
+                record.title in titles
+                and any(
+                    a.title == record.title and a.published.isoformat() == record.published
+                    for a in articles
+                )
+            ):
+                continue  # renamed or given another id: an id change, reported elsewhere
+            merged[record.id] = replace(record, retired=stamp, when=stamp, reason="")
+    return Retirements(merged, tuple(problems), frozenset(refused))
+
+
+def _reused(article: Brief, record: Published) -> ArticleError:
+    return ArticleError(
+        article.rel_path,
+        0,
+        f"has the id {article.id!r} of a story that was retracted or deleted (published from"
+        f" {record.source}; retired {record.retired}): feed readers were told it is deleted,"
+        " so a retired id is never published again; give this article a new `id` in its"
+        " front matter",
+    )
+
+
+def tombstones_by_feed(
+    registry: Mapping[str, Published], now: datetime, days: int, zone: ZoneInfo
+) -> tuple[dict[str, tuple[Tombstone, ...]], datetime | None]:
+    """The tombstones each Atom feed file carries at `now`: those of items it carried that
+    were retired less than `days` days before; and the moment the next one expires (None
+    when none is carried).
+
+    Args:
+        registry: The registry with this build's retirements.
+        now: This build's moment.
+        days: `retractions.tombstone_days`.
+        zone: The site's time zone, in which the tombstones' dates are written.
+    """
+    found: dict[str, list[Tombstone]] = {}
+    expiry: datetime | None = None
+    if days <= 0:
+        return {}, None
+    period = timedelta(days=days)
+    for record in registry.values():
+        if not record.retired or not record.feeds:
+            continue
+        ends = datetime.fromisoformat(record.retired) + period
+        if ends <= now:
+            continue
+        expiry = ends if expiry is None else min(expiry, ends)
+        when = datetime.fromisoformat(record.when or record.retired)
+        tombstone = Tombstone(record.id, when.astimezone(zone), record.reason)
+        for rel_path in record.feeds:
+            found.setdefault(rel_path, []).append(tombstone)
+    return {path: tuple(stones) for path, stones in found.items()}, expiry
 
 
 @dataclass(frozen=True, slots=True)

@@ -48,6 +48,7 @@ from feeds.validate.rss import check_rss
 from feeds.validate.rss1 import check_rss1
 from feeds.validate.scope import scope_of
 from feeds.validate.structure import check_structure
+from feeds.validate.tombstones import check_tombstones
 from feeds.validate.unique import check_unique
 from feeds.validate.whitespace import check_whitespace
 
@@ -227,6 +228,7 @@ def _validate(data: bytes, limits: Limits, out: Collector, *, feeds_only: bool =
         check_atom(root, out)
     if kind != "unknown":
         check_media(root, out)
+        check_tombstones(root, out)
         _check_families(root, kind, out, {variants.get(ns, ns) for ns in used})
     return kind
 

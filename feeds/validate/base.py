@@ -242,6 +242,26 @@ CODES: Final[dict[str, tuple[Severity, str]]] = {
     ),
     "fh-link-in-item": (W, "a current, prev-archive or next-archive link inside an item or entry"),
     "fh-link-duplicate": (E, "two current, prev-archive or next-archive links in one document"),
+    # RFC 6721 tombstones
+    "tombstone-misplaced": (
+        E,
+        "an at:deleted-entry outside atom:feed (or at:by/at:comment outside one)",
+    ),
+    "tombstone-ref-missing": (E, "an at:deleted-entry without ref"),
+    "tombstone-ref-iri": (E, "an at:deleted-entry ref that is not an absolute IRI"),
+    "tombstone-ref-is-entry": (
+        W,
+        "an at:deleted-entry whose ref is an entry's atom:id in the same feed",
+    ),
+    "tombstone-when-missing": (E, "an at:deleted-entry without when"),
+    "tombstone-when-format": (E, "an at:deleted-entry when that is not an RFC 3339 date-time"),
+    "tombstone-duplicate-element": (E, "a second at:by or at:comment in one at:deleted-entry"),
+    "tombstone-by-missing-name": (E, "an at:by without atom:name"),
+    "tombstone-comment-type": (E, "an at:comment type other than text, html or xhtml"),
+    "tombstone-unknown-element": (
+        E,
+        "an element of the tombstones namespace RFC 6721 does not define",
+    ),
     # geographic positions
     "geo-coordinate": (E, "a latitude or longitude that is not a number within range"),
     "geo-coordinate-comma": (W, "GeoRSS coordinates separated by commas, not spaces"),
@@ -284,6 +304,7 @@ FAMILIES: Final[dict[str, tuple[str, str]]] = {
         "W3C Feed Validation Service's reading of it",
     ),
     "geo": ("Positions", "W3C Basic Geo (WGS84), GeoRSS Simple, ICBM and GeoURL"),
+    "tombstone": ("Tombstones", "RFC 6721 (the Atom deleted-entry element)"),
     "json": ("JSON Feed", "JSON Feed 1.1 and RFC 8259"),
 }
 

@@ -13,6 +13,9 @@ For every reader and both formats: every published item is seen once, with its t
 date and author as published; the lead image reaches the reader through a channel it uses;
 every story shape reads right in its body. Then one article is edited (its `updated` moves, a
 sentence changes), the feeds are rebuilt, the readers poll again, and none sees a duplicate.
+Then that article is retracted: the feeds no longer carry it, the Atom feed carries its RFC 6721
+tombstone, and the readers poll a third time (none of them acts on the tombstone: each keeps the
+copy it stored).
 
 Known limitations of the readers are asserted, not skipped, so that a change in them shows:
 newsboat keeps only audio/video enclosures (the picture reaches it in the body); sfeed keeps only
@@ -303,6 +306,8 @@ class Run:
     revalidated: dict[str, int]
     parsed: dict[str, feedparser.FeedParserDict]
     parsed_after: dict[str, feedparser.FeedParserDict]
+    third: Round
+    parsed_retracted: dict[str, feedparser.FeedParserDict]
 
 
 def require_readers() -> None:
@@ -374,6 +379,19 @@ def readers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         }
         second = poll(home, base)
         parsed_after = {fmt: parse_with_feedparser(f"{base}{fmt}.xml") for fmt in FORMATS}
+
+        text = edited.read_text(encoding="utf-8")
+        text = text.replace(
+            'image_credit = "Harbour Times archive"\n+++\n',
+            'image_credit = "Harbour Times archive"\nretracted = { date = 2026-11-25T14:30:00,'
+            ' reason = "Withdrawn for a test." }\n+++\n',
+        )
+        edited.write_text(text, encoding="utf-8")
+        third_result = publish(config, now=NOW + timedelta(hours=2))
+        assert not third_result.problems
+        assert third_result.retracted == 2  # the sample has a retracted story of its own
+        third = poll(home, base)
+        parsed_retracted = {fmt: parse_with_feedparser(f"{base}{fmt}.xml") for fmt in FORMATS}
         yield Run(
             published,
             first,
@@ -383,6 +401,8 @@ def readers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
             revalidated,
             parsed,
             parsed_after,
+            third,
+            parsed_retracted,
         )
     finally:
         server.shutdown()
@@ -520,3 +540,30 @@ def test_the_edit_moved_updated_and_kept_published(readers: Run) -> None:
 
 def test_an_unchanged_feed_answers_304_to_a_reader_that_revalidates(readers: Run) -> None:
     assert readers.revalidated == {"rss": 304, "atom": 304}
+
+
+def test_a_retracted_item_leaves_the_feeds_with_a_tombstone_feedparser_reads(
+    readers: Run,
+) -> None:
+    for fmt in FORMATS:
+        parsed = readers.parsed_retracted[fmt]
+        assert parsed.bozo == 0
+        assert readers.edited_id not in [entry.id for entry in parsed.entries]
+    atom = readers.parsed_retracted["atom"].feed
+    # feedparser keeps a tombstone as a feed-level key (the last one), and nothing else.
+    assert atom["at_deleted-entry"]["ref"] == readers.edited_id
+    assert atom["at_deleted-entry"]["when"] == "2026-11-25T14:30:00+01:00"
+    assert atom["at_comment"] == "Withdrawn for a test."
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("reader", ["newsboat", "sfeed", "rss2email"])
+def test_readers_keep_the_copy_of_a_retracted_item_they_stored(
+    readers: Run, reader: str, fmt: str
+) -> None:
+    # LIMITATION: none of these readers implements RFC 6721; an item that leaves a feed stays
+    # in their store (rss2email had already mailed it). If one starts acting on the tombstone,
+    # this fails: update the README's "What readers do".
+    ids = [item.id for item in readers.third.seen[reader][fmt]]
+    assert readers.edited_id in ids
+    assert len(ids) == len(set(ids))

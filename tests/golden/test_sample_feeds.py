@@ -16,13 +16,31 @@ GOLDEN = PROJECT / "tests/data/golden"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
 
+#: The sample's retracted story, and the day before the sample's build: it was published then.
+RETRACTED = "news/dredging-contract.md"
+BEFORE = datetime(2026, 9, 9, 12, 0, tzinfo=UTC)
+
+
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     config = load_config(PROJECT / "config.toml")
     output = tmp_path_factory.mktemp("output")
     state = tmp_path_factory.mktemp("state")
-    result = publish(dataclasses.replace(config, output=output, state_dir=state), now=NOW)
+    config = dataclasses.replace(config, output=output, state_dir=state)
+    # First the build of the day before the retraction, which published the story (the
+    # sample without its `retracted:`), so that the golden Atom feeds show its tombstone.
+    earlier = tmp_path_factory.mktemp("earlier") / "articles"
+    shutil.copytree(PROJECT / "articles", earlier)
+    text = (earlier / RETRACTED).read_text(encoding="utf-8")
+    (earlier / RETRACTED).write_text(
+        text[: text.index("retracted:")] + text[text.index("---", 4) :], encoding="utf-8"
+    )
+    first = publish(dataclasses.replace(config, repository=earlier), now=BEFORE)
+    assert first.problems == ()
+    assert first.retracted == 0
+    result = publish(config, now=NOW)
     assert result.problems == ()
+    assert result.retracted == 1
     return output
 
 

@@ -154,7 +154,7 @@ def test_the_sample_repository_imported_builds_byte_identical_feeds_pages_and_me
         "db", "import", str(files / "articles"), "-c", str(database / "config.toml"), capsys=capsys
     )
     assert code == 0, out
-    assert "imported 10 article(s)" in out
+    assert "imported 11 article(s)" in out
     for project in (files, database):
         code, out = feeds(
             "build", "-c", str(project / "config.toml"), "--now", NOW_ARG, capsys=capsys

@@ -22,6 +22,7 @@ from feeds.sources.files import scan as files_scan
 from feeds.sources.files.listing import Candidate, Listing
 from feeds.state import cache as cache_module
 from feeds.state.cache import CACHE_DIR, ScanCache
+from feeds.state.registry import FEEDS_FILE, REGISTRY_FILE
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CONFIG = """\
@@ -93,6 +94,12 @@ def cold_files(site: Path, now: datetime = NOW) -> dict[str, bytes]:
     cold = site / "cold"
     shutil.rmtree(cold, ignore_errors=True)
     config = replace(config, output=cold / "output", state_dir=cold / "state")
+    # The same records of what was published (the registry decides tombstones and emptied
+    # slices), without any cache.
+    (cold / "state").mkdir(parents=True)
+    for name in (REGISTRY_FILE, FEEDS_FILE):
+        if (site / ".feeds-state" / name).exists():
+            shutil.copy(site / ".feeds-state" / name, cold / "state" / name)
     publish(config, now=now, use_cache=False)
     return files(cold / "output")
 

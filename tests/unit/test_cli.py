@@ -114,7 +114,7 @@ def test_build_then_validate_the_configured_feeds(tmp_path: Path) -> None:
     config = str(tmp_path / "config.toml")
     status, _, err = run("build", "-c", config, "--now", "2026-11-25T12:00:00Z")
     assert status == 0, err
-    assert "8 of 10 article(s) published" in err
+    assert "8 of 11 article(s) published (1 draft(s), 1 retracted, 1 embargoed" in err
     assert run("validate", "--strict", "-c", config)[0] == 0
 
 
@@ -226,6 +226,6 @@ def test_progress_is_shown_only_on_a_terminal_outside_ci(
         [*argv, "build", "-c", str(tmp_path / "config.toml")], stdout=io.StringIO(), stderr=err
     )
     assert status == 0
-    assert ("found 10 article files" in err.getvalue()) is shown
+    assert ("found 11 article files" in err.getvalue()) is shown
     # (how many: the sample's archives grow with the clock this build runs at)
     assert bool(re.search(r"rendered \d+ feed files; validating", err.getvalue())) is shown
