@@ -69,6 +69,7 @@ from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
 
 if TYPE_CHECKING:
+    from feeds.index import ResidentIndex
     from feeds.load.renditions import RenditionStore
     from feeds.validate import Issue, ValidationReport
 
@@ -185,6 +186,7 @@ def publish(
     use_cache: bool = True,
     allow_empty: bool = False,
     confirm: Callable[[], None] | None = None,
+    index: ResidentIndex | None = None,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -203,6 +205,11 @@ def publish(
     feeds are.
         confirm: Called before each change is published; raises to stop the publish (a
             daemon that must still be the leader).
+        index: The daemon's resident index: the listing, the scan, the entries and the
+            rendered feeds come from it and are kept in it (only what changed since its last
+            build is listed, read and rendered again; the disk caches are loaded once and
+            saved at its full rescans). Without it, the disk caches of the state folder and
+            the no-change record (`use_cache`) as for `feeds build`.
 
     Raises:
         FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
@@ -211,7 +218,8 @@ def publish(
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
-    with gc_paused(), _closing(article_source(config)) as source:
+    held = index.building() if index is not None else contextlib.nullcontext()
+    with gc_paused(), held, _closing(article_source(config)) as source:
         return _publish(
             config,
             source,
@@ -221,6 +229,7 @@ def publish(
             use_cache=use_cache,
             allow_empty=allow_empty,
             confirm=confirm,
+            index=index,
         )
 
 
@@ -245,13 +254,20 @@ def _publish(
     use_cache: bool,
     allow_empty: bool,
     confirm: Callable[[], None] | None,
+    index: ResidentIndex | None = None,
 ) -> PublishResult:
     target, store = publish_target(config), state_store(config)
     if confirm is not None:
         target = ConfirmedTarget(target, confirm)
-    listing = source.list()
+    listing = source.list() if index is None else index.list_source(source)
     progress.info("found %d article files in %s", listing.article_count, source.describe())
     record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
+    if index is not None and record is not None:
+        # The index proves what is unchanged itself; a record left from before would not
+        # describe what the daemon publishes.
+        if index.full:
+            record.forget()
+        record = None
     last = None
     if record and write:
         last = record.unchanged(listing, now, strict=strict, target=target.stamp())
@@ -261,12 +277,14 @@ def _publish(
         return replace(_up_to_date(last), hub_failures=tuple(owed))
     if not allow_empty and listing.article_count == 0:
         _refuse_to_empty(source, store)
-    caches = _Caches(config) if use_cache else None
-    renditions = _rendition_store(config, use_cache=use_cache)
+    caches = _Caches(config, index) if use_cache or index is not None else None
+    renditions = _rendition_store(config, use_cache=use_cache or index is not None)
     config = _with_branding(config, renditions)
-    scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
+    scan = rule_out_duplicates(_scan(source, listing, caches, record, index), now)
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    checked = _render_valid_feeds(config, source, store, candidates, caches, renditions=renditions)
+    checked = _render_valid_feeds(
+        config, source, store, candidates, caches, renditions=renditions, index=index
+    )
     if caches is not None:
         caches.keep_entries_of(scan)
         _prune_renditions(renditions, caches.entries)
@@ -390,9 +408,18 @@ def _up_to_date(last: LastOutcome) -> PublishResult:
 
 class _Caches:
     """The build caches of the state folder: the scan's (released once the scan is done, as a
-    large repository's is big) and the rendered entries'."""
+    large repository's is big) and the rendered entries'.
 
-    def __init__(self, config: Config) -> None:
+    With the daemon's `index` they are loaded once and kept in it, and saved only by its full
+    rescans (the next start then reads only what changed since).
+    """
+
+    def __init__(self, config: Config, index: ResidentIndex | None = None) -> None:
+        self._index = index
+        if index is not None and index.scan_cache is not None and index.entries is not None:
+            self.scan: ScanCache | None = index.scan_cache
+            self.entries = index.entries
+            return
         folder = config.state_dir / CACHE_DIR
         scan_settings = (
             config.repository_url or str(config.repository),
@@ -409,21 +436,32 @@ class _Caches:
             config.media,
             config.channel.language,
         )
-        self.scan: ScanCache | None = ScanCache(folder, scan_settings)
+        self.scan = ScanCache(folder, scan_settings)
         self.entries = EntryCache(folder, entry_settings)
+        if index is not None:
+            index.scan_cache, index.entries = self.scan, self.entries
 
     def save_scan(self) -> None:
+        if self._index is not None:
+            if self._index.full and self.scan is not None:
+                self.scan.save()
+            return
         if self.scan is not None:
             self.scan.save()
             self.scan = None
 
     def keep_entries_of(self, scan: ScanResult) -> None:
         self.entries.keep_only(a.id for a in scan.articles)
-        self.entries.save()
+        if self._index is None or self._index.full:
+            self.entries.save()
 
 
 def _scan(
-    source: ArticleSource, listing: Listing, caches: _Caches | None, record: LastBuild | None
+    source: ArticleSource,
+    listing: Listing,
+    caches: _Caches | None,
+    record: LastBuild | None,
+    index: ResidentIndex | None = None,
 ) -> ScanResult:
     """Every article's `Brief`; while a cold scan's workers read, this process imports what
     the later stages need and makes the digest of the build's inputs."""
@@ -433,7 +471,13 @@ def _scan(
         if record is not None:
             record.inputs(listing)
 
-    scan = source.scan(listing, cache=caches.scan if caches else None, while_waiting=while_waiting)
+    def scan_all(cache: ScanCache | None) -> ScanResult:
+        return source.scan(listing, cache=cache, while_waiting=while_waiting)
+
+    if index is not None:
+        scan = index.scan(source, listing, scan_all)
+    else:
+        scan = scan_all(caches.scan if caches else None)
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if caches is not None:
         caches.save_scan()
@@ -465,6 +509,8 @@ def _render_feeds(
     candidates: Sequence[Brief],
     caches: _Caches | None,
     renditions: RenditionStore,
+    *,
+    index: ResidentIndex | None = None,
 ) -> _Rendering:
     """Expand the `per` templates, select each feed's articles, load and render them (the
     renditions of their images made first, on every core)."""
@@ -496,7 +542,17 @@ def _render_feeds(
     for spec in expansion.feeds:
         entries = select_entries(select_articles(candidates, spec), spec, load)
         entries_by_feed.append(entries)
-        feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
+        for fmt in spec.formats:
+            if index is None:
+                feeds.append(_render(config, spec, fmt, entries))
+                continue
+
+            def render(
+                spec: FeedSpec = spec, fmt: Format = fmt, entries: list[Entry] = entries
+            ) -> RenderedFeed:
+                return _render(config, spec, fmt, entries)
+
+            feeds.append(index.render(spec, fmt, config.channel, entries, render))
     return _Rendering(
         feeds, entries_by_feed, [*load.problems, *expansion.problems], load.failed_depends_on
     )
@@ -571,17 +627,16 @@ def _render_valid_feeds(
     caches: _Caches | None,
     *,
     renditions: RenditionStore,
+    index: ResidentIndex | None = None,
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
     a feed whose errors belong to no item is refused alone (its old file stays)."""
-    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
-
     quarantined: list[ArticleError] = []
     rounds = 0
     while True:
         try:
-            rendering = _render_feeds(config, source, candidates, caches, renditions)
+            rendering = _render_feeds(config, source, candidates, caches, renditions, index=index)
         except EntryRenderError as failure:  # a bug, but one article's: leave it out
             log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
             quarantined.append(_unrenderable(failure, candidates))
@@ -591,7 +646,7 @@ def _render_valid_feeds(
         emptied, retired = _no_longer_produced(config, store, rendering.feeds)
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
-        reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+        reports = tuple(_validate(feed, index) for feed in feeds)
         failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
         culprits = _culprits(failed, candidates)
         if not culprits or rounds == QUARANTINE_ROUNDS:
@@ -599,7 +654,18 @@ def _render_valid_feeds(
         quarantined.extend(culprits.values())
         candidates = [brief for brief in candidates if brief.id not in culprits]
     rendering.problems.extend(quarantined)
+    if index is not None:
+        index.keep_feeds([(f.spec, f.format) for f in rendering.feeds], [f.rel_path for f in feeds])
     return _Checked(rendering, emptied, retired, reports, failed)
+
+
+def _validate(feed: RenderedFeed, index: ResidentIndex | None) -> ValidationReport:
+    """The feed's validation report (the index's when it validated the very same bytes)."""
+    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
+
+    if index is None:
+        return validate_feed(feed.body, source=feed.rel_path)
+    return index.validate(feed, lambda: validate_feed(feed.body, source=feed.rel_path))
 
 
 def _unrenderable(failure: EntryRenderError, candidates: Sequence[Brief]) -> ArticleError:

@@ -316,7 +316,7 @@ def test_schedule_problems_are_all_reported_with_their_key_paths(tmp_path):
         ' ("HH:MM", 24-hour clock), got ["6am"]\n'
         '  schedule.watch: expected true or false, got "yes"\n'
         "  schedule.at: use either `every` (an interval) or `at` (daily times), not both\n"
-        "  schedule.when: unknown key (known keys: every, at, watch)"
+        "  schedule.when: unknown key (known keys: every, at, watch, rescan)"
     )
 
 

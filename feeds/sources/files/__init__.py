@@ -6,12 +6,14 @@ Listing imports nothing heavy (it is all a build that finds nothing changed does
 
 from __future__ import annotations
 
+import builtins
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from feeds.model import Article, Blob, ScanResult, Site
+from feeds.errors import ArticleError
+from feeds.model import Article, Blob, Brief, ScanResult, Site
 from feeds.sources import Listing as AnyListing
 from feeds.sources.files.listing import Candidate, Listing, list_repository
 from feeds.state.cache import ScanCache
@@ -46,6 +48,20 @@ class FileSource:
         self._listing = list_repository(self.root)
         self._reader = None
         return self._listing
+
+    def take_listing(self, listing: Listing) -> Listing:
+        """Use `listing` (made elsewhere: the daemon's index keeps one current) as `list()`
+        would give it now."""
+        self._listing = listing
+        self._reader = None
+        self._located.clear()
+        return listing
+
+    def read_briefs(self, candidates: Sequence[Candidate]) -> builtins.list[Brief | ArticleError]:
+        """The scan results of these listed article files, in order (read in this process)."""
+        from feeds.sources.files.scan import read_chunk  # noqa: PLC0415 - see module doc
+
+        return read_chunk(list(candidates), self._site, self._max_bytes)
 
     def scan(
         self,

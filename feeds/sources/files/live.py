@@ -1,0 +1,196 @@
+"""A file repository's listing kept current from the paths that changed (the daemon's index).
+
+The walk of `listing.list_repository` is made of one step per folder (`list_folder`); this keeps
+each folder's step, so that a change is taken in by doing again only the steps it can have
+changed: an article saved in a folder of 15,000 files lists that folder's names and stats that
+one file; a folder created, removed or renamed is walked (or dropped) below it. The result is
+the listing the whole walk would give now, provided every change was told.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from feeds.errors import ArticleError, RepositoryError
+from feeds.sources.files.listing import (
+    Candidate,
+    FolderListing,
+    Listing,
+    list_folder,
+    list_one,
+    shown_name,
+)
+from feeds.state.cache import gc_paused
+
+
+class LiveListing:
+    """The listing of the repository at `root`, updated from changed paths.
+
+    A path is "/"-separated and relative to the repository: an article, an image, any other
+    file, or a folder (meaning anything under it).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._top = str(root)
+        self._folders: dict[str, FolderListing] = {}
+        self._by_key: dict[str, Candidate] = {}
+        self._keys: list[str] = []  # sorted
+        self._problems: tuple[ArticleError, ...] | None = None
+        self._listing: Listing | None = None
+        self._dirty: set[str] = set()
+
+    @property
+    def candidates(self) -> dict[str, Candidate]:
+        """The article files by key (read only)."""
+        return self._by_key
+
+    def rescan(self) -> Listing:
+        """Walk the whole repository again (what a cold build lists).
+
+        Raises:
+            RepositoryError: the folder does not exist or cannot be listed.
+        """
+        if not self.root.is_dir():
+            raise RepositoryError(
+                f"{self.root}: article repository not found: create the folder or set"
+                " repository.path"
+            )
+        self._folders.clear()
+        self._by_key.clear()
+        self._keys.clear()
+        self._problems = self._listing = None
+        with gc_paused():
+            self._walk_into(self._top)
+        self._dirty.clear()
+        return self.listing()
+
+    def update(self, paths: Iterable[str]) -> set[str]:
+        """Take in the paths that changed; the keys of the article files that were added,
+        removed or restamped (`Candidate.cache_key`) as a result.
+
+        Raises:
+            RepositoryError: the repository itself cannot be listed any more.
+        """
+        self._dirty = set()
+        for path in paths:
+            self._update_one(path)
+        dirty, self._dirty = self._dirty, set()
+        return dirty
+
+    def listing(self) -> Listing:
+        """The listing as the walk would give it now (made again only after a change)."""
+        if self._listing is None:
+            if self._problems is None:
+                found = [p for f in self._folders.values() for p in f.problems]
+                self._problems = tuple(sorted(found, key=lambda p: (p.path, p.reason)))
+            by_key = self._by_key
+            self._listing = Listing(tuple([by_key[k] for k in self._keys]), self._problems)
+        return self._listing
+
+    # --- taking in one change ------------------------------------------------------------
+
+    def _update_one(self, rel_path: str) -> None:
+        parts = [part for part in rel_path.split("/") if part and part != "."]
+        if ".." in parts:
+            return  # not inside the repository
+        if not parts:
+            self._refresh(self._top, deep=True)
+            return
+        path = os.path.join(self._top, *parts)
+        parent = os.path.dirname(path)
+        known = parent
+        while known not in self._folders and len(known) > len(self._top):
+            known = os.path.dirname(known)
+        if known not in self._folders:
+            known = self._top
+        if known != parent or path in self._folders or not self._quick(parent, parts[-1]):
+            self._refresh(known, deep=False)
+        if path in self._folders:  # a folder: anything under it may have changed
+            self._refresh(path, deep=True)
+
+    def _quick(self, folder: str, name: str) -> bool:
+        """Take in a change of the one file `name` of a listed folder while its images and its
+        bundle state stay as listed (the usual save); False when the folder must be listed
+        again as a whole."""
+        old = self._folders[folder]
+        if old.bundle:
+            return False
+        one = list_one(self._top, folder, name)
+        if one is None or one.bundle or one.subfolders or one.images != old.images:
+            return False
+        if os.path.join(folder, name) in old.subfolders:
+            return False  # a folder that went away
+        rel_path = os.path.join(folder, name)[len(self._top) + 1 :].replace(os.sep, "/")
+        named = {rel_path, shown_name(rel_path)}
+        candidates = (*(c for c in old.candidates if c.rel_path != rel_path), *one.candidates)
+        problems = (*(p for p in old.problems if p.path not in named), *one.problems)
+        self._set(folder, old._replace(candidates=candidates, problems=problems))
+        return True
+
+    def _refresh(self, folder: str, *, deep: bool) -> None:
+        """List `folder` again; walk the subfolders that appeared, drop those that went, and
+        (`deep`) list the others again too."""
+        old = self._folders.get(folder)
+        if folder != self._top and not os.path.isdir(folder):
+            self._drop(folder)
+            return
+        new = list_folder(self._top, folder)
+        self._set(folder, new)
+        before = set(old.subfolders) if old is not None else set()
+        for sub in before.difference(new.subfolders):
+            self._drop(sub)
+        for sub in new.subfolders:
+            if sub not in before or sub not in self._folders:
+                self._walk_into(sub)
+            elif deep:
+                self._refresh(sub, deep=True)
+
+    def _walk_into(self, folder: str) -> None:
+        stack = [folder]
+        while stack:
+            here = stack.pop()
+            found = list_folder(self._top, here)
+            self._set(here, found)
+            stack.extend(found.subfolders)
+
+    def _drop(self, folder: str) -> None:
+        stack = [folder]
+        while stack:
+            here = stack.pop()
+            old = self._folders.get(here)
+            if old is None:
+                continue
+            self._set(here, None)
+            del self._folders[here]
+            stack.extend(old.subfolders)
+
+    def _set(self, folder: str, new: FolderListing | None) -> None:
+        """Replace one folder's findings, keeping the keys, their order and the dirty set."""
+        old = self._folders.get(folder)
+        before = {c.rel_path: c for c in old.candidates} if old is not None else {}
+        after = {c.rel_path: c for c in new.candidates} if new is not None else {}
+        by_key, keys = self._by_key, self._keys
+        for key, candidate in before.items():
+            if key not in after and by_key.get(key) is candidate:
+                del by_key[key]
+                del keys[bisect.bisect_left(keys, key)]
+                self._dirty.add(key)
+                self._listing = None
+        for key, candidate in after.items():
+            known = by_key.get(key)
+            if known is None:
+                bisect.insort(keys, key)
+            elif known == candidate:
+                by_key[key] = candidate
+                continue
+            by_key[key] = candidate
+            self._dirty.add(key)
+            self._listing = None
+        if new is not None:
+            self._folders[folder] = new
+        if (old.problems if old is not None else ()) != (new.problems if new else ()):
+            self._problems = self._listing = None
