@@ -103,7 +103,8 @@ class ResidentIndex:
         self._rendered: dict[tuple[FeedSpec, Format], _Rendered] = {}
         self._reports: dict[str, tuple[bytes, ValidationReport]] = {}
         self._shared: dict[object, object] = {}
-        self.builds = 0
+        #: How many full scans (start, rescans) it has made.
+        self.full_builds = 0
 
     # --- what the change feed tells --------------------------------------------------------
 
@@ -137,7 +138,6 @@ class ResidentIndex:
         self.full = self._lost or self.scan_cache is None or self.entries is None
         with shared_values(self._shared):
             yield
-        self.builds += 1
 
     def list_source(self, source: ArticleSource) -> Listing:
         """The source's listing now: walked again on a full build, else updated from the
@@ -188,6 +188,7 @@ class ResidentIndex:
         if self.full or not isinstance(listing, FileListing) or self._scan is None:
             self._scan = full_scan(cache)
             self._lost = False
+            self.full_builds += 1
             self._dirty.clear()
             return self._scan
         dirty, self._dirty = self._dirty, set()

@@ -25,6 +25,9 @@ from feeds.sources.files.listing import (
 )
 from feeds.state.cache import gc_paused
 
+#: More changed paths than this in one folder, and it is listed again as a whole.
+MANY = 8
+
 
 class LiveListing:
     """The listing of the repository at `root`, updated from changed paths.
@@ -76,10 +79,27 @@ class LiveListing:
             RepositoryError: the repository itself cannot be listed any more.
         """
         self._dirty = set()
-        for path in paths:
-            self._update_one(path)
+        told = sorted({n for path in paths if (n := _normal(path)) is not None})
+        # Many changes in one folder (a folder renamed, a checkout): it is listed once.
+        by_folder: dict[str, int] = {}
+        for path in told:
+            folder = path.rpartition("/")[0]
+            by_folder[folder] = by_folder.get(folder, 0) + 1
+        listed: set[str] = set()
+        for folder, count in by_folder.items():
+            if count > MANY and (where := self._path(folder)) in self._folders:
+                self._refresh(where, deep=False)
+                listed.add(folder)
+        for path in told:
+            if path.rpartition("/")[0] not in listed:
+                self._update_one(path)
+            elif (where := self._path(path)) in self._folders:
+                self._refresh(where, deep=True)
         dirty, self._dirty = self._dirty, set()
         return dirty
+
+    def _path(self, rel_path: str) -> str:
+        return os.path.join(self._top, *rel_path.split("/")) if rel_path else self._top
 
     def listing(self) -> Listing:
         """The listing as the walk would give it now (made again only after a change)."""
@@ -94,20 +114,18 @@ class LiveListing:
     # --- taking in one change ------------------------------------------------------------
 
     def _update_one(self, rel_path: str) -> None:
-        parts = [part for part in rel_path.split("/") if part and part != "."]
-        if ".." in parts:
-            return  # not inside the repository
-        if not parts:
+        if not rel_path:
             self._refresh(self._top, deep=True)
             return
-        path = os.path.join(self._top, *parts)
+        path = self._path(rel_path)
+        name = rel_path.rpartition("/")[2]
         parent = os.path.dirname(path)
         known = parent
         while known not in self._folders and len(known) > len(self._top):
             known = os.path.dirname(known)
         if known not in self._folders:
             known = self._top
-        if known != parent or path in self._folders or not self._quick(parent, parts[-1]):
+        if known != parent or path in self._folders or not self._quick(parent, name):
             self._refresh(known, deep=False)
         if path in self._folders:  # a folder: anything under it may have changed
             self._refresh(path, deep=True)
@@ -194,3 +212,9 @@ class LiveListing:
             self._folders[folder] = new
         if (old.problems if old is not None else ()) != (new.problems if new else ()):
             self._problems = self._listing = None
+
+
+def _normal(rel_path: str) -> str | None:
+    """A told path as "a/b/c" ("" for the repository itself); None when it leads outside."""
+    parts = [part for part in rel_path.replace(os.sep, "/").split("/") if part and part != "."]
+    return None if ".." in parts else "/".join(parts)
