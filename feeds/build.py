@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import glob
 import importlib
+import itertools
 import logging
 import os
 import threading
@@ -280,8 +281,13 @@ def _publish(
     caches = _Caches(config, index) if use_cache or index is not None else None
     renditions = _rendition_store(config, use_cache=use_cache or index is not None)
     config = _with_branding(config, renditions)
-    scan = rule_out_duplicates(_scan(source, listing, caches, record, index), now)
-    candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    scan = _scan(source, listing, caches, record, index)
+    chosen = index.select(scan, now) if index is not None else None
+    if chosen is None:
+        scan = rule_out_duplicates(scan, now)
+        candidates = feed_order(a for a in scan.articles if is_published(a, now))
+    else:  # the index keeps the articles in feed order, and knows there are no duplicates
+        candidates = chosen.candidates
     checked = _render_valid_feeds(
         config, source, store, candidates, caches, renditions=renditions, index=index
     )
@@ -312,10 +318,10 @@ def _publish(
         tuple(rendering.feeds),
         checked.reports,
         written,
-        next_embargo=_next_embargo(scan, now),
+        next_embargo=_next_embargo(scan, now) if chosen is None else chosen.next_embargo,
         published=len(in_feeds),
         id_changes=id_changes,
-        embargoed=sum(1 for a in scan.articles if not a.draft and a.published > now),
+        embargoed=_embargoed(scan, now) if chosen is None else chosen.embargoed,
         refused=checked.refusals(scan.articles),
         hub_failures=tuple(failures),
     )
@@ -500,7 +506,7 @@ class _Rendering:
     def newest(self, candidates: Sequence[Brief], count: int) -> list[Entry]:
         """The newest entries any feed carries, in feed order: never a draft or embargoed one."""
         by_id = {entry.article.id: entry for entries in self.entries_by_feed for entry in entries}
-        return [by_id[a.id] for a in candidates if a.id in by_id][:count]
+        return list(itertools.islice((by_id[a.id] for a in candidates if a.id in by_id), count))
 
 
 def _render_feeds(
@@ -567,6 +573,11 @@ def _strict_error(complaints: Sequence[object]) -> StrictModeError:
         f"--strict: {len(complaints)} problem(s), nothing was written:\n"
         + "\n".join(f"  {complaint}" for complaint in complaints)
     )
+
+
+def _embargoed(scan: ScanResult, now: datetime) -> int:
+    """How many non-draft articles are dated after `now`."""
+    return sum(1 for a in scan.articles if not a.draft and a.published > now)
 
 
 def _next_embargo(scan: ScanResult, now: datetime) -> datetime | None:

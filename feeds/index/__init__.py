@@ -20,10 +20,12 @@ import logging
 import operator
 from collections.abc import Callable, Collection, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from feeds.config import Config
 from feeds.errors import ArticleError
+from feeds.index.articles import Articles, Selection
 from feeds.model import Brief, Entry, FeedSpec, Format, RenderedFeed, ScanResult
 from feeds.sources import ArticleSource, Listing
 from feeds.sources.fields import shared_values
@@ -99,6 +101,7 @@ class ResidentIndex:
         #: The rendered entries, by article id.
         self.entries: EntryCache | None = None
         self._scan: ScanResult | None = None
+        self._articles = Articles()
         self._dirty: set[str] = set()
         self._rendered: dict[tuple[FeedSpec, Format], _Rendered] = {}
         self._reports: dict[str, tuple[bytes, ValidationReport]] = {}
@@ -127,6 +130,7 @@ class ResidentIndex:
         self._reports.clear()
         self._shared.clear()
         self._scan = None
+        self._articles = Articles()
         self.scan_cache = self.entries = None
         self._lost = True
 
@@ -187,27 +191,41 @@ class ResidentIndex:
         assert cache is not None, "a build through the index made its caches first"
         if self.full or not isinstance(listing, FileListing) or self._scan is None:
             self._scan = full_scan(cache)
+            if isinstance(listing, FileListing):
+                self._articles = Articles.of((k, found[1]) for k, found in cache.items.items())
+            else:
+                self._articles = Articles.of((b.rel_path, b) for b in self._scan.articles)
             self._lost = False
             self.full_builds += 1
             self._dirty.clear()
             return self._scan
         dirty, self._dirty = self._dirty, set()
-        if not dirty:
-            return self._scan
-        live = self._live
+        live, articles = self._live, self._articles
         assert live is not None
-        todo: list[Candidate] = []
+        todo: list[tuple[Candidate, object]] = []
         for key in sorted(dirty):
+            held = cache.items.get(key)
             candidate = live.candidates.get(key)
             if candidate is None:
-                cache.forget(key)
-            elif cache.get(key, candidate.cache_key) is None:
-                todo.append(candidate)
+                if held is not None:
+                    cache.forget(key)
+                    articles.change(key, held[1], None)
+            elif held is None or held[0] != candidate.cache_key:
+                todo.append((candidate, held[1] if held is not None else None))
         if todo:
-            for candidate, result in zip(todo, _read(source, todo), strict=True):
+            results = _read(source, [candidate for candidate, _ in todo])
+            for (candidate, old), result in zip(todo, results, strict=True):
                 cache.remember(candidate.rel_path, candidate.cache_key, result)
-        self._scan = _scan_result(listing, cache)
+                articles.change(candidate.rel_path, old, result)
+        self._scan = articles.scan(listing.problems)
         return self._scan
+
+    def select(self, scan: ScanResult, now: datetime) -> Selection | None:
+        """The published articles of the index's own `scan` at `now` in feed order, without
+        looking at every article (None: work it out as a cold build does)."""
+        if scan is not self._scan:
+            return None
+        return self._articles.select(now)
 
     def render(
         self,
@@ -258,19 +276,3 @@ def _read(source: ArticleSource, todo: list[Candidate]) -> list[Brief | ArticleE
     """The scan results of these article files, in order."""
     assert isinstance(source, FileSource)
     return source.read_briefs(todo)
-
-
-def _scan_result(listing: FileListing, cache: ScanCache) -> ScanResult:
-    """The scan of `listing` from `cache` (which holds every listed file): as `scan_repository`
-    makes it."""
-    articles: list[Brief] = []
-    problems = list(listing.problems)
-    items = cache.items
-    for candidate in listing.candidates:
-        result = items[candidate.rel_path][1]
-        if isinstance(result, Brief):
-            articles.append(result)
-        elif isinstance(result, ArticleError):
-            problems.append(result)
-    problems.sort(key=lambda p: (p.path, p.line))
-    return ScanResult(tuple(articles), tuple(problems))

@@ -117,10 +117,22 @@ image = st.tuples(st.just("image"), st.sampled_from(SECTIONS), st.integers(0, 1)
 draft = st.tuples(st.just("draft"), st.integers(0, 50))
 later = st.tuples(st.just("later"), st.integers(1, 8))  # hours: embargoes lapse
 retag = st.tuples(st.just("retag"), st.integers(0, 50), st.sampled_from(["a", "b", "c", ""]))
-move_folder = st.tuples(st.just("move_folder"), st.sampled_from(SECTIONS))
+move_folder = st.tuples(st.just("move_folder"), st.sampled_from(SECTIONS), st.booleans())
+twin = st.tuples(st.just("twin"), st.integers(0, 50))  # the same slug, so the same URL
 build = st.tuples(st.just("build"))
 operation = st.one_of(
-    new_article, edit, delete, rename, out_and_in, image, draft, later, retag, move_folder, build
+    new_article,
+    edit,
+    delete,
+    rename,
+    out_and_in,
+    image,
+    draft,
+    later,
+    retag,
+    move_folder,
+    twin,
+    build,
 )
 
 
@@ -181,8 +193,24 @@ def apply(repo: Repository, op: tuple[object, ...], outside: Path) -> None:
         if folder.is_dir():
             target = repo.articles / f"{op[1]}-{repo.count}"
             repo.count += 1
+            before = [repo.rel(p) for p in folder.rglob("*")]
             folder.rename(target)
-            repo.touched.update({repo.rel(folder), repo.rel(target)})
+            if op[2]:  # as inotify tells it: the two folders
+                repo.touched.update({repo.rel(folder), repo.rel(target)})
+            else:  # as a polling watcher tells it: every file that went or came
+                repo.touched.update(before)
+                repo.touched.update(repo.rel(p) for p in target.rglob("*"))
+    elif kind == "twin" and (path := repo.pick(int(op[1]))):  # type: ignore[call-overload]
+        other = next(s for s in SECTIONS if s != repo.rel(path).split("/")[0])
+        if path.name == "index.md":
+            twin = repo.articles / other / path.parent.name / "index.md"
+        else:
+            twin = repo.articles / other / path.name
+        if not twin.exists():
+            fields = fields_of(path)
+            fields["title"] = f"Twin of {fields.get('title', '')}"
+            fields.pop("image", None)
+            repo.write(twin, fields)
 
 
 def outputs(folder: Path) -> dict[str, bytes]:
