@@ -251,7 +251,12 @@ def build_both(repo: Repository, index: ResidentIndex, hot: Config, cold: Config
     assert outputs(hot.output) == outputs(cold.output)
 
 
-@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+# Each example builds a dozen times: a quarter of the default profile's examples, all of the
+# long one's.
+EXAMPLES = settings.default.max_examples // (4 if settings.default.max_examples <= 100 else 1)
+
+
+@settings(deadline=None, max_examples=EXAMPLES, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(operation, min_size=1, max_size=10))
 def test_a_build_through_the_index_writes_what_a_cold_build_writes(
     operations: list[tuple[object, ...]],

@@ -156,29 +156,18 @@ def list_folder(top: str, folder: str) -> FolderListing:
     )
 
 
-def list_one(top: str, folder: str, name: str) -> FolderListing | None:
-    """The walk's findings for the one entry `name` of `folder` (its candidate, its problems),
-    with the folder's images and bundle state as they are now, listing the folder's names but
-    stat-ing only that entry; None when `folder` cannot be listed or is a Markdown bundle."""
-    if _markdown_bundle(top, folder) is not None:
-        return None
-    try:
-        with os.scandir(folder) as listing:
-            entries = list(listing)
-    except OSError:
-        return None
-    described = _folder(top, folder, entries)
-    mine = [entry for entry in entries if entry.name == name]
-    problems: list[ArticleError] = []
-    subfolders: list[str] = []
-    candidates = tuple(_in_folder(top, described, mine, problems, subfolders))
-    return FolderListing(
-        candidates,
-        tuple(problems),
-        tuple(subfolders),
-        described.images,
-        described.bundle is not None,
-    )
+def file_candidate(
+    top: str, path: str, info: os.stat_result, images: Mapping[str, tuple[str, ...]]
+) -> Candidate:
+    """The candidate the walk makes of the regular article file `path` (of a folder that is
+    no page bundle, whose images are `images`), from its `lstat`."""
+    name = os.path.basename(path)
+    suffix = suffix_of(name)
+    stamp = file_stamp(info)
+    body_format = READERS[suffix]
+    key = _cache_key(stamp, body_format, images, False, name[: -len(suffix)])
+    rel_path = path[len(top) + 1 :].replace(os.sep, "/")
+    return Candidate(path, rel_path, images, False, body_format, key, stamp[0])
 
 
 def _check_section_bundle(folder: str, bundle: Candidate, problems: list[ArticleError]) -> None:

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 import bisect
 import os
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 
 from feeds.errors import ArticleError, RepositoryError
+from feeds.rules import IMAGE_SUFFIXES
 from feeds.sources.files.listing import (
+    BUNDLE_INDEXES,
+    READERS,
     Candidate,
     FolderListing,
     Listing,
+    file_candidate,
     list_folder,
-    list_one,
-    shown_name,
+    not_utf8,
+    suffix_of,
 )
 from feeds.state.cache import gc_paused
 
@@ -131,22 +136,37 @@ class LiveListing:
             self._refresh(path, deep=True)
 
     def _quick(self, folder: str, name: str) -> bool:
-        """Take in a change of the one file `name` of a listed folder while its images and its
-        bundle state stay as listed (the usual save); False when the folder must be listed
-        again as a whole."""
+        """Take in a change of the one file `name` of a listed folder that leaves the folder's
+        images and bundle state as listed (the usual save), with one `lstat`; False when the
+        folder must be listed again as a whole."""
         old = self._folders[folder]
-        if old.bundle:
+        path = os.path.join(folder, name)
+        if old.bundle or path in old.subfolders:
             return False
-        one = list_one(self._top, folder, name)
-        if one is None or one.bundle or one.subfolders or one.images != old.images:
+        if name[0] in "._":
+            return True  # the walk never looks at it (an editor's swap file, a temporary one)
+        if name in BUNDLE_INDEXES or (not name.isascii() and not_utf8(name)):
             return False
-        if os.path.join(folder, name) in old.subfolders:
-            return False  # a folder that went away
-        rel_path = os.path.join(folder, name)[len(self._top) + 1 :].replace(os.sep, "/")
-        named = {rel_path, shown_name(rel_path)}
-        candidates = (*(c for c in old.candidates if c.rel_path != rel_path), *one.candidates)
-        problems = (*(p for p in old.problems if p.path not in named), *one.problems)
-        self._set(folder, old._replace(candidates=candidates, problems=problems))
+        try:
+            info: os.stat_result | None = os.lstat(path)
+        except FileNotFoundError:
+            info = None
+        except OSError:
+            return False
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            return False  # a folder, a link, a pipe: the walk's whole rules
+        suffix = suffix_of(name)
+        if suffix in IMAGE_SUFFIXES:  # replaced in place, or not: the folder's images change
+            stem = name.rpartition(".")[0]
+            return (name in old.images.get(stem, ())) == (info is not None)
+        if suffix not in READERS:
+            return True
+        rel_path = path[len(self._top) + 1 :].replace(os.sep, "/")
+        kept = tuple(c for c in old.candidates if c.rel_path != rel_path)
+        if info is not None:
+            kept = (*kept, file_candidate(self._top, path, info, old.images))
+        problems = tuple(p for p in old.problems if p.path != rel_path)
+        self._set(folder, old._replace(candidates=kept, problems=problems))
         return True
 
     def _refresh(self, folder: str, *, deep: bool) -> None:
