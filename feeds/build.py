@@ -296,7 +296,8 @@ def _publish(
         _prune_renditions(renditions, caches.entries)
     rendering, registry = checked.rendering, load_registry(store)
     in_feeds = rendering.articles()
-    id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
+    all_ids = {a.id for a in scan.articles} if chosen is None else chosen.ids
+    id_changes = tuple(find_id_changes(registry, in_feeds, all_ids))
     problems = _sorted_problems(scan.problems, rendering.problems)
     if strict and (problems or id_changes or checked.refused):
         _refuse_strictly(checked, [*problems, *id_changes], scan.articles)
@@ -412,6 +413,10 @@ def _up_to_date(last: LastOutcome) -> PublishResult:
     )
 
 
+#: Between its rescans, the index drops the entries of deleted articles past this many entries.
+ENTRIES_SLACK = 2000
+
+
 class _Caches:
     """The build caches of the state folder: the scan's (released once the scan is done, as a
     large repository's is big) and the rendered entries'.
@@ -457,9 +462,14 @@ class _Caches:
             self.scan = None
 
     def keep_entries_of(self, scan: ScanResult) -> None:
+        if self._index is not None and not self._index.full:
+            # The entries of deleted articles wait for the next rescan, unless they pile up.
+            if len(self.entries.items) <= ENTRIES_SLACK + len(scan.articles) // 100:
+                return
+            self.entries.keep_only(a.id for a in scan.articles)
+            return
         self.entries.keep_only(a.id for a in scan.articles)
-        if self._index is None or self._index.full:
-            self.entries.save()
+        self.entries.save()
 
 
 def _scan(
@@ -694,6 +704,8 @@ def _culprits(
     failed: Sequence[tuple[RenderedFeed, ValidationReport]], candidates: Sequence[Brief]
 ) -> dict[str, ArticleError]:
     """The articles whose items do not validate, by id, each with its first error."""
+    if not failed:
+        return {}
     by_id = {brief.id: brief for brief in candidates}
     found: dict[str, ArticleError] = {}
     for feed, report in failed:

@@ -160,11 +160,12 @@ class ResidentIndex:
             self._dirty = set(live.candidates)
             if self._scan is not None:
                 self._log_drift(before, live)
-        else:
-            pending, self._pending = self._pending, set()
-            self._dirty |= live.update(sorted(pending))
-            listing = live.listing()
-        return source.take_listing(listing)
+            source.take_listing(listing, live.candidates)
+            return listing
+        pending, self._pending = self._pending, set()
+        self._dirty |= live.update(pending)
+        source.take_listing(None, live.candidates)
+        return live  # the listing without the tuple of every candidate
 
     def _log_drift(self, before: Mapping[str, Hashable], live: LiveListing) -> None:
         drift = _Drift()
@@ -189,7 +190,7 @@ class ResidentIndex:
         scan with the changed article files read again."""
         cache = self.scan_cache
         assert cache is not None, "a build through the index made its caches first"
-        if self.full or not isinstance(listing, FileListing) or self._scan is None:
+        if self.full or not isinstance(listing, LiveListing) or self._scan is None:
             self._scan = full_scan(cache)
             if isinstance(listing, FileListing):
                 self._articles = Articles.of((k, found[1]) for k, found in cache.items.items())

@@ -5,7 +5,7 @@ ids and URLs counted so that a duplicate is noticed without looking at every art
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -28,11 +28,13 @@ class Selection(NamedTuple):
         candidates: The published articles in feed order (`feeds.scan.feed_order`).
         embargoed: How many non-drafts are dated after the moment.
         next_embargo: The earliest of their dates.
+        ids: Every article's id (drafts and embargoed ones too).
     """
 
     candidates: list[Brief]
     embargoed: int
     next_embargo: datetime | None
+    ids: Container[str]
 
 
 class Articles:
@@ -123,4 +125,4 @@ class Articles:
             return None
         at = bisect.bisect_left(self._order_keys, (-((now - _EPOCH) // _MICROSECOND), ""))
         upcoming = self._ordered[at - 1].published if at else None
-        return Selection(self._ordered[at:], at, upcoming)
+        return Selection(self._ordered[at:], at, upcoming, self._ids.keys())

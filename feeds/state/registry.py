@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -87,7 +87,7 @@ def _save(store: StateStore, name: str, data: object) -> None:
 
 
 def find_id_changes(
-    registry: Mapping[str, Published], published: Iterable[Article], all_ids: set[str]
+    registry: Mapping[str, Published], published: Iterable[Article], all_ids: Container[str]
 ) -> list[IdChange]:
     """Articles published now under an id the registry does not know, that match a record
     (same URL, or same title and date) whose id no article carries any more."""

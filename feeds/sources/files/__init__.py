@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -38,6 +38,7 @@ class FileSource:
         self._site = site
         self._max_bytes = max_article_bytes
         self._listing: Listing | None = None
+        self._by_key: Mapping[str, Candidate] | None = None
         self._reader: ArticleReader | None = None
         self._located: dict[str, Candidate] = {}
 
@@ -46,16 +47,17 @@ class FileSource:
 
     def list(self) -> Listing:
         self._listing = list_repository(self.root)
+        self._by_key = None
         self._reader = None
         return self._listing
 
-    def take_listing(self, listing: Listing) -> Listing:
-        """Use `listing` (made elsewhere: the daemon's index keeps one current) as `list()`
-        would give it now."""
+    def take_listing(self, listing: Listing | None, by_key: Mapping[str, Candidate]) -> None:
+        """Use the candidates `by_key` (and their `listing`, when made) as `list()` would
+        give them now: the daemon's index keeps them current."""
         self._listing = listing
+        self._by_key = by_key
         self._reader = None
         self._located.clear()
-        return listing
 
     def read_briefs(self, candidates: Sequence[Candidate]) -> builtins.list[Brief | ArticleError]:
         """The scan results of these listed article files, in order (read in this process)."""
@@ -89,7 +91,11 @@ class FileSource:
             from feeds.sources.files.reader import ArticleReader  # noqa: PLC0415
 
             self._reader = ArticleReader(
-                self.root, self._site, max_article_bytes=self._max_bytes, listing=self._listing
+                self.root,
+                self._site,
+                max_article_bytes=self._max_bytes,
+                listing=self._listing,
+                listed=self._by_key,
             )
         return self._reader
 

@@ -33,6 +33,9 @@ from feeds.state.cache import gc_paused
 #: More changed paths than this in one folder, and it is listed again as a whole.
 MANY = 8
 
+#: More keys added or removed than this, and they are sorted again (rather than inserted).
+MANY_KEYS = 256
+
 
 class LiveListing:
     """The listing of the repository at `root`, updated from changed paths.
@@ -44,9 +47,13 @@ class LiveListing:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._top = str(root)
+        # Each listed folder's findings (without its candidates), and its candidates by key.
         self._folders: dict[str, FolderListing] = {}
+        self._members: dict[str, dict[str, Candidate]] = {}
         self._by_key: dict[str, Candidate] = {}
-        self._keys: list[str] = []  # sorted
+        self._keys: list[str] | None = []  # sorted; None: to be sorted again
+        self._added: set[str] = set()  # keys added or removed since `_keys` was sorted
+        self._removed: set[str] = set()
         self._problems: tuple[ArticleError, ...] | None = None
         self._listing: Listing | None = None
         self._dirty: set[str] = set()
@@ -55,6 +62,25 @@ class LiveListing:
     def candidates(self) -> dict[str, Candidate]:
         """The article files by key (read only)."""
         return self._by_key
+
+    # The `feeds.sources.Listing` protocol, without making the tuple of every candidate.
+
+    @property
+    def problems(self) -> tuple[ArticleError, ...]:
+        """What the walk reports, by place (the same tuple while it stays the same)."""
+        if self._problems is None:
+            found = [p for f in self._folders.values() for p in f.problems]
+            self._problems = tuple(sorted(found, key=lambda p: (p.path, p.reason)))
+        return self._problems
+
+    @property
+    def article_count(self) -> int:
+        """How many article files there are."""
+        return len(self._by_key)
+
+    def fingerprint(self) -> str:
+        """As `Listing.fingerprint`."""
+        return self.listing().fingerprint()
 
     def rescan(self) -> Listing:
         """Walk the whole repository again (what a cold build lists).
@@ -68,8 +94,9 @@ class LiveListing:
                 " repository.path"
             )
         self._folders.clear()
+        self._members.clear()
         self._by_key.clear()
-        self._keys.clear()
+        self._keys = None
         self._problems = self._listing = None
         with gc_paused():
             self._walk_into(self._top)
@@ -109,12 +136,26 @@ class LiveListing:
     def listing(self) -> Listing:
         """The listing as the walk would give it now (made again only after a change)."""
         if self._listing is None:
-            if self._problems is None:
-                found = [p for f in self._folders.values() for p in f.problems]
-                self._problems = tuple(sorted(found, key=lambda p: (p.path, p.reason)))
-            by_key = self._by_key
-            self._listing = Listing(tuple([by_key[k] for k in self._keys]), self._problems)
+            keys = self._sorted_keys()
+            self._listing = Listing(tuple(map(self._by_key.__getitem__, keys)), self.problems)
         return self._listing
+
+    def _sorted_keys(self) -> list[str]:
+        keys = self._keys
+        added, removed = self._added, self._removed
+        if keys is None or len(added) + len(removed) > MANY_KEYS:
+            keys = sorted(self._by_key)
+        else:
+            for key in removed:
+                at = bisect.bisect_left(keys, key)
+                if at < len(keys) and keys[at] == key:
+                    del keys[at]
+            for key in added:
+                bisect.insort(keys, key)
+        self._keys = keys
+        added.clear()
+        removed.clear()
+        return keys
 
     # --- taking in one change ------------------------------------------------------------
 
@@ -162,11 +203,14 @@ class LiveListing:
         if suffix not in READERS:
             return True
         rel_path = path[len(self._top) + 1 :].replace(os.sep, "/")
-        kept = tuple(c for c in old.candidates if c.rel_path != rel_path)
-        if info is not None:
-            kept = (*kept, file_candidate(self._top, path, info, old.images))
-        problems = tuple(p for p in old.problems if p.path != rel_path)
-        self._set(folder, old._replace(candidates=kept, problems=problems))
+        if info is None:
+            self._put(folder, rel_path, None)
+        else:
+            self._put(folder, rel_path, file_candidate(self._top, path, info, old.images))
+        if any(p.path == rel_path for p in old.problems):
+            problems = tuple(p for p in old.problems if p.path != rel_path)
+            self._folders[folder] = old._replace(problems=problems)
+            self._problems = None
         return True
 
     def _refresh(self, folder: str, *, deep: bool) -> None:
@@ -207,31 +251,48 @@ class LiveListing:
             stack.extend(old.subfolders)
 
     def _set(self, folder: str, new: FolderListing | None) -> None:
-        """Replace one folder's findings, keeping the keys, their order and the dirty set."""
+        """Replace one folder's findings (None: the folder is gone)."""
         old = self._folders.get(folder)
-        before = {c.rel_path: c for c in old.candidates} if old is not None else {}
+        members = self._members.pop(folder, {})
         after = {c.rel_path: c for c in new.candidates} if new is not None else {}
-        by_key, keys = self._by_key, self._keys
-        for key, candidate in before.items():
-            if key not in after and by_key.get(key) is candidate:
-                del by_key[key]
-                del keys[bisect.bisect_left(keys, key)]
-                self._dirty.add(key)
-                self._listing = None
+        for key in members.keys() - after.keys():
+            self._put(folder, key, None, members)
         for key, candidate in after.items():
-            known = by_key.get(key)
-            if known is None:
-                bisect.insort(keys, key)
-            elif known == candidate:
-                by_key[key] = candidate
-                continue
-            by_key[key] = candidate
-            self._dirty.add(key)
-            self._listing = None
+            self._put(folder, key, candidate, members)
         if new is not None:
-            self._folders[folder] = new
+            self._folders[folder] = new._replace(candidates=())
+            self._members[folder] = members
         if (old.problems if old is not None else ()) != (new.problems if new else ()):
-            self._problems = self._listing = None
+            self._problems = None
+
+    def _put(
+        self,
+        folder: str,
+        key: str,
+        candidate: Candidate | None,
+        members: dict[str, Candidate] | None = None,
+    ) -> None:
+        """Set (or, None, remove) the candidate at `key` of `folder`."""
+        if members is None:
+            members = self._members[folder]
+        known = members.get(key)
+        if candidate is None:
+            if known is None:
+                return
+            del members[key]
+            if self._by_key.pop(key, None) is not None:
+                self._removed.add(key)
+                self._added.discard(key)
+        else:
+            if known == candidate:
+                return  # the same: the one held stays
+            members[key] = candidate
+            if key not in self._by_key:
+                self._added.add(key)
+                self._removed.discard(key)
+            self._by_key[key] = candidate
+        self._dirty.add(key)
+        self._listing = None
 
 
 def _normal(rel_path: str) -> str | None:
