@@ -6,6 +6,7 @@ import contextlib
 import glob
 import hashlib
 import importlib
+import itertools
 import logging
 import os
 import threading
@@ -79,6 +80,7 @@ from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
 
 if TYPE_CHECKING:
+    from feeds.index import ResidentIndex
     from feeds.load import EntryLoader
     from feeds.load.renditions import RenditionStore
     from feeds.validate import Issue, ValidationReport
@@ -206,6 +208,7 @@ def publish(
     use_cache: bool = True,
     allow_empty: bool = False,
     confirm: Callable[[], None] | None = None,
+    index: ResidentIndex | None = None,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -224,6 +227,11 @@ def publish(
     feeds are.
         confirm: Called before each change is published; raises to stop the publish (a
             daemon that must still be the leader).
+        index: The daemon's resident index: the listing, the scan, the entries and the
+            rendered feeds come from it and are kept in it (only what changed since its last
+            build is listed, read and rendered again; the disk caches are loaded once and
+            saved at its full rescans). Without it, the disk caches of the state folder and
+            the no-change record (`use_cache`) as for `feeds build`.
 
     Raises:
         FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
@@ -232,7 +240,8 @@ def publish(
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
-    with gc_paused(), _closing(article_source(config)) as source:
+    held = index.building() if index is not None else contextlib.nullcontext()
+    with gc_paused(), held, _closing(article_source(config)) as source:
         return _publish(
             config,
             source,
@@ -242,6 +251,7 @@ def publish(
             use_cache=use_cache,
             allow_empty=allow_empty,
             confirm=confirm,
+            index=index,
         )
 
 
@@ -266,13 +276,20 @@ def _publish(
     use_cache: bool,
     allow_empty: bool,
     confirm: Callable[[], None] | None,
+    index: ResidentIndex | None = None,
 ) -> PublishResult:
     target, store = publish_target(config), state_store(config)
     if confirm is not None:
         target = ConfirmedTarget(target, confirm)
-    listing = source.list()
+    listing = source.list() if index is None else index.list_source(source)
     progress.info("found %d article files in %s", listing.article_count, source.describe())
     record = LastBuild(config.state_dir / CACHE_DIR, _settings(config)) if use_cache else None
+    if index is not None and record is not None:
+        # The index proves what is unchanged itself; a record left from before would not
+        # describe what the daemon publishes.
+        if index.full:
+            record.forget()
+        record = None
     last = None
     if record and write:
         last = record.unchanged(listing, now, strict=strict, target=target.stamp())
@@ -282,18 +299,27 @@ def _publish(
         return replace(_up_to_date(last), hub_failures=tuple(owed))
     if not allow_empty and listing.article_count == 0:
         _refuse_to_empty(source, store)
-    caches = _Caches(config) if use_cache else None
-    renditions = _rendition_store(config, use_cache=use_cache)
+    caches = _Caches(config, index) if use_cache or index is not None else None
+    renditions = _rendition_store(config, use_cache=use_cache or index is not None)
     config = _with_branding(config, renditions)
-    scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
+    scan = _scan(source, listing, caches, record, index)
+    chosen = index.select(scan, now) if index is not None else None
+    if chosen is None:
+        scan = rule_out_duplicates(scan, now)
     registry = load_registry(store)
     # Retracted and deleted articles retire their ids; one that comes back under a retired
     # id is refused (readers were told it is deleted).
     present = {a.rel_path for a in scan.articles} | {p.path for p in scan.problems}
     retirements = retire(registry, scan.articles, present, now)
-    candidates = feed_order(
-        a for a in scan.articles if is_published(a, now) and a.id not in retirements.refused
-    )
+    refused = retirements.refused
+    if chosen is None:
+        candidates = feed_order(
+            a for a in scan.articles if is_published(a, now) and a.id not in refused
+        )
+    else:  # the index keeps the articles in feed order, and knows there are no duplicates
+        candidates = chosen.candidates
+        if refused:
+            candidates = [a for a in candidates if a.id not in refused]
     zone = ZoneInfo(config.channel.timezone)
     tombstones, expiry = tombstones_by_feed(retirements.registry, now, config.tombstone_days, zone)
     archive_cache = ArchiveCache(config.state_dir / CACHE_DIR) if use_cache else None
@@ -307,13 +333,15 @@ def _publish(
         archives=_ArchiveRun(config, source, archive_cache, now, tombstones),
         now=now,
         tombstones=tombstones,
+        index=index,
     )
     if caches is not None:
         caches.keep_entries_of(scan)
         _prune_renditions(renditions, caches.entries)
     rendering = checked.rendering
     in_feeds = rendering.articles()
-    id_changes = tuple(find_id_changes(registry, in_feeds, {a.id for a in scan.articles}))
+    all_ids = {a.id for a in scan.articles} if chosen is None else chosen.ids
+    id_changes = tuple(find_id_changes(registry, in_feeds, all_ids))
     problems = _sorted_problems(scan.problems, rendering.problems, retirements.problems)
     if strict and (problems or id_changes or checked.refused):
         _refuse_strictly(checked, [*problems, *id_changes], scan.articles)
@@ -338,7 +366,7 @@ def _publish(
         record_feeds(store, records)
         if archive_cache is not None:
             _remember_archives(config, archive_cache, checked)
-    next_embargo = _next_embargo(scan, now)
+    next_embargo = _next_embargo(scan, now) if chosen is None else chosen.next_embargo
     wake_at = min(
         (
             t
@@ -356,7 +384,7 @@ def _publish(
         next_embargo=next_embargo,
         published=len(in_feeds),
         id_changes=id_changes,
-        embargoed=sum(1 for a in scan.articles if _embargoed(a, now)),
+        embargoed=_embargoed(scan, now) if chosen is None else chosen.embargoed,
         refused=checked.refusals(scan.articles),
         hub_failures=tuple(failures),
         wake_at=wake_at,
@@ -453,11 +481,24 @@ def _up_to_date(last: LastOutcome) -> PublishResult:
     )
 
 
+#: Between its rescans, the index drops the entries of deleted articles past this many entries.
+ENTRIES_SLACK = 2000
+
+
 class _Caches:
     """The build caches of the state folder: the scan's (released once the scan is done, as a
-    large repository's is big) and the rendered entries'."""
+    large repository's is big) and the rendered entries'.
 
-    def __init__(self, config: Config) -> None:
+    With the daemon's `index` they are loaded once and kept in it, and saved only by its full
+    rescans (the next start then reads only what changed since).
+    """
+
+    def __init__(self, config: Config, index: ResidentIndex | None = None) -> None:
+        self._index = index
+        if index is not None and index.scan_cache is not None and index.entries is not None:
+            self.scan: ScanCache | None = index.scan_cache
+            self.entries = index.entries
+            return
         folder = config.state_dir / CACHE_DIR
         scan_settings = (
             config.repository_url or str(config.repository),
@@ -474,22 +515,38 @@ class _Caches:
             config.media,
             config.channel.language,
         )
-        self.scan: ScanCache | None = ScanCache(folder, scan_settings)
+        self.scan = ScanCache(folder, scan_settings)
         self.entries = EntryCache(folder, entry_settings)
+        if index is not None:
+            index.scan_cache, index.entries = self.scan, self.entries
 
     def save_scan(self) -> None:
+        if self._index is not None:
+            if self._index.full and self.scan is not None:
+                self.scan.save()
+            return
         if self.scan is not None:
             self.scan.save()
             self.scan = None
 
     def keep_entries_of(self, scan: ScanResult) -> None:
+        if self._index is not None and not self._index.full:
+            # The entries of deleted articles wait for the next rescan, unless they pile up.
+            if len(self.entries.items) <= ENTRIES_SLACK + len(scan.articles) // 100:
+                return
+            self.entries.keep_only(a.id for a in scan.articles if a.retracted is None)
+            return
         # A retracted story leaves the cache too: nothing of it is kept for a later build.
         self.entries.keep_only(a.id for a in scan.articles if a.retracted is None)
         self.entries.save()
 
 
 def _scan(
-    source: ArticleSource, listing: Listing, caches: _Caches | None, record: LastBuild | None
+    source: ArticleSource,
+    listing: Listing,
+    caches: _Caches | None,
+    record: LastBuild | None,
+    index: ResidentIndex | None = None,
 ) -> ScanResult:
     """Every article's `Brief`; while a cold scan's workers read, this process imports what
     the later stages need and makes the digest of the build's inputs."""
@@ -499,7 +556,13 @@ def _scan(
         if record is not None:
             record.inputs(listing)
 
-    scan = source.scan(listing, cache=caches.scan if caches else None, while_waiting=while_waiting)
+    def scan_all(cache: ScanCache | None) -> ScanResult:
+        return source.scan(listing, cache=cache, while_waiting=while_waiting)
+
+    if index is not None:
+        scan = index.scan(source, listing, scan_all)
+    else:
+        scan = scan_all(caches.scan if caches else None)
     progress.info("read %d articles (%d problems)", len(scan.articles), len(scan.problems))
     if caches is not None:
         caches.save_scan()
@@ -524,7 +587,7 @@ class _Rendering:
     def newest(self, candidates: Sequence[Brief], count: int) -> list[Entry]:
         """The newest entries any feed carries, in feed order: never a draft or embargoed one."""
         by_id = {entry.article.id: entry for entries in self.entries_by_feed for entry in entries}
-        return [by_id[a.id] for a in candidates if a.id in by_id][:count]
+        return list(itertools.islice((by_id[a.id] for a in candidates if a.id in by_id), count))
 
     def corrected(self) -> list[Entry]:
         """Every entry some feed carries that shows a correction, once each."""
@@ -542,6 +605,7 @@ def _render_feeds(
     archives: _ArchiveRun,
     now: datetime,
     tombstones: Mapping[str, Sequence[Tombstone]],
+    index: ResidentIndex | None = None,
 ) -> _Rendering:
     """Expand the `per` templates, select each feed's articles, load and render them (the
     renditions of their images made first, on every core), each entry as of `now` (its
@@ -582,17 +646,26 @@ def _render_feeds(
         pending.update((e.article.id, e.article) for e in loaded if e.article.corrections)
         entries = [as_of(entry, now, zone) for entry in loaded]
         entries_by_feed.append(entries)
-        feeds.extend(
-            _render(
-                config,
-                spec,
-                fmt,
-                entries,
-                paging=plan.paging(fmt),
-                tombstones=tombstones.get(spec.file_for(fmt), ()),
-            )
-            for fmt in spec.formats
-        )
+        for fmt in spec.formats:
+            paging = plan.paging(fmt)
+            stones = tombstones.get(spec.file_for(fmt), ())
+            if index is None:
+                feeds.append(_render(config, spec, fmt, entries, paging=paging, tombstones=stones))
+                continue
+
+            def render(
+                spec: FeedSpec = spec,
+                fmt: Format = fmt,
+                entries: list[Entry] = entries,
+                paging: Paging | None = paging,
+                stones: Sequence[Tombstone] = stones,
+            ) -> RenderedFeed:
+                return _render(config, spec, fmt, entries, paging=paging, tombstones=stones)
+
+            # All the document depends on besides its entries: the site, its archive links
+            # and its tombstones.
+            depends = (config.channel, paging, tuple(stones))
+            feeds.append(index.render(spec, fmt, depends, entries, render))
         archives.render(plan, load, feeds, archived)
     if archived.rendered:
         progress.info("rendered %d archive documents", archived.rendered)
@@ -637,14 +710,19 @@ def _next_change(config: Config, embargo: datetime | None, now: datetime) -> dat
     return min([moment for moment in (embargo, *ends) if moment is not None], default=None)
 
 
-def _embargoed(article: Brief, now: datetime) -> bool:
+def _is_embargoed(article: Brief, now: datetime) -> bool:
     """Neither a draft nor retracted, and dated after `now`."""
     return not article.draft and article.retracted is None and article.published > now
 
 
+def _embargoed(scan: ScanResult, now: datetime) -> int:
+    """How many articles are embargoed (`_is_embargoed`) at `now`."""
+    return sum(1 for a in scan.articles if _is_embargoed(a, now))
+
+
 def _next_embargo(scan: ScanResult, now: datetime) -> datetime | None:
     """The earliest moment after `now` at which a non-draft article becomes due."""
-    return min((a.published for a in scan.articles if _embargoed(a, now)), default=None)
+    return min((a.published for a in scan.articles if _is_embargoed(a, now)), default=None)
 
 
 def _atom_feeds_of(checked: _Checked) -> dict[str, list[str]]:
@@ -996,12 +1074,11 @@ def _render_valid_feeds(
     archives: _ArchiveRun,
     now: datetime,
     tombstones: Mapping[str, Sequence[Tombstone]],
+    index: ResidentIndex | None = None,
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
     a feed whose errors belong to no item is refused alone (its old file stays)."""
-    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
-
     quarantined: list[ArticleError] = []
     rounds = 0
     while True:
@@ -1015,6 +1092,7 @@ def _render_valid_feeds(
                 archives=archives,
                 now=now,
                 tombstones=tombstones,
+                index=index,
             )
         except EntryRenderError as failure:  # a bug, but one article's: leave it out
             log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
@@ -1027,7 +1105,7 @@ def _render_valid_feeds(
         )
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
-        reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+        reports = tuple(_validate(feed, index) for feed in feeds)
         failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
         culprits = _culprits(failed, candidates)
         if not culprits or rounds == QUARANTINE_ROUNDS:
@@ -1035,7 +1113,18 @@ def _render_valid_feeds(
         quarantined.extend(culprits.values())
         candidates = [brief for brief in candidates if brief.id not in culprits]
     rendering.problems.extend(quarantined)
+    if index is not None:
+        index.keep_feeds([(f.spec, f.format) for f in rendering.feeds], [f.rel_path for f in feeds])
     return _Checked(rendering, emptied, retired, reports, failed)
+
+
+def _validate(feed: RenderedFeed, index: ResidentIndex | None) -> ValidationReport:
+    """The feed's validation report (the index's when it validated the very same bytes)."""
+    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
+
+    if index is None:
+        return validate_feed(feed.body, source=feed.rel_path)
+    return index.validate(feed, lambda: validate_feed(feed.body, source=feed.rel_path))
 
 
 def _unrenderable(failure: EntryRenderError, candidates: Sequence[Brief]) -> ArticleError:
@@ -1053,6 +1142,8 @@ def _culprits(
     failed: Sequence[tuple[RenderedFeed, ValidationReport]], candidates: Sequence[Brief]
 ) -> dict[str, ArticleError]:
     """The articles whose items do not validate, by id, each with its first error."""
+    if not failed:
+        return {}
     by_id = {brief.id: brief for brief in candidates}
     found: dict[str, ArticleError] = {}
     for feed, report in failed:

@@ -47,6 +47,9 @@ _DEFAULT_STATE_DIR = ".feeds-state"
 
 _DEFAULT_EVERY_SECONDS = 5 * 60
 _MAX_EVERY_SECONDS = 24 * 60 * 60
+_DEFAULT_RESCAN_SECONDS = 60 * 60
+_MIN_RESCAN_SECONDS = 60
+_MAX_RESCAN_SECONDS = 7 * 24 * 60 * 60
 _EVERY = re.compile(r"\s*(\d+)\s*([a-z]*)\s*")
 _EVERY_UNITS = {
     **dict.fromkeys(("s", "sec", "secs", "second", "seconds"), 1),
@@ -64,14 +67,18 @@ class Schedule:
         every_seconds: Interval between regular runs (None when `at` is used).
         at: Daily times, wall-clock time in ``site.timezone``, sorted.
         watch: Also build soon after the repository changes.
+        rescan_seconds: How often the daemon walks and reads the whole repository again,
+            although it keeps an index in memory that the changes it sees update: a safety
+            net for a change it was never told of.
     """
 
     every_seconds: int | None = _DEFAULT_EVERY_SECONDS
     at: tuple[time, ...] = ()
     watch: bool = False
+    rescan_seconds: int = _DEFAULT_RESCAN_SECONDS
 
 
-def _every(value: object) -> int:
+def _interval(value: object) -> int:
     text = _text(value)
     match = _EVERY.fullmatch(text.lower())
     unit = _EVERY_UNITS.get(match.group(2)) if match else None
@@ -79,7 +86,20 @@ def _every(value: object) -> int:
         raise _InvalidValueError(
             _expected('an interval such as "30s", "5m" or "1h" (s, m or h)', value)
         )
-    seconds = int(match.group(1)) * unit
+    return int(match.group(1)) * unit
+
+
+def _rescan(value: object) -> int:
+    # An interval as for `every`, or a number of seconds.
+    is_number = isinstance(value, int) and not isinstance(value, bool)
+    seconds = value if isinstance(value, int) and is_number else _interval(value)
+    if not _MIN_RESCAN_SECONDS <= seconds <= _MAX_RESCAN_SECONDS:
+        raise _InvalidValueError(_expected('an interval from "1m" to "168h" (a week)', value))
+    return seconds
+
+
+def _every(value: object) -> int:
+    seconds = _interval(value)
     if not 1 <= seconds <= _MAX_EVERY_SECONDS:
         raise _InvalidValueError(
             _expected("an interval from 1s to 24h (use `at` for daily runs)", value)
@@ -245,7 +265,7 @@ _MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_lo
 # larger than any screen shows.
 _MIN_MEDIA_WIDTH, _MAX_MEDIA_WIDTH = 16, 16384
 _BRANDING_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
-_SCHEDULE_KEYS = ("every", "at", "watch")
+_SCHEDULE_KEYS = ("every", "at", "watch", "rescan")
 _FEED_KEYS = (
     "name",
     "formats",
@@ -1153,14 +1173,16 @@ def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
     every = table.get("every", _every)
     at = table.get("at", _at_times) or ()
     watch = table.get("watch", _flag) or False
+    rescan = table.get("rescan", _rescan) or _DEFAULT_RESCAN_SECONDS
     if "every" in table.data and "at" in table.data:
         problems.add(
             table.key("at"),
             "use either `every` (an interval) or `at` (daily times), not both",
         )
     if at:
-        return Schedule(every_seconds=None, at=at, watch=watch)
-    return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch)
+        return Schedule(every_seconds=None, at=at, watch=watch, rescan_seconds=rescan)
+    every = every or _DEFAULT_EVERY_SECONDS
+    return Schedule(every_seconds=every, watch=watch, rescan_seconds=rescan)
 
 
 def _check_folders(

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
+import math
 import os
 import threading
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -15,6 +18,7 @@ from feeds.config import Config, load_config
 from feeds.daemon.planner import Decision, Planner, sleep_seconds
 from feeds.daemon.watch import Watcher
 from feeds.errors import ConfigError, FeedsError, LockedError
+from feeds.index import ResidentIndex
 from feeds.state.locks import DaemonLock
 from feeds.state.status import load_status_or_new, record_failure, write_status
 
@@ -59,8 +63,13 @@ class Daemon:
             ``[schedule]``.
         control: Stop / reload requests.
         clock: The daemon clock (aware); every `publish` gets its reading as `now`.
-        publisher: `publish` (replaceable in tests).
+        publisher: Replaces `publish` (in tests); None: `publish` through the daemon's
+            resident index (`index`).
         lock_wait: Seconds a build waits for a `feeds build` to finish writing.
+
+    The daemon owns one `ResidentIndex`: what the last build knew, kept between builds and
+    told the paths that changed; it is walked and read again in full at start, whenever
+    nobody can say what changed (no watching), and every ``[schedule] rescan``.
     """
 
     def __init__(
@@ -69,7 +78,7 @@ class Daemon:
         control: Control,
         *,
         clock: Clock = utc_now,
-        publisher: Publisher = publish,
+        publisher: Publisher | None = None,
         lock_wait: float = DAEMON_LOCK_WAIT,
     ) -> None:
         self.config = config
@@ -77,6 +86,9 @@ class Daemon:
         self.control = control
         self.clock = clock
         self.publisher = publisher
+        self.index = ResidentIndex(config) if publisher is None else None
+        self._changes: set[str] = set()
+        self._rescanned: datetime | None = None
         self.lock_wait = lock_wait
         self.planner = Planner(spec, config.channel.timezone, clock())
         self.watcher: Watcher | None = None
@@ -113,6 +125,8 @@ class Daemon:
                 self._sleep(self.tick())
             log.info("stopped")
         finally:
+            if self.index is not None:
+                self.index.release()
             with contextlib.suppress(FeedsError):
                 self._update_status(state="stopped", decision=None)
             if self.cluster is None:
@@ -175,20 +189,32 @@ class Daemon:
             if self.watcher.poll():
                 self._first_change = self._first_change or now
                 self._last_change = now
+            self._changes.update(self.watcher.take_changes())
             self._next_scan = now + timedelta(seconds=self.watcher.scan_seconds)
         decision = self._decide(now)
         reasons = (*told, *decision.reasons)
         if self._forced is not None:
             reasons = (self._forced, *reasons)
             self._forced = None
+        if self._until_rescan(now) <= 0:
+            reasons = (*reasons, "rescan")
         if reasons and not self.control.stop.is_set():
-            self._build(now, reasons)
+            # Without watching nobody can tell what changed: each build rescans.
+            changes, self._changes = self._changes, set()
+            self._build(now, reasons, changes if self.watcher is not None else None)
             now = self.clock()
             decision = self._decide(now)
             self._update_status(state="running", decision=decision)
             if decision.wake_at is not None:
                 log.info("next run %s (%s)", format_time(decision.wake_at), decision.wake_reason)
-        return sleep_seconds(now, decision, self._next_scan)
+        return min(sleep_seconds(now, decision, self._next_scan), self._until_rescan(now))
+
+    def _until_rescan(self, now: datetime) -> float:
+        """Seconds until the index's safety rescan is due (infinite without an index)."""
+        if self.index is None or self._rescanned is None:
+            return math.inf
+        due = self._rescanned + timedelta(seconds=self.spec.rescan_seconds)
+        return max(0.0, (due - now).total_seconds())
 
     def _decide(self, now: datetime) -> Decision:
         return self.planner.decide(
@@ -199,20 +225,41 @@ class Daemon:
             last_change=self._last_change,
         )
 
-    def _build(self, now: datetime, reasons: tuple[str, ...]) -> None:
+    def _build(
+        self, now: datetime, reasons: tuple[str, ...], changes: Collection[str] | None = None
+    ) -> None:
+        """One build for `reasons`, told the repository paths that changed since the last
+        one (`changes`; None: unknown, so the index rescans everything)."""
         self.last_build = now
         self._first_change = self._last_change = None
         why = "+".join(dict.fromkeys(reasons))
+        index, publisher = self.index, self.publisher or publish
+        full_builds = 0
+        if index is not None:
+            if changes is None or self._until_rescan(now) <= 0:
+                index.lost_track()
+            else:
+                index.changed(changes)
+            full_builds = index.full_builds
+            publisher = functools.partial(publish, index=index)
         try:
-            result = publish_recorded(
-                self.config,
-                now=now,
-                clock=self.clock,
-                wait=self.lock_wait,
-                stop=self.control.stop,
-                publisher=self.publisher,
-                confirm=self.cluster.confirm if self.cluster else None,
-            )
+            try:
+                result = publish_recorded(
+                    self.config,
+                    now=now,
+                    clock=self.clock,
+                    wait=self.lock_wait,
+                    stop=self.control.stop,
+                    publisher=publisher,
+                    confirm=self.cluster.confirm if self.cluster else None,
+                )
+            except Exception:
+                if index is not None:  # what it took in may be half done: rescan next time
+                    index.lost_track()
+                raise
+            finally:
+                if index is not None and index.full_builds > full_builds:
+                    self._rescanned = now
         except LockedError as exc:
             if self.control.stop.is_set():
                 log.info("build (%s) abandoned: stopping", why)
@@ -284,6 +331,11 @@ class Daemon:
                 return
             self._lock.release()
             self._lock = lock
+        if self.index is not None and not self.index.holds(config):
+            self.index.release()
+            self.index = ResidentIndex(config)
+            self._rescanned = None
+            log.info("reload: the configuration changes what the index holds: it is made anew")
         self.config, self.spec = config, config.schedule
         spec = config.schedule
         self.planner = Planner(spec, config.channel.timezone, self.clock())

@@ -40,6 +40,7 @@ class Watcher:
         self.root = root
         self._snapshot = snapshot_repository(root)
         self.scan_seconds = WATCH_SCAN_SECONDS
+        self._changed: set[str] = set()
 
     def poll(self) -> bool:
         """Rescan; True when a relevant file was added, changed or removed since last time."""
@@ -48,5 +49,15 @@ class Watcher:
         # A big repository is scanned less often, so watching never eats a core.
         self.scan_seconds = max(WATCH_SCAN_SECONDS, 10 * (time.monotonic() - started))
         changed = snapshot != self._snapshot
+        if changed:
+            cut = len(str(self.root)) + 1
+            self._changed.update(
+                path[cut:].replace(os.sep, "/") for path, _, _ in snapshot ^ self._snapshot
+            )
         self._snapshot = snapshot
+        return changed
+
+    def take_changes(self) -> set[str]:
+        """The repository paths ("/"-separated) that changed since the last call."""
+        changed, self._changed = self._changed, set()
         return changed

@@ -6,12 +6,13 @@ where it has lines) and gets an `Article` back, or an `ArticleError` naming the 
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable, Hashable, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Protocol, TypeVar, cast
@@ -325,14 +326,32 @@ def article_from_fields(
 
 # Bylines, sections and tag lists repeat across thousands of articles: one shared copy each
 # keeps a 100,000-article scan (and its cache) smaller. Values are immutable, so sharing is safe.
+# A one-off build shares through this table; the daemon's index brings its own (`shared_values`)
+# and drops it with the index.
 _SHARED: dict[object, object] = {}
+_shared_table: list[dict[object, object]] = [_SHARED]
 _T = TypeVar("_T", bound=Hashable)
+
+#: Past this many values the table stops growing: a repository of unique values gains nothing.
+MAX_SHARED = 100_000
 
 
 def _shared(value: _T) -> _T:
-    if len(_SHARED) > 100_000:  # a repository of unique values gains nothing: stop growing
+    table = _shared_table[-1]
+    if len(table) > MAX_SHARED:
         return value
-    return cast(_T, _SHARED.setdefault(value, value))
+    return cast(_T, table.setdefault(value, value))
+
+
+@contextlib.contextmanager
+def shared_values(table: dict[object, object]) -> Iterator[None]:
+    """Share the values read while inside through `table` (an index's, released with it)."""
+    _shared_table.append(table)
+    try:
+        yield
+    finally:
+        # By identity: two tables of the same values are equal.
+        del _shared_table[max(i for i, t in enumerate(_shared_table) if t is table)]
 
 
 def article_id_of(written: str, site_url: str) -> str:

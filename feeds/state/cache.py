@@ -169,6 +169,14 @@ class _Store(Generic[V]):
         self._dirty = True
         self._spoil(name)
 
+    def forget(self, name: str) -> None:
+        """Drop one item (its file is gone)."""
+        if self.items.pop(name, None) is not None:
+            self._changed.pop(name, None)
+            self._dropped.add(name)
+            self._dirty = True
+            self._spoil(name)
+
     def adopt(self, chunk: bytes) -> dict[str, V]:
         """Put the items of a chunk that another process pickled (as `_dump` pickles one):
         they are loaded here, and saved without pickling them again."""

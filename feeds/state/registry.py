@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -107,7 +107,7 @@ def _save(store: StateStore, name: str, data: object) -> None:
 
 
 def find_id_changes(
-    registry: Mapping[str, Published], published: Iterable[Article], all_ids: set[str]
+    registry: Mapping[str, Published], published: Iterable[Article], all_ids: Container[str]
 ) -> list[IdChange]:
     """Articles published now under an id the registry does not know, that match a record
     (same URL, or same title and date) whose id no article carries any more."""

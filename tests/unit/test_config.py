@@ -189,7 +189,7 @@ def test_schedule_problems_are_reported_with_every_other_problem_in_one_pass(tmp
         load_config(path)
     message = str(caught.value)
     assert "site.title" in message
-    assert "schedule.anything: unknown key (known keys: every, at, watch)" in message
+    assert "schedule.anything: unknown key (known keys: every, at, watch, rescan)" in message
     assert 'schedule.every: expected an interval such as "30s"' in message
 
 
@@ -821,3 +821,23 @@ def test_logo_and_icon_resolve_against_the_configuration_folder(tmp_path):
     channel = load_config(write(tmp_path, text)).channel
     assert channel.logo == tmp_path / "brand/logo.png"
     assert channel.icon == tmp_path / "brand/icon.png"
+
+
+@pytest.mark.parametrize(
+    ("written", "seconds"), [('"2h"', 7200), ("600", 600), ('"90m"', 5400), (None, 3600)]
+)
+def test_the_rescan_interval_is_read_as_an_interval_or_seconds(
+    tmp_path: Path, written: str | None, seconds: int
+) -> None:
+    line = f"rescan = {written}\n" if written else ""
+    (tmp_path / "config.toml").write_text(MINIMAL + f"\n[schedule]\n{line}", encoding="utf-8")
+    assert load_config(tmp_path / "config.toml").schedule.rescan_seconds == seconds
+
+
+@pytest.mark.parametrize("written", ['"10s"', "0", '"30d"', "true", '"often"'])
+def test_a_rescan_interval_out_of_range_is_a_located_error(tmp_path: Path, written: str) -> None:
+    (tmp_path / "config.toml").write_text(
+        MINIMAL + f"\n[schedule]\nrescan = {written}\n", encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match=r"schedule\.rescan: expected"):
+        load_config(tmp_path / "config.toml")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
@@ -316,7 +317,7 @@ def test_schedule_problems_are_all_reported_with_their_key_paths(tmp_path):
         ' ("HH:MM", 24-hour clock), got ["6am"]\n'
         '  schedule.watch: expected true or false, got "yes"\n'
         "  schedule.at: use either `every` (an interval) or `at` (daily times), not both\n"
-        "  schedule.when: unknown key (known keys: every, at, watch)"
+        "  schedule.when: unknown key (known keys: every, at, watch, rescan)"
     )
 
 
@@ -346,3 +347,68 @@ def test_a_loop_sleeps_until_the_wake_up_or_the_next_scan_and_never_long() -> No
     assert sleep_seconds(T0, later, T0 + timedelta(seconds=1.25)) == 1.25
     assert sleep_seconds(T0, later, None) == MAX_SLEEP_SECONDS
     assert sleep_seconds(T0, Decision((), T0 - timedelta(seconds=3), "late"), None) == 0.0
+
+
+# --- the resident index ----------------------------------------------------------------------
+
+
+def test_the_watcher_tells_the_paths_that_changed(tmp_path):
+    (tmp_path / "news").mkdir()
+    (tmp_path / "news" / "a.md").write_text("a", encoding="utf-8")
+    watcher = Watcher(tmp_path)
+    (tmp_path / "news" / "b.md").write_text("b", encoding="utf-8")
+    (tmp_path / "news" / "a.md").unlink()
+    assert watcher.poll()
+    assert watcher.take_changes() == {"news/a.md", "news/b.md"}
+    assert watcher.take_changes() == set()
+
+
+def test_a_watching_daemon_builds_through_its_index_reading_only_what_changed(tmp_path):
+    config = load_config(write_site(tmp_path, '[schedule]\nwatch = true\nrescan = "1h"\n'))
+    clock = FakeClock(T0)
+    daemon = Daemon(config, Control(), clock=clock)
+    daemon._start()
+    daemon.tick()  # the start: a full scan
+    assert daemon.index is not None and daemon.index.full_builds == 1
+    story = tmp_path / "articles" / "news" / "two.md"
+    story.write_text("---\ntitle: Two\ndate: 2026-05-02T10:00:00Z\n---\nNew.\n", encoding="utf-8")
+    for _ in range(8):  # poll, wait out the debounce, build
+        clock.advance(seconds=1)
+        daemon.tick()
+    assert "Two" in (config.output / "rss.xml").read_text(encoding="utf-8")
+    assert daemon.index.full_builds == 1  # told the change: no rescan
+    assert daemon.index.scan_cache is not None
+    assert set(daemon.index.scan_cache.items) == {"news/one.md", "news/two.md"}
+    clock.advance(seconds=3600)
+    daemon.tick()  # the safety rescan is due
+    assert daemon.index.full_builds == 2
+
+
+def test_without_watching_every_daemon_build_rescans(tmp_path):
+    config = load_config(write_site(tmp_path))
+    clock = FakeClock(T0)
+    daemon = Daemon(replace(config, schedule=EVERY_5M), Control(), clock=clock)
+    daemon.tick()
+    story = tmp_path / "articles" / "news" / "two.md"
+    story.write_text("---\ntitle: Two\ndate: 2026-05-02T10:00:00Z\n---\nNew.\n", encoding="utf-8")
+    clock.advance(seconds=300)
+    daemon.tick()
+    assert daemon.index is not None and daemon.index.full_builds == 2
+    assert "Two" in (config.output / "rss.xml").read_text(encoding="utf-8")
+
+
+def test_a_reload_that_changes_the_feeds_makes_the_index_anew(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="feeds.daemon")
+    source = write_site(tmp_path)
+    daemon = Daemon(load_config(source), Control(), clock=FakeClock(T0))
+    daemon.tick()
+    first = daemon.index
+    daemon.control.request_reload()
+    daemon.tick()  # the same configuration: the same index
+    assert daemon.index is first
+    source.write_text(CONFIG.replace("Harbour Times", "Harbour News"), encoding="utf-8")
+    daemon.control.request_reload()
+    daemon.tick()
+    assert daemon.index is not first and first is not None and first.scan_cache is None
+    assert "changes what the index holds: it is made anew" in caplog.text
+    assert "Harbour News" in (daemon.config.output / "rss.xml").read_text(encoding="utf-8")

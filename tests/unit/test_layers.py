@@ -24,11 +24,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "render": BASE,
     "validate": BASE,
     "publish": BASE | {"state"},  # the output folder's lock is its lease
-    "build": BASE | {"config"} | STAGES,
+    # The daemon's resident index: what the last build knew, kept between builds.
+    "index": BASE | {"config"} | STAGES,
+    "build": BASE | {"config", "index"} | STAGES,
     "database": BASE | {"config"} | STAGES,  # `feeds db`: reads files, writes the database
-    "daemon": BASE | {"config", "build"} | STAGES,
-    "serve": BASE | {"config", "build", "daemon"} | STAGES,  # the daemon's watching
-    "cli": BASE | {"config", "build", "daemon", "serve", "database"} | STAGES,
+    "daemon": BASE | {"config", "build", "index"} | STAGES,
+    "serve": BASE | {"config", "build", "daemon", "index"} | STAGES,  # the daemon's watching
+    "cli": BASE | {"config", "build", "daemon", "serve", "database", "index"} | STAGES,
     "__main__": frozenset({"cli"}),
 }
 

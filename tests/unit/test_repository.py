@@ -606,7 +606,7 @@ def test_a_parallel_scan_fills_the_cache_as_one_process_does(
         k: str(v) for k, v in ScanCache(tmp_path / "serial", "settings").items.items()
     }
     read: list[str] = []
-    monkeypatch.setattr(files_scan, "_read_chunk", lambda chunk, *a: read.extend(chunk) or [])
+    monkeypatch.setattr(files_scan, "read_chunk", lambda chunk, *a: read.extend(chunk) or [])
     result = scan_repository(root, SITE, workers=2, cache=again)
     assert read == []  # everything came from the cache the workers filled
     assert len(result.articles) == 40

@@ -6,12 +6,14 @@ Listing imports nothing heavy (it is all a build that finds nothing changed does
 
 from __future__ import annotations
 
+import builtins
 import os
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from feeds.model import Article, Blob, ScanResult, Site
+from feeds.errors import ArticleError
+from feeds.model import Article, Blob, Brief, ScanResult, Site
 from feeds.sources import Listing as AnyListing
 from feeds.sources.files.listing import Candidate, Listing, list_repository
 from feeds.state.cache import ScanCache
@@ -36,6 +38,7 @@ class FileSource:
         self._site = site
         self._max_bytes = max_article_bytes
         self._listing: Listing | None = None
+        self._by_key: Mapping[str, Candidate] | None = None
         self._reader: ArticleReader | None = None
         self._located: dict[str, Candidate] = {}
 
@@ -44,8 +47,23 @@ class FileSource:
 
     def list(self) -> Listing:
         self._listing = list_repository(self.root)
+        self._by_key = None
         self._reader = None
         return self._listing
+
+    def take_listing(self, listing: Listing | None, by_key: Mapping[str, Candidate]) -> None:
+        """Use the candidates `by_key` (and their `listing`, when made) as `list()` would
+        give them now: the daemon's index keeps them current."""
+        self._listing = listing
+        self._by_key = by_key
+        self._reader = None
+        self._located.clear()
+
+    def read_briefs(self, candidates: Sequence[Candidate]) -> builtins.list[Brief | ArticleError]:
+        """The scan results of these listed article files, in order (read in this process)."""
+        from feeds.sources.files.scan import read_chunk  # noqa: PLC0415 - see module doc
+
+        return read_chunk(list(candidates), self._site, self._max_bytes)
 
     def scan(
         self,
@@ -73,7 +91,11 @@ class FileSource:
             from feeds.sources.files.reader import ArticleReader  # noqa: PLC0415
 
             self._reader = ArticleReader(
-                self.root, self._site, max_article_bytes=self._max_bytes, listing=self._listing
+                self.root,
+                self._site,
+                max_article_bytes=self._max_bytes,
+                listing=self._listing,
+                listed=self._by_key,
             )
         return self._reader
 

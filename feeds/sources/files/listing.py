@@ -96,26 +96,78 @@ def _walk(root: Path, problems: list[ArticleError]) -> Iterator[Candidate]:
     top = str(root)
     stack = [top]
     while stack:
-        folder = stack.pop()
-        bundle = _markdown_bundle(top, folder)
-        if bundle is not None:
-            if os.path.dirname(folder) == top:  # a section: an index.md dropped in by mistake?
-                _check_section_bundle(folder, bundle, problems)
-            yield bundle  # all the folder holds for feeds: no need to list it
-            continue
-        try:
-            with os.scandir(folder) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            if folder == top:
-                raise RepositoryError(
-                    f"{root}: cannot list the repository: {exc.strerror}"
-                ) from exc
-            problems.append(
-                ArticleError(folder[len(top) + 1 :], 0, f"cannot list folder: {exc.strerror}")
-            )
-            continue
-        yield from _in_folder(top, _folder(top, folder, entries), entries, problems, stack)
+        found = list_folder(top, stack.pop())
+        problems.extend(found.problems)
+        stack.extend(found.subfolders)
+        yield from found.candidates
+
+
+class FolderListing(NamedTuple):
+    """What the walk finds in one folder (not below it).
+
+    Attributes:
+        candidates: Its article files (a page bundle: its index only).
+        problems: The problems the walk reports for its entries.
+        subfolders: The folders the walk goes on into (absolute paths).
+        images: Its image files by stem (what its wire articles' stamps depend on).
+        bundle: The folder is a page bundle.
+    """
+
+    candidates: tuple[Candidate, ...]
+    problems: tuple[ArticleError, ...]
+    subfolders: tuple[str, ...]
+    images: Mapping[str, tuple[str, ...]]
+    bundle: bool
+
+
+def list_folder(top: str, folder: str) -> FolderListing:
+    """One step of the walk: the folder `folder` of the repository `top`, without its
+    subfolders (which it names).
+
+    Raises:
+        RepositoryError: `folder` is the repository itself and cannot be listed.
+    """
+    problems: list[ArticleError] = []
+    bundle = _markdown_bundle(top, folder)
+    if bundle is not None:
+        if os.path.dirname(folder) == top:  # a section: an index.md dropped in by mistake?
+            _check_section_bundle(folder, bundle, problems)
+        # All the folder holds for feeds: no need to list it.
+        return FolderListing((bundle,), tuple(problems), (), _NO_IMAGES, True)
+    try:
+        with os.scandir(folder) as listing:
+            entries = list(listing)
+    except OSError as exc:
+        if folder == top:
+            raise RepositoryError(f"{top}: cannot list the repository: {exc.strerror}") from exc
+        problems.append(
+            ArticleError(folder[len(top) + 1 :], 0, f"cannot list folder: {exc.strerror}")
+        )
+        return FolderListing((), tuple(problems), (), _NO_IMAGES, False)
+    subfolders: list[str] = []
+    described = _folder(top, folder, entries)
+    candidates = tuple(_in_folder(top, described, entries, problems, subfolders))
+    return FolderListing(
+        candidates,
+        tuple(problems),
+        tuple(subfolders),
+        described.images,
+        described.bundle is not None,
+    )
+
+
+def file_candidate(
+    top: str, path: str, info: os.stat_result, images: Mapping[str, tuple[str, ...]]
+) -> Candidate:
+    """The candidate the walk makes of the regular article file `path` (of a folder that is
+    no page bundle, whose images are `images`), from its `lstat`."""
+    name = os.path.basename(path)
+    suffix = suffix_of(name)
+    stamp = file_stamp(info)
+    body_format = READERS[suffix]
+    key = _cache_key(stamp, body_format, images, False, name[: -len(suffix)])
+    rel_path = path[len(top) + 1 :].replace(os.sep, "/")
+    return Candidate(path, rel_path, images, False, body_format, key, stamp[0])
 
 
 def _check_section_bundle(folder: str, bundle: Candidate, problems: list[ArticleError]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+from collections.abc import Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,11 +30,17 @@ class ArticleReader:
     """
 
     def __init__(
-        self, root: Path, site: Site, *, max_article_bytes: int, listing: Listing | None = None
+        self,
+        root: Path,
+        site: Site,
+        *,
+        max_article_bytes: int,
+        listing: Listing | None = None,
+        listed: Mapping[str, Candidate] | None = None,
     ) -> None:
         self._folders = FolderCache(root)
         self._listing = listing
-        self._listed: dict[str, Candidate] | None = None
+        self._listed: Mapping[str, Candidate] | None = listed  # the listing's, by key
         self._site = site
         self._zone = ZoneInfo(site.timezone)
         self._max_bytes = max_article_bytes

@@ -104,7 +104,7 @@ def _read_all(
             todo, site, max_bytes, workers=workers, cache=cache, while_waiting=while_waiting
         )
     results: dict[str, Brief | ArticleError] = {}
-    for candidate, result in zip(todo, _read_chunk(todo, site, max_bytes), strict=True):
+    for candidate, result in zip(todo, read_chunk(todo, site, max_bytes), strict=True):
         results[candidate.rel_path] = result
         if cache is not None:
             cache.remember(candidate.rel_path, candidate.cache_key, result)
@@ -176,11 +176,12 @@ def _read_range(start: int, stop: int, site: Site, max_bytes: int) -> bytes:
     """In a forked worker: read `_TODO[start:stop]`, as a pickled chunk of the scan cache
     (path -> (cache key, result))."""
     chunk = _TODO[start:stop]
-    results = _read_chunk(chunk, site, max_bytes)
+    results = read_chunk(chunk, site, max_bytes)
     return pickle_chunk({c.rel_path: (c.cache_key, r) for c, r in zip(chunk, results, strict=True)})
 
 
-def _read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brief | ArticleError]:
+def read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brief | ArticleError]:
+    """The scan result of each of these article files, in order (read in this process)."""
     zone = ZoneInfo(site.timezone)
     results: list[Brief | ArticleError] = []
     with gc_paused():
