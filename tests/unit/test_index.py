@@ -119,8 +119,12 @@ later = st.tuples(st.just("later"), st.integers(1, 8))  # hours: embargoes lapse
 retag = st.tuples(st.just("retag"), st.integers(0, 50), st.sampled_from(["a", "b", "c", ""]))
 move_folder = st.tuples(st.just("move_folder"), st.sampled_from(SECTIONS), st.booleans())
 twin = st.tuples(st.just("twin"), st.integers(0, 50))  # the same slug, so the same URL
+retract = st.tuples(st.just("retract"), st.integers(0, 50))
+correct = st.tuples(st.just("correct"), st.integers(0, 50), st.integers(-2, 2))  # hours
 build = st.tuples(st.just("build"))
 operation = st.one_of(
+    retract,
+    correct,
     new_article,
     edit,
     delete,
@@ -185,6 +189,17 @@ def apply(repo: Repository, op: tuple[object, ...], outside: Path) -> None:
     elif kind == "retag" and (path := repo.pick(int(op[1]))):  # type: ignore[call-overload]
         fields = fields_of(path)
         fields["tags"] = [op[2]] if op[2] else []
+        repo.write(path, fields)
+    elif kind == "retract" and (path := repo.pick(int(op[1]))):  # type: ignore[call-overload]
+        fields = fields_of(path)
+        fields["retracted"] = {"date": repo.now.isoformat(), "reason": "The story was wrong."}
+        repo.write(path, fields)
+    elif kind == "correct" and (path := repo.pick(int(op[1]))):  # type: ignore[call-overload]
+        fields = fields_of(path)
+        when = repo.now + timedelta(hours=int(op[2]))  # type: ignore[call-overload]
+        corrections = list(fields.get("corrections") or [])  # type: ignore[call-overload]
+        corrections.append({"date": when.isoformat(), "text": f"Correction {len(corrections)}."})
+        fields["corrections"] = corrections
         repo.write(path, fields)
     elif kind == "later":
         repo.now += timedelta(hours=int(op[1]))  # type: ignore[call-overload]
