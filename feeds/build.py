@@ -67,6 +67,7 @@ from feeds.state.registry import (
 )
 from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
+from feeds.stopping import NEVER, Cancellation
 
 if TYPE_CHECKING:
     from feeds.load.renditions import RenditionStore
@@ -185,6 +186,7 @@ def publish(
     use_cache: bool = True,
     allow_empty: bool = False,
     confirm: Callable[[], None] | None = None,
+    stop: Cancellation = NEVER,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -203,15 +205,19 @@ def publish(
     feeds are.
         confirm: Called before each change is published; raises to stop the publish (a
             daemon that must still be the leader).
+        stop: Checked at every stage until the writing begins (then the publish is finished:
+            it is short, and what is published stays a whole set).
 
     Raises:
+        BuildStopped: `stop` was requested before the writing began: nothing was written, no
+            build record or cache was saved but the entries of articles already rendered.
         FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
             written.
         StrictModeError: `strict` and some article had a problem; nothing was written.
         RepositoryError, OutputError: the repository or the output folder is unusable.
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
-    with gc_paused(), _closing(article_source(config)) as source:
+    with gc_paused(), _closing(article_source(config, stop=stop)) as source:
         return _publish(
             config,
             source,
@@ -221,6 +227,7 @@ def publish(
             use_cache=use_cache,
             allow_empty=allow_empty,
             confirm=confirm,
+            stop=stop,
         )
 
 
@@ -245,6 +252,7 @@ def _publish(
     use_cache: bool,
     allow_empty: bool,
     confirm: Callable[[], None] | None,
+    stop: Cancellation,
 ) -> PublishResult:
     target, store = publish_target(config), state_store(config)
     if confirm is not None:
@@ -265,8 +273,11 @@ def _publish(
     renditions = _rendition_store(config, use_cache=use_cache)
     config = _with_branding(config, renditions)
     scan = rule_out_duplicates(_scan(source, listing, caches, record), now)
+    stop.check("reading the articles")  # a source that does not look itself
     candidates = feed_order(a for a in scan.articles if is_published(a, now))
-    checked = _render_valid_feeds(config, source, store, candidates, caches, renditions=renditions)
+    checked = _render_valid_feeds(
+        config, source, store, candidates, caches, renditions=renditions, stop=stop
+    )
     if caches is not None:
         caches.keep_entries_of(scan)
         _prune_renditions(renditions, caches.entries)
@@ -279,6 +290,8 @@ def _publish(
     written = None
     failures: list[str] = []
     if write:
+        # The last look: once the first file is replaced the publish is finished.
+        stop.check("about to write")
         announce = notifier(config, store)
         try:
             written = _write_all(config, source, target, checked, candidates=candidates)
@@ -306,8 +319,9 @@ def _publish(
     return result
 
 
-def article_source(config: Config) -> ArticleSource:
-    """The configured article source."""
+def article_source(config: Config, *, stop: Cancellation = NEVER) -> ArticleSource:
+    """The configured article source (`stop`: the build's, heeded by a file repository's
+    listing and scan)."""
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
@@ -318,7 +332,9 @@ def article_source(config: Config) -> ArticleSource:
         return PostgresSource(
             config.repository_url, site, max_article_bytes=config.max_article_bytes
         )
-    return FileSource(config.repository, site, max_article_bytes=config.max_article_bytes)
+    return FileSource(
+        config.repository, site, max_article_bytes=config.max_article_bytes, stop=stop
+    )
 
 
 def publish_target(config: Config) -> PublishTarget:
@@ -465,6 +481,8 @@ def _render_feeds(
     candidates: Sequence[Brief],
     caches: _Caches | None,
     renditions: RenditionStore,
+    *,
+    stop: Cancellation = NEVER,
 ) -> _Rendering:
     """Expand the `per` templates, select each feed's articles, load and render them (the
     renditions of their images made first, on every core)."""
@@ -481,6 +499,7 @@ def _render_feeds(
         media=config.media,
         store=renditions,
         language=config.channel.language,
+        stop=stop,
     )
     expansion = expand_feeds(config.feeds, candidates)
     selected = {
@@ -494,6 +513,7 @@ def _render_feeds(
     feeds: list[RenderedFeed] = []
     entries_by_feed: list[list[Entry]] = []
     for spec in expansion.feeds:
+        stop.check("rendering the feeds")
         entries = select_entries(select_articles(candidates, spec), spec, load)
         entries_by_feed.append(entries)
         feeds.extend(_render(config, spec, fmt, entries) for fmt in spec.formats)
@@ -571,17 +591,16 @@ def _render_valid_feeds(
     caches: _Caches | None,
     *,
     renditions: RenditionStore,
+    stop: Cancellation = NEVER,
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
     a feed whose errors belong to no item is refused alone (its old file stays)."""
-    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
-
     quarantined: list[ArticleError] = []
     rounds = 0
     while True:
         try:
-            rendering = _render_feeds(config, source, candidates, caches, renditions)
+            rendering = _render_feeds(config, source, candidates, caches, renditions, stop=stop)
         except EntryRenderError as failure:  # a bug, but one article's: leave it out
             log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
             quarantined.append(_unrenderable(failure, candidates))
@@ -591,7 +610,7 @@ def _render_valid_feeds(
         emptied, retired = _no_longer_produced(config, store, rendering.feeds)
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
-        reports = tuple(validate_feed(feed.body, source=feed.rel_path) for feed in feeds)
+        reports = tuple(_validate_each(feeds, stop))
         failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
         culprits = _culprits(failed, candidates)
         if not culprits or rounds == QUARANTINE_ROUNDS:
@@ -600,6 +619,14 @@ def _render_valid_feeds(
         candidates = [brief for brief in candidates if brief.id not in culprits]
     rendering.problems.extend(quarantined)
     return _Checked(rendering, emptied, retired, reports, failed)
+
+
+def _validate_each(feeds: Sequence[RenderedFeed], stop: Cancellation) -> Iterator[ValidationReport]:
+    from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
+
+    for feed in feeds:
+        stop.check("validating the feeds")
+        yield validate_feed(feed.body, source=feed.rel_path)
 
 
 def _unrenderable(failure: EntryRenderError, candidates: Sequence[Brief]) -> ArticleError:
@@ -973,18 +1000,22 @@ def publish_recorded(
         clock: Tells when the run finished.
         strict: As for `publish`.
         wait: Seconds to wait for another writer of the same output folder.
-        stop: Give up waiting for the lock when set.
+        stop: Set to stop: the lock wait and the build give up (`BuildStopped`) until the
+            writing begins.
         publisher: `publish` (replaceable in tests).
         confirm: As for `publish` (given to the publisher only when set).
 
     Raises:
         LockedError: another process kept the output folder locked (nothing recorded).
         FeedsError: the build failed (recorded), also when the target refused the lease.
+        BuildStopped: `stop` was set before the writing began (nothing written or recorded).
     """
+    cancellation = Cancellation(stop)
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(publish_target(config).lease(wait=wait, stop=stop))
         except LockedError:
+            cancellation.check("waiting for the output folder's lock")
             raise
         except FeedsError as exc:  # storage out of reach or refusing access: a failed run
             status = load_status_or_new(config.state_dir)
@@ -998,7 +1029,7 @@ def publish_recorded(
         status.runs += 1
         try:
             more = {} if confirm is None else {"confirm": confirm}
-            result = publisher(config, now=now, strict=strict, **more)
+            result = publisher(config, now=now, strict=strict, stop=cancellation, **more)
         except Exception as exc:
             record_failure(status, exc, clock())
             write_status(config.state_dir, status)

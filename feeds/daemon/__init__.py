@@ -17,6 +17,7 @@ from feeds.daemon.watch import Watcher
 from feeds.errors import ConfigError, FeedsError, LockedError
 from feeds.state.locks import DaemonLock
 from feeds.state.status import load_status_or_new, record_failure, write_status
+from feeds.stopping import BuildStopped
 
 if TYPE_CHECKING:
     from feeds.daemon.cluster import Cluster
@@ -36,7 +37,8 @@ class Control:
         self._wake = threading.Event()
 
     def request_stop(self) -> None:
-        """SIGTERM / SIGINT: finish the current build, then exit cleanly."""
+        """SIGTERM / SIGINT: give up the current build (nothing of it is published unless its
+        writing had begun, which is then finished), then exit cleanly."""
         self.stop.set()
         self._wake.set()
 
@@ -213,10 +215,10 @@ class Daemon:
                 publisher=self.publisher,
                 confirm=self.cluster.confirm if self.cluster else None,
             )
+        except BuildStopped:
+            log.info("build (%s) abandoned: stopping", why)
+            return
         except LockedError as exc:
-            if self.control.stop.is_set():
-                log.info("build (%s) abandoned: stopping", why)
-                return
             log.error("build (%s) failed: %s", why, exc)
             self._record_failure(exc)
         except FeedsError as exc:
