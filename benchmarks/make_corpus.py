@@ -36,7 +36,7 @@ from PIL import Image, ImageDraw
 BASE_DATE = datetime(2026, 1, 1, tzinfo=UTC)
 NOW = BASE_DATE
 SPAN = timedelta(days=5 * 365)
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: Hugo 0.145+ cascade keys (`build`, `target`; `_build` is an error)
 MANIFEST_NEWEST = 200  # how many of the newest articles the manifest lists
 POOL_SIZE = 20
 SECTIONS = ("news", "sport", "culture", "business", "opinion", "science")
@@ -457,11 +457,11 @@ feed_limit = {FEED_LIMIT}  # read by layouts/index.rss.xml and layouts/index.ato
 # Regular pages are never written as HTML, but stay listed (so .Content can be rendered in the
 # feeds) and their images are published only when a template asks for .Permalink.
 [[cascade]]
-[cascade._build]
+[cascade.build]
 render = "never"
 list = "always"
 publishResources = false
-[cascade._target]
+[cascade.target]
 kind = "page"
 """
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import glob
 import hashlib
 import importlib
@@ -78,6 +79,7 @@ from feeds.state.registry import (
 )
 from feeds.state.status import load_status_or_new, record_failure, write_status
 from feeds.state.store import FolderStore, StateStore
+from feeds.stopping import NEVER, Cancellation
 
 if TYPE_CHECKING:
     from feeds.index import ResidentIndex
@@ -209,6 +211,7 @@ def publish(
     allow_empty: bool = False,
     confirm: Callable[[], None] | None = None,
     index: ResidentIndex | None = None,
+    stop: Cancellation = NEVER,
 ) -> PublishResult:
     """Build every configured feed, validate all of them, then write what changed.
 
@@ -232,8 +235,12 @@ def publish(
             build is listed, read and rendered again; the disk caches are loaded once and
             saved at its full rescans). Without it, the disk caches of the state folder and
             the no-change record (`use_cache`) as for `feeds build`.
+        stop: Checked at every stage until the writing begins (then the publish is finished:
+            it is short, and what is published stays a whole set).
 
     Raises:
+        BuildStopped: `stop` was requested before the writing began: nothing was written, no
+            build record or cache was saved but the entries of articles already rendered.
         FeedInvalidError: `strict`, and a rendered feed has validation errors; nothing was
             written.
         StrictModeError: `strict` and some article had a problem; nothing was written.
@@ -241,7 +248,7 @@ def publish(
     """
     # A build makes many objects and no lasting cycles: the collector would only slow it.
     held = index.building() if index is not None else contextlib.nullcontext()
-    with gc_paused(), held, _closing(article_source(config)) as source:
+    with gc_paused(), held, _closing(article_source(config, stop=stop)) as source:
         return _publish(
             config,
             source,
@@ -252,6 +259,7 @@ def publish(
             allow_empty=allow_empty,
             confirm=confirm,
             index=index,
+            stop=stop,
         )
 
 
@@ -277,6 +285,7 @@ def _publish(
     allow_empty: bool,
     confirm: Callable[[], None] | None,
     index: ResidentIndex | None = None,
+    stop: Cancellation = NEVER,
 ) -> PublishResult:
     target, store = publish_target(config), state_store(config)
     if confirm is not None:
@@ -306,6 +315,7 @@ def _publish(
     chosen = index.select(scan, now) if index is not None else None
     if chosen is None:
         scan = rule_out_duplicates(scan, now)
+    stop.check("reading the articles")  # a source that does not look itself
     registry = load_registry(store)
     # Retracted and deleted articles retire their ids; one that comes back under a retired
     # id is refused (readers were told it is deleted).
@@ -334,6 +344,7 @@ def _publish(
         now=now,
         tombstones=tombstones,
         index=index,
+        stop=stop,
     )
     if caches is not None:
         caches.keep_entries_of(scan)
@@ -348,6 +359,8 @@ def _publish(
     written = None
     failures: list[str] = []
     if write:
+        # The last look: once the first file is replaced the publish is finished.
+        stop.check("about to write")
         announce = notifier(config, store)
         try:
             written = _write_all(config, source, target, checked, candidates=candidates)
@@ -395,8 +408,9 @@ def _publish(
     return result
 
 
-def article_source(config: Config) -> ArticleSource:
-    """The configured article source."""
+def article_source(config: Config, *, stop: Cancellation = NEVER) -> ArticleSource:
+    """The configured article source (`stop`: the build's, heeded by a file repository's
+    listing and scan)."""
     site = Site(
         url=config.channel.url, timezone=config.channel.timezone, permalink=config.permalink
     )
@@ -407,7 +421,9 @@ def article_source(config: Config) -> ArticleSource:
         return PostgresSource(
             config.repository_url, site, max_article_bytes=config.max_article_bytes
         )
-    return FileSource(config.repository, site, max_article_bytes=config.max_article_bytes)
+    return FileSource(
+        config.repository, site, max_article_bytes=config.max_article_bytes, stop=stop
+    )
 
 
 def publish_target(config: Config) -> PublishTarget:
@@ -606,6 +622,7 @@ def _render_feeds(
     now: datetime,
     tombstones: Mapping[str, Sequence[Tombstone]],
     index: ResidentIndex | None = None,
+    stop: Cancellation = NEVER,
 ) -> _Rendering:
     """Expand the `per` templates, select each feed's articles, load and render them (the
     renditions of their images made first, on every core), each entry as of `now` (its
@@ -625,6 +642,7 @@ def _render_feeds(
         media=config.media,
         store=renditions,
         language=config.channel.language,
+        stop=stop,
     )
     expansion = expand_feeds(config.feeds, candidates)
     plans = [archives.plan(spec, select_articles(candidates, spec)) for spec in expansion.feeds]
@@ -641,6 +659,7 @@ def _render_feeds(
     pending: dict[str, Article] = {}
     archived = _Archived()
     for plan in plans:
+        stop.check("rendering the feeds")
         spec = plan.spec
         loaded = select_entries(plan.chosen, plan.subscription, load)
         pending.update((e.article.id, e.article) for e in loaded if e.article.corrections)
@@ -1075,6 +1094,7 @@ def _render_valid_feeds(
     now: datetime,
     tombstones: Mapping[str, Sequence[Tombstone]],
     index: ResidentIndex | None = None,
+    stop: Cancellation = NEVER,
 ) -> _Checked:
     """Render and validate every feed. An item that does not validate leaves its article out
     of every feed of this build, as that article's problem, and the feeds are rendered again;
@@ -1093,6 +1113,7 @@ def _render_valid_feeds(
                 now=now,
                 tombstones=tombstones,
                 index=index,
+                stop=stop,
             )
         except EntryRenderError as failure:  # a bug, but one article's: leave it out
             log.error("%s: could not be rendered", failure.article_id, exc_info=failure.cause)
@@ -1105,7 +1126,7 @@ def _render_valid_feeds(
         )
         feeds = [*rendering.feeds, *emptied]
         progress.info("rendered %d feed files; validating", len(feeds))
-        reports = tuple(_validate(feed, index) for feed in feeds)
+        reports = tuple(_validate_each(feeds, stop, index))
         failed = [(f, r) for f, r in zip(feeds, reports, strict=True) if not r.ok]
         culprits = _culprits(failed, candidates)
         if not culprits or rounds == QUARANTINE_ROUNDS:
@@ -1118,13 +1139,19 @@ def _render_valid_feeds(
     return _Checked(rendering, emptied, retired, reports, failed)
 
 
-def _validate(feed: RenderedFeed, index: ResidentIndex | None) -> ValidationReport:
-    """The feed's validation report (the index's when it validated the very same bytes)."""
+def _validate_each(
+    feeds: Sequence[RenderedFeed], stop: Cancellation, index: ResidentIndex | None
+) -> Iterator[ValidationReport]:
+    """Each feed's validation report (the index's when it validated the very same bytes)."""
     from feeds.validate import validate_feed  # noqa: PLC0415 - see the note on imports
 
-    if index is None:
-        return validate_feed(feed.body, source=feed.rel_path)
-    return index.validate(feed, lambda: validate_feed(feed.body, source=feed.rel_path))
+    for feed in feeds:
+        stop.check("validating the feeds")
+        if index is None:
+            yield validate_feed(feed.body, source=feed.rel_path)
+        else:
+            check = functools.partial(validate_feed, feed.body, source=feed.rel_path)
+            yield index.validate(feed, check)
 
 
 def _unrenderable(failure: EntryRenderError, candidates: Sequence[Brief]) -> ArticleError:
@@ -1532,18 +1559,22 @@ def publish_recorded(
         clock: Tells when the run finished.
         strict: As for `publish`.
         wait: Seconds to wait for another writer of the same output folder.
-        stop: Give up waiting for the lock when set.
+        stop: Set to stop: the lock wait and the build give up (`BuildStopped`) until the
+            writing begins.
         publisher: `publish` (replaceable in tests).
         confirm: As for `publish` (given to the publisher only when set).
 
     Raises:
         LockedError: another process kept the output folder locked (nothing recorded).
         FeedsError: the build failed (recorded), also when the target refused the lease.
+        BuildStopped: `stop` was set before the writing began (nothing written or recorded).
     """
+    cancellation = Cancellation(stop)
     with contextlib.ExitStack() as held:
         try:
             held.enter_context(publish_target(config).lease(wait=wait, stop=stop))
         except LockedError:
+            cancellation.check("waiting for the output folder's lock")
             raise
         except FeedsError as exc:  # storage out of reach or refusing access: a failed run
             status = load_status_or_new(config.state_dir)
@@ -1557,7 +1588,7 @@ def publish_recorded(
         status.runs += 1
         try:
             more = {} if confirm is None else {"confirm": confirm}
-            result = publisher(config, now=now, strict=strict, **more)
+            result = publisher(config, now=now, strict=strict, stop=cancellation, **more)
         except Exception as exc:
             record_failure(status, exc, clock())
             write_status(config.state_dir, status)

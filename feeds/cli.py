@@ -11,6 +11,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import UTC, datetime
@@ -24,6 +25,7 @@ from feeds.config import load_config
 from feeds.errors import ExitStatus, FeedsError, UsageError
 from feeds.state.locks import daemon_running
 from feeds.state.status import Status, read_status
+from feeds.stopping import BuildStopped, Cancellation
 
 if TYPE_CHECKING:
     from feeds.state.daemons import DaemonRecord
@@ -32,6 +34,9 @@ log = logging.getLogger("feeds")
 
 DEFAULT_CONFIG = Path("config.toml")
 DEFAULT_LOCK_WAIT = 30.0
+
+#: The exit status of a command stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report).
+EXIT_STOPPED = 130
 
 
 class _Parser(argparse.ArgumentParser):
@@ -319,6 +324,23 @@ def _configure_logging(args: argparse.Namespace, stream: TextIO) -> None:
 
 
 def _build(args: argparse.Namespace) -> ExitStatus:
+    # Ctrl-C or SIGTERM stop the build at its next checkpoint, with nothing of it published
+    # (`BuildStopped`, exit status 130); the scan's workers ignore Ctrl-C and are ended by
+    # this process.
+    stop = threading.Event()
+    handlers = {
+        signal.SIGTERM: lambda *_: stop.set(),
+        signal.SIGINT: lambda *_: stop.set(),
+    }
+    previous = {number: signal.signal(number, handler) for number, handler in handlers.items()}
+    try:
+        return _build_once(args, stop)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _build_once(args: argparse.Namespace, stop: threading.Event) -> ExitStatus:
     config = load_config(args.config)
     if args.output is not None:
         output = args.output.absolute()
@@ -328,7 +350,9 @@ def _build(args: argparse.Namespace) -> ExitStatus:
     now = args.now or datetime.now(UTC)
     publisher = functools.partial(publish, allow_empty=args.allow_empty)
     if args.dry_run:
-        result = publisher(config, now=now, strict=args.strict, write=False)
+        result = publisher(
+            config, now=now, strict=args.strict, write=False, stop=Cancellation(stop)
+        )
     elif config.repository_url is not None and args.output is None:
         # With a database, a build takes part in the daemons' election: it publishes only
         # while no daemon (on any host) does.
@@ -340,13 +364,14 @@ def _build(args: argparse.Namespace) -> ExitStatus:
                 now=now,
                 strict=args.strict,
                 wait=args.wait,
+                stop=stop,
                 confirm=confirm,
                 publisher=publisher,
             )
     else:
         # Under the output folder's lock, so that a running daemon and cron never both write.
         result = publish_recorded(
-            config, now=now, strict=args.strict, wait=args.wait, publisher=publisher
+            config, now=now, strict=args.strict, wait=args.wait, stop=stop, publisher=publisher
         )
     for problem in result.problems:
         log.warning("%s", problem)
@@ -605,9 +630,12 @@ def main(
     except FeedsError as exc:
         err.write(f"feeds: error: {exc}\n")
         return int(exc.status)
+    except BuildStopped as exc:
+        err.write(f"feeds: {exc}\n")
+        return EXIT_STOPPED
     except KeyboardInterrupt:
         err.write("feeds: interrupted\n")
-        return 130
+        return EXIT_STOPPED
     except Exception as exc:
         if traceback_wanted:
             raise

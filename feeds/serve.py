@@ -39,6 +39,7 @@ from feeds.errors import (
 )
 from feeds.model import FEED_FILE_NAMES, FEED_MEDIA_TYPES
 from feeds.render.pages import FORMAT_LABELS, INDEX_FILE, OPML_FILE
+from feeds.stopping import NEVER, BuildStopped, Cancellation
 
 log = logging.getLogger(__name__)
 
@@ -653,6 +654,9 @@ class Previewer:
                 stop=self.control.stop,
                 publisher=self._publish,
             )
+        except BuildStopped:
+            log.info("build (%s) abandoned: stopping", why)
+            return False
         except LockedError as exc:
             if not self.control.stop.is_set():
                 self._failed(why, exc)
@@ -673,11 +677,13 @@ class Previewer:
         self.failures += 1
         log.error("build (%s) failed, still serving the last good build: %s", why, exc)
 
-    def _publish(self, config: Config, *, now: datetime, strict: bool = False) -> PublishResult:
+    def _publish(
+        self, config: Config, *, now: datetime, strict: bool = False, stop: Cancellation = NEVER
+    ) -> PublishResult:
         """`publish`, held back when an article that was fine at the last good build is not."""
         known = self._known_problems
         if known is not None:
-            trial = self.publisher(config, now=now, strict=strict, write=False)
+            trial = self.publisher(config, now=now, strict=strict, write=False, stop=stop)
             if trial.refused:
                 raise _refusal(trial)
             new = [p for p in trial.problems if p.path not in known]
@@ -686,7 +692,7 @@ class Previewer:
                     f"{len(new)} new article problem(s), nothing was written:\n"
                     + "\n".join(f"  {problem}" for problem in new)
                 )
-        result = self.publisher(config, now=now, strict=strict)
+        result = self.publisher(config, now=now, strict=strict, stop=stop)
         self._known_problems = {problem.path for problem in result.problems}
         return result
 

@@ -21,6 +21,7 @@ from feeds.errors import ConfigError, FeedsError, LockedError
 from feeds.index import ResidentIndex
 from feeds.state.locks import DaemonLock
 from feeds.state.status import load_status_or_new, record_failure, write_status
+from feeds.stopping import BuildStopped
 
 if TYPE_CHECKING:
     from feeds.daemon.cluster import Cluster
@@ -40,7 +41,8 @@ class Control:
         self._wake = threading.Event()
 
     def request_stop(self) -> None:
-        """SIGTERM / SIGINT: finish the current build, then exit cleanly."""
+        """SIGTERM / SIGINT: give up the current build (nothing of it is published unless its
+        writing had begun, which is then finished), then exit cleanly."""
         self.stop.set()
         self._wake.set()
 
@@ -260,10 +262,10 @@ class Daemon:
             finally:
                 if index is not None and index.full_builds > full_builds:
                     self._rescanned = now
+        except BuildStopped:
+            log.info("build (%s) abandoned: stopping", why)
+            return
         except LockedError as exc:
-            if self.control.stop.is_set():
-                log.info("build (%s) abandoned: stopping", why)
-                return
             log.error("build (%s) failed: %s", why, exc)
             self._record_failure(exc)
         except FeedsError as exc:

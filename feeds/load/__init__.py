@@ -20,6 +20,7 @@ from feeds.rules import IMAGE_SUFFIXES
 from feeds.scan import link_related, title_urls
 from feeds.sources import ImageStore
 from feeds.sources.wire import parse_wire
+from feeds.stopping import NEVER, Cancellation
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,10 @@ class EntryLoader:
         media: MediaSettings | None = None,
         store: RenditionStore | None = None,
         language: str = "en",
+        stop: Cancellation = NEVER,
     ) -> None:
         self._source = source
+        self._stop = stop
         # A source that keeps images as bytes (a database) is asked for them; else files.
         self._image_store = source if isinstance(source, ImageStore) else None
         self._published = published
@@ -70,7 +73,13 @@ class EntryLoader:
         self.failed_depends_on: list[str] = []
 
     def __call__(self, brief: Brief) -> Entry | ArticleError:
+        """The entry of `brief`, or its problem.
+
+        Raises:
+            BuildStopped: the build's stop was requested (checked before each article).
+        """
         if brief.id not in self._done:
+            self._stop.check("loading the articles")
             self._done[brief.id] = self._load(brief)
         return self._done[brief.id]
 
@@ -144,6 +153,7 @@ class EntryLoader:
         how many images are ready."""
         paths: list[str] = []
         for brief in briefs:
+            self._stop.check("loading the articles")
             try:
                 stamp = (brief.rel_path, self._source.locate(brief.rel_path))
                 cached = self._cache.article(brief.id, *stamp) if self._cache else None
@@ -165,6 +175,7 @@ class EntryLoader:
             store=self._store,
             max_bytes=self._max_image_bytes,
             workers=workers,
+            stop=self._stop,
         )
 
     @property

@@ -26,6 +26,7 @@ from feeds.load.strip import StripError, strip_location
 from feeds.load.xmp import MAX_XMP_BYTES, has_location, strip_packet
 from feeds.model import Image, ImageRef, MediaSettings, Rendition
 from feeds.rules import IMAGE_FORMATS as _FORMATS
+from feeds.stopping import NEVER, Cancellation
 
 if TYPE_CHECKING:
     from PIL.Image import Image as Picture
@@ -449,6 +450,7 @@ def prefetch(
     store: RenditionStore,
     max_bytes: int,
     workers: int,
+    stop: Cancellation = NEVER,
 ) -> int:
     """Make the renditions of these images now, `workers` at a time, so that reading their
     articles finds them made: a cold build of many large photos uses every core (Pillow lets
@@ -458,10 +460,16 @@ def prefetch(
 
     Returns:
         How many images were ready (made now or already in the store).
+
+    Raises:
+        BuildStopped: `stop` was requested (the images begun are finished: each is a fraction
+            of a second; those not begun are not).
     """
     from concurrent.futures import ThreadPoolExecutor  # noqa: PLC0415 - only cold builds
 
     def one(name: str) -> bool:
+        if stop.requested:
+            return False
         try:
             path = Path(name).resolve()
             if not path.is_file() or path.stat().st_size > max_bytes:
@@ -473,7 +481,9 @@ def prefetch(
 
     todo = list(dict.fromkeys(paths))
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return sum(pool.map(one, todo))
+        ready = sum(pool.map(one, todo))
+    stop.check("making the renditions of the images")
+    return ready
 
 
 def rendition_key(*settings: object) -> str:

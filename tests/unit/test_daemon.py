@@ -200,13 +200,13 @@ def test_a_failing_run_is_recorded_and_the_next_run_still_happens(tmp_path, capl
     clock = FakeClock(T0)
     calls: list[datetime] = []
 
-    def flaky(cfg, *, now, strict):
+    def flaky(cfg, *, now, strict, stop):
         calls.append(now)
         if len(calls) == 1:
             raise RepositoryError("articles: cannot read the repository: mounted yet?")
         if len(calls) == 2:
             raise ZeroDivisionError("a bug")
-        return pipeline.publish(cfg, now=now, strict=strict)
+        return pipeline.publish(cfg, now=now, strict=strict, stop=stop)
 
     daemon = Daemon(replace(config, schedule=EVERY_5M), Control(), clock=clock, publisher=flaky)
     assert daemon.tick() > 0  # the start build fails ...
@@ -236,9 +236,9 @@ def test_every_publish_gets_the_daemon_clock_as_an_aware_utc_now(tmp_path):
     config = load_config(write_site(tmp_path))
     seen: list[datetime] = []
 
-    def spy(cfg, *, now, strict):
+    def spy(cfg, *, now, strict, stop):
         seen.append(now)
-        return pipeline.publish(cfg, now=now, strict=strict)
+        return pipeline.publish(cfg, now=now, strict=strict, stop=stop)
 
     Daemon(replace(config, schedule=EVERY_5M), Control(), clock=FakeClock(T0), publisher=spy).tick()
     assert seen == [T0]

@@ -7,8 +7,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "feeds"
 
-#: The bottom: the data types, the errors, the shared rules, the clock, file replacement, TOML.
-BASE = frozenset({"feeds", "errors", "model", "rules", "clock", "atomic", "toml"})
+#: The bottom: the data types, the errors, the shared rules, the clock, file replacement, TOML,
+#: stopping (the cancellation of a build, the setup of worker processes).
+BASE = frozenset({"feeds", "errors", "model", "rules", "clock", "atomic", "toml", "stopping"})
 STAGES = frozenset({"state", "sources", "scan", "load", "render", "validate", "publish"})
 
 #: Which components each component may import (besides itself).

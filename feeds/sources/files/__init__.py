@@ -17,6 +17,7 @@ from feeds.model import Article, Blob, Brief, ScanResult, Site
 from feeds.sources import Listing as AnyListing
 from feeds.sources.files.listing import Candidate, Listing, list_repository
 from feeds.state.cache import ScanCache
+from feeds.stopping import NEVER, Cancellation
 
 if TYPE_CHECKING:
     from feeds.model import Site
@@ -31,10 +32,17 @@ class FileBody(NamedTuple):
 
 
 class FileSource:
-    """Articles in a folder (`repository.path`); keys are paths inside it, "/"-separated."""
+    """Articles in a folder (`repository.path`); keys are paths inside it, "/"-separated.
 
-    def __init__(self, root: Path, site: Site, *, max_article_bytes: int) -> None:
+    `stop` is the cancellation of the build the source serves: listing and scanning give up
+    (`BuildStopped`) when it is requested.
+    """
+
+    def __init__(
+        self, root: Path, site: Site, *, max_article_bytes: int, stop: Cancellation = NEVER
+    ) -> None:
         self.root = root
+        self._stop = stop
         self._site = site
         self._max_bytes = max_article_bytes
         self._listing: Listing | None = None
@@ -46,7 +54,7 @@ class FileSource:
         return str(self.root)
 
     def list(self) -> Listing:
-        self._listing = list_repository(self.root)
+        self._listing = list_repository(self.root, stop=self._stop)
         self._by_key = None
         self._reader = None
         return self._listing
@@ -84,6 +92,7 @@ class FileSource:
             workers=len(os.sched_getaffinity(0)),
             listing=listing,
             while_waiting=while_waiting,
+            stop=self._stop,
         )
 
     def _articles(self) -> ArticleReader:

@@ -19,6 +19,7 @@ from feeds.errors import ArticleError, RepositoryError
 from feeds.model import BodyFormat
 from feeds.rules import IMAGE_SUFFIXES, file_stamp
 from feeds.state.cache import gc_paused
+from feeds.stopping import NEVER, Cancellation
 
 #: Suffix of an article file -> how its body is read.
 READERS: dict[str, BodyFormat] = {".md": "markdown", ".markdown": "markdown", ".txt": "wire"}
@@ -68,13 +69,14 @@ class Listing(NamedTuple):
         return hashlib.sha256(f"{text}\n\n{problems}".encode()).hexdigest()
 
 
-def list_repository(root: Path) -> Listing:
+def list_repository(root: Path, *, stop: Cancellation = NEVER) -> Listing:
     """Every article file with its stamp, and a problem for each symlink, unlistable folder,
     article name on something that is not a regular file (a named pipe is never opened), and
     name that is not UTF-8 (each is skipped).
 
     Raises:
         RepositoryError: the folder does not exist or cannot be listed.
+        BuildStopped: `stop` was requested during the walk (checked at every folder).
     """
     if not root.is_dir():
         raise RepositoryError(
@@ -82,7 +84,7 @@ def list_repository(root: Path) -> Listing:
         )
     problems: list[ArticleError] = []
     with gc_paused():
-        candidates = sorted(_walk(root, problems), key=_REL_PATH)
+        candidates = sorted(_walk(root, problems, stop), key=_REL_PATH)
     problems.sort(key=lambda p: p.path)
     return Listing(tuple(candidates), tuple(problems))
 
@@ -90,12 +92,13 @@ def list_repository(root: Path) -> Listing:
 _REL_PATH = operator.itemgetter(1)  # Candidate.rel_path, read in C when sorting
 
 
-def _walk(root: Path, problems: list[ArticleError]) -> Iterator[Candidate]:
+def _walk(root: Path, problems: list[ArticleError], stop: Cancellation) -> Iterator[Candidate]:
     """Article files in no particular order; never follows a symlink out of (or within) the
     repository."""
     top = str(root)
     stack = [top]
     while stack:
+        stop.check("listing the repository")
         found = list_folder(top, stack.pop())
         problems.extend(found.problems)
         stack.extend(found.subfolders)

@@ -3,11 +3,13 @@ scan cache and, when many files must be read, both cores."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import operator
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
 from feeds.errors import ArticleError
@@ -16,6 +18,10 @@ from feeds.rules import MAX_ARTICLE_BYTES
 from feeds.sources.files.listing import Candidate, Listing, list_repository
 from feeds.sources.files.reader import read_article
 from feeds.state.cache import ScanCache, gc_paused, pickle_chunk
+from feeds.stopping import NEVER, Cancellation, init_worker
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +41,7 @@ def scan_repository(
     workers: int = 1,
     listing: Listing | None = None,
     while_waiting: Callable[[], object] | None = None,
+    stop: Cancellation = NEVER,
 ) -> ScanResult:
     """Read every article's front matter into a `Brief`; bodies are not read for Markdown
     files. `ArticleReader` reads the full `Article` of the ones a feed selects.
@@ -49,11 +56,15 @@ def scan_repository(
             repository); 1 reads in this process.
         listing: The repository's files if already listed (`list_repository`).
         while_waiting: Work for this process while worker processes read (if they do).
+        stop: Checked at every file read here and while waiting for the workers (which are
+            ended at once when it is requested).
 
     Raises:
         RepositoryError: the folder does not exist or cannot be listed.
+        BuildStopped: `stop` was requested (the cache is left as it was: the caller does not
+            save it).
     """
-    listing = listing or list_repository(root)
+    listing = listing or list_repository(root, stop=stop)
     problems = list(listing.problems)
     candidates = listing.candidates
     results: dict[str, object] = {}
@@ -72,6 +83,7 @@ def scan_repository(
             workers=workers,
             cache=cache,
             while_waiting=while_waiting,
+            stop=stop,
         )
     )
     if cache is not None:
@@ -97,14 +109,21 @@ def _read_all(
     workers: int,
     cache: ScanCache | None,
     while_waiting: Callable[[], object] | None = None,
+    stop: Cancellation = NEVER,
 ) -> dict[str, Brief | ArticleError]:
     """The result of each file, by path; each is remembered in `cache`."""
     if workers > 1 and len(todo) >= PARALLEL_MIN_FILES:
         return _read_in_parallel(
-            todo, site, max_bytes, workers=workers, cache=cache, while_waiting=while_waiting
+            todo,
+            site,
+            max_bytes,
+            workers=workers,
+            cache=cache,
+            while_waiting=while_waiting,
+            stop=stop,
         )
     results: dict[str, Brief | ArticleError] = {}
-    for candidate, result in zip(todo, read_chunk(todo, site, max_bytes), strict=True):
+    for candidate, result in zip(todo, read_chunk(todo, site, max_bytes, stop), strict=True):
         results[candidate.rel_path] = result
         if cache is not None:
             cache.remember(candidate.rel_path, candidate.cache_key, result)
@@ -119,6 +138,7 @@ def _read_in_parallel(
     workers: int,
     cache: ScanCache | None,
     while_waiting: Callable[[], object] | None,
+    stop: Cancellation,
 ) -> dict[str, Brief | ArticleError]:
     # Imported here: only a cold scan of a large repository starts processes.
     import multiprocessing  # noqa: PLC0415
@@ -132,11 +152,18 @@ def _read_in_parallel(
     try:
         # fork: the children inherit the imported modules and `_TODO`, so they start at once
         # and each task is only a range (the candidates are never pickled).
+        # The workers get the default SIGTERM back, leave Ctrl-C to this process and die
+        # with it (`init_worker`).
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=init_worker,
+            initargs=(os.getpid(),),
+        ) as pool:
             pending = deque(
-                pool.submit(_read_range, start, stop, site, max_bytes)
-                for start, stop in _ranges(len(todo), workers)
+                pool.submit(_read_range, start, end, site, max_bytes)
+                for start, end in _ranges(len(todo), workers)
             )
             if while_waiting is not None:
                 while_waiting()
@@ -144,7 +171,8 @@ def _read_in_parallel(
                 # A range comes back as a chunk of the scan cache, pickled by the worker: the
                 # cache saves it as it is instead of pickling 100,000 results again. (Each
                 # future is let go once read, and its bytes with it.)
-                chunk = pending.popleft().result()
+                chunk = _next_result(pending[0], pool, stop)
+                pending.popleft()
                 part = cache.adopt(chunk) if cache is not None else pickle.loads(chunk)  # noqa: S301
                 del chunk
                 for name, (_, result) in part.items():
@@ -152,6 +180,38 @@ def _read_in_parallel(
     finally:
         _TODO = []
     return results
+
+
+def _next_result(future: Future[bytes], pool: ProcessPoolExecutor, stop: Cancellation) -> bytes:
+    """The result of `future`, looking at `stop` every few tenths of a second; when a stop is
+    requested the workers are ended at once (not left reading to the end of their range)."""
+    while True:
+        if stop.requested:
+            _end_workers(pool)
+            stop.check("reading the articles")
+        try:
+            return future.result(timeout=_STOP_POLL_SECONDS)
+        except TimeoutError:
+            continue
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel what is queued and kill every worker of `pool` (the pool cannot be used
+    afterwards). SIGKILL, not SIGTERM: a worker holds nothing to save, and a stopped one
+    (SIGSTOP, a debugger) must go too."""
+    pool.shutdown(wait=False, cancel_futures=True)
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14
+    if kill is not None:
+        kill()
+        return
+    processes = getattr(pool, "_processes", None) or {}
+    for process in list(processes.values()):
+        with contextlib.suppress(OSError):
+            process.kill()
+
+
+#: How often a wait for the scan's workers looks whether the build must stop.
+_STOP_POLL_SECONDS = 0.2
 
 
 def _ranges(count: int, workers: int) -> Iterator[tuple[int, int]]:
@@ -180,12 +240,15 @@ def _read_range(start: int, stop: int, site: Site, max_bytes: int) -> bytes:
     return pickle_chunk({c.rel_path: (c.cache_key, r) for c, r in zip(chunk, results, strict=True)})
 
 
-def read_chunk(chunk: list[Candidate], site: Site, max_bytes: int) -> list[Brief | ArticleError]:
+def read_chunk(
+    chunk: list[Candidate], site: Site, max_bytes: int, stop: Cancellation = NEVER
+) -> list[Brief | ArticleError]:
     """The scan result of each of these article files, in order (read in this process)."""
     zone = ZoneInfo(site.timezone)
     results: list[Brief | ArticleError] = []
     with gc_paused():
         for candidate in chunk:
+            stop.check("reading the articles")
             try:
                 results.append(read_article(candidate, site, zone, max_bytes).brief())
             except ArticleError as problem:
