@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from feeds import toml
@@ -37,6 +37,8 @@ _DEFAULT_STATE_DIR = ".feeds-state"
 
 # --- [schedule]: when `feeds run` builds ----------------------------------------------------
 
+WatchMethod = Literal["auto", "inotify", "poll"]
+
 _DEFAULT_EVERY_SECONDS = 5 * 60
 _MAX_EVERY_SECONDS = 24 * 60 * 60
 _EVERY = re.compile(r"\s*(\d+)\s*([a-z]*)\s*")
@@ -56,11 +58,15 @@ class Schedule:
         every_seconds: Interval between regular runs (None when `at` is used).
         at: Daily times, wall-clock time in ``site.timezone``, sorted.
         watch: Also build soon after the repository changes.
+        watch_method: How changes are noticed: "auto" (the kernel's notification, inotify,
+            falling back to scanning when it cannot be had), "inotify" (the kernel's only) or
+            "poll" (scanning the repository's files for changed stamps).
     """
 
     every_seconds: int | None = _DEFAULT_EVERY_SECONDS
     at: tuple[time, ...] = ()
     watch: bool = False
+    watch_method: WatchMethod = "auto"
 
 
 def _every(value: object) -> int:
@@ -97,6 +103,12 @@ def _at_times(value: object) -> tuple[time, ...]:
     if len(set(times)) != len(times):
         raise _InvalidValueError(_expected(expected + ", each time once", value))
     return tuple(sorted(times))
+
+
+def _watch_method(value: object) -> WatchMethod:
+    if value in _WATCH_METHODS:
+        return value
+    raise _InvalidValueError(_expected('"auto", "inotify" or "poll"', value))
 
 
 def _flag(value: object) -> bool:
@@ -218,7 +230,8 @@ _MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_lo
 # larger than any screen shows.
 _MIN_MEDIA_WIDTH, _MAX_MEDIA_WIDTH = 16, 16384
 _BRANDING_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
-_SCHEDULE_KEYS = ("every", "at", "watch")
+_SCHEDULE_KEYS = ("every", "at", "watch", "watch_method")
+_WATCH_METHODS: tuple[WatchMethod, ...] = ("auto", "inotify", "poll")
 _FEED_KEYS = (
     "name",
     "formats",
@@ -1044,14 +1057,15 @@ def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
     every = table.get("every", _every)
     at = table.get("at", _at_times) or ()
     watch = table.get("watch", _flag) or False
+    method = table.get("watch_method", _watch_method) or "auto"
     if "every" in table.data and "at" in table.data:
         problems.add(
             table.key("at"),
             "use either `every` (an interval) or `at` (daily times), not both",
         )
     if at:
-        return Schedule(every_seconds=None, at=at, watch=watch)
-    return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch)
+        return Schedule(every_seconds=None, at=at, watch=watch, watch_method=method)
+    return Schedule(every_seconds=every or _DEFAULT_EVERY_SECONDS, watch=watch, watch_method=method)
 
 
 def _check_folders(
