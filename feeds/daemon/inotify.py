@@ -46,6 +46,15 @@ from watchdog.observers.inotify_c import (
 
 log = logging.getLogger(__name__)
 
+
+def _not_a_stop_race(record: logging.LogRecord) -> bool:
+    """watchdog's emitter may look for events once more while it stops, and logs that as an
+    error: it is not one (every watch stop would log it)."""
+    return not str(record.msg).startswith("InotifyEmitter.queue_events() called when the thread")
+
+
+logging.getLogger("watchdog.observers.inotify").addFilter(_not_a_stop_race)
+
 #: What is subscribed to (the inotify mask follows it): no reads (open, close without writing),
 #: and not the "folder modified" events watchdog makes up for the parent of every change.
 _EVENTS: Final = [
