@@ -143,24 +143,28 @@ def inotify_watch_count() -> int:
 class InotifyFeed:
     """A `ChangeFeed` from inotify: every folder of the repository is watched (recursively).
 
-    `wait` returns the repository-relative paths of what changed, unfiltered (the caller
-    applies the reader's ignore rules); a folder created, deleted or moved is its own path.
-    After a lost track (`lost` is set: "overflow", or "failed: ..."), `wait` returns None once.
+    `wait` returns the repository-relative paths of what changed (those `keep` keeps); a
+    folder created, deleted or moved is its own path. After a lost track (`lost` is set:
+    "overflow", or "failed: ..."), `wait` returns None once.
 
     Args:
         root: The repository folder.
         wake: Set whenever a change arrives; a wait also ends as soon as it is set (by a
             signal), and clears it.
+        keep: Which paths to report (the others neither count nor wake anyone).
 
     Raises:
         OSError: inotify cannot be had: ENOSPC (the watch limit), EMFILE (the instance limit),
             ENOENT (no such folder) and the like.
     """
 
-    def __init__(self, root: Path, wake: threading.Event) -> None:
+    def __init__(
+        self, root: Path, wake: threading.Event, keep: Callable[[str], bool] | None = None
+    ) -> None:
         self.root = root
         self._top = str(root)
         self._wake = wake
+        self._keep = keep or (lambda key: True)
         self._lock = threading.Lock()
         self._pending: set[str] = set()
         self.lost: str | None = None
@@ -181,11 +185,13 @@ class InotifyFeed:
             raise OSError(errno.ENOSPC, self.lost)
 
     def _seen(self, event: FileSystemEvent) -> None:
-        with self._lock:
-            for path in (event.src_path, event.dest_path):
-                if path:
-                    self._pending.add(_relative(self._top, os.fsdecode(path)))
-        self._wake.set()
+        paths = (event.src_path, event.dest_path)
+        keys = [_relative(self._top, os.fsdecode(p)) for p in paths if p]
+        keys = [key for key in keys if self._keep(key)]
+        if keys:
+            with self._lock:
+                self._pending.update(keys)
+            self._wake.set()
 
     def _lose(self, why: str) -> None:
         with self._lock:

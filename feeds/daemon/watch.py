@@ -202,13 +202,20 @@ class RepositoryWatch:
     def wait(self, timeout: float) -> Collection[str] | None:
         """Block up to `timeout` seconds for changes: the changed keys (empty: nothing
         changed, or the wake event was set), or None when everything must be scanned again."""
-        if self._root_replaced():
-            return None
-        got = self._feed.wait(min(timeout, ROOT_CHECK_SECONDS))
-        if got is None:
-            self._lost_track()
-            return None
-        return {key for key in got if not ignored(key)} if got else ()
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            if self._root_replaced():
+                return None
+            now = time.monotonic()
+            until = min(deadline, self._next_root_check)
+            got = self._feed.wait(max(0.0, until - now))
+            if got is None:
+                self._lost_track()
+                return None
+            if got:
+                return got
+            if time.monotonic() < until or time.monotonic() >= deadline:
+                return ()  # woken early (a signal, or a scan that found nothing), or done
 
     def _root_replaced(self) -> bool:
         """Whether the repository folder was replaced or removed (then it is watched anew)."""
@@ -341,7 +348,7 @@ class _Kernel:
         from feeds.daemon.inotify import InotifyFeed, inotify_watch_count  # noqa: PLC0415
 
         before = inotify_watch_count()
-        self._feed = InotifyFeed(root, wake)
+        self._feed = InotifyFeed(root, wake, keep=lambda key: not ignored(key))
         self.watches = inotify_watch_count() - before
 
     @property
