@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
-from typing import Any, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
 from urllib.parse import parse_qsl, urlsplit
 
 from feeds import toml
@@ -45,6 +45,8 @@ _DEFAULT_STATE_DIR = ".feeds-state"
 
 # --- [schedule]: when `feeds run` builds ----------------------------------------------------
 
+WatchMethod = Literal["auto", "inotify", "poll"]
+
 _DEFAULT_EVERY_SECONDS = 5 * 60
 _MAX_EVERY_SECONDS = 24 * 60 * 60
 _DEFAULT_RESCAN_SECONDS = 60 * 60
@@ -67,6 +69,9 @@ class Schedule:
         every_seconds: Interval between regular runs (None when `at` is used).
         at: Daily times, wall-clock time in ``site.timezone``, sorted.
         watch: Also build soon after the repository changes.
+        watch_method: How changes are noticed: "auto" (the kernel's notification, inotify,
+            falling back to scanning when it cannot be had), "inotify" (the kernel's only) or
+            "poll" (scanning the repository's files for changed stamps).
         rescan_seconds: How often the daemon walks and reads the whole repository again,
             although it keeps an index in memory that the changes it sees update: a safety
             net for a change it was never told of.
@@ -75,6 +80,7 @@ class Schedule:
     every_seconds: int | None = _DEFAULT_EVERY_SECONDS
     at: tuple[time, ...] = ()
     watch: bool = False
+    watch_method: WatchMethod = "auto"
     rescan_seconds: int = _DEFAULT_RESCAN_SECONDS
 
 
@@ -125,6 +131,12 @@ def _at_times(value: object) -> tuple[time, ...]:
     if len(set(times)) != len(times):
         raise _InvalidValueError(_expected(expected + ", each time once", value))
     return tuple(sorted(times))
+
+
+def _watch_method(value: object) -> WatchMethod:
+    if value in _WATCH_METHODS:
+        return value
+    raise _InvalidValueError(_expected('"auto", "inotify" or "poll"', value))
 
 
 def _flag(value: object) -> bool:
@@ -265,7 +277,8 @@ _MEDIA_KEYS = ("max_width", "max_height", "thumbnail_width", "quality", "keep_lo
 # larger than any screen shows.
 _MIN_MEDIA_WIDTH, _MAX_MEDIA_WIDTH = 16, 16384
 _BRANDING_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".webp", ".gif"})
-_SCHEDULE_KEYS = ("every", "at", "watch", "rescan")
+_SCHEDULE_KEYS = ("every", "at", "watch", "watch_method", "rescan")
+_WATCH_METHODS: tuple[WatchMethod, ...] = ("auto", "inotify", "poll")
 _FEED_KEYS = (
     "name",
     "formats",
@@ -1173,6 +1186,7 @@ def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
     every = table.get("every", _every)
     at = table.get("at", _at_times) or ()
     watch = table.get("watch", _flag) or False
+    method = table.get("watch_method", _watch_method) or "auto"
     rescan = table.get("rescan", _rescan) or _DEFAULT_RESCAN_SECONDS
     if "every" in table.data and "at" in table.data:
         problems.add(
@@ -1180,9 +1194,15 @@ def _read_schedule(table: _Table, problems: _Problems) -> Schedule:
             "use either `every` (an interval) or `at` (daily times), not both",
         )
     if at:
-        return Schedule(every_seconds=None, at=at, watch=watch, rescan_seconds=rescan)
-    every = every or _DEFAULT_EVERY_SECONDS
-    return Schedule(every_seconds=every, watch=watch, rescan_seconds=rescan)
+        return Schedule(
+            every_seconds=None, at=at, watch=watch, watch_method=method, rescan_seconds=rescan
+        )
+    return Schedule(
+        every_seconds=every or _DEFAULT_EVERY_SECONDS,
+        watch=watch,
+        watch_method=method,
+        rescan_seconds=rescan,
+    )
 
 
 def _check_folders(

@@ -26,9 +26,8 @@ from feeds import __version__
 from feeds.build import Publisher, PublishResult, publish, publish_recorded
 from feeds.clock import Clock, utc_now
 from feeds.config import Config, Schedule, load_config
-from feeds.daemon import Control
+from feeds.daemon import Control, open_watching
 from feeds.daemon.planner import Decision, Planner, sleep_seconds
-from feeds.daemon.watch import Watcher
 from feeds.errors import (
     ConfigError,
     ExitStatus,
@@ -47,6 +46,8 @@ DEFAULT_BIND: Final = "127.0.0.1"
 DEFAULT_PORT: Final = 8000
 #: How long a preview build waits for another `feeds` process writing the same output folder.
 SERVE_LOCK_WAIT: Final = 60.0
+#: How often the configuration file is looked at for a change.
+CONFIG_CHECK_SECONDS: Final = 0.5
 
 # --- what each file is served as -------------------------------------------------------------
 
@@ -557,12 +558,16 @@ class Previewer:
     already had are reported but do not hold a build back, so a repository with a known broken
     article can still be previewed.
 
-    Watching is the daemon's: `feeds.daemon.watch.Watcher` scans, and
+    Watching is the daemon's: `feeds.daemon.watch.RepositoryWatch` tells of changes (the
+    kernel's notification, or scans, as ``[schedule] watch_method`` says), and
     `feeds.daemon.planner.Planner` debounces a burst of saves into one build and wakes up for
-    embargoes.
+    embargoes. The configuration file is looked at every `CONFIG_CHECK_SECONDS`.
 
     Args:
         config: The validated configuration; its `source` is watched and reread.
+
+    Raises:
+        ConfigError: ``watch_method = "inotify"`` and the kernel's notification cannot be had.
         server: The server whose site follows the configuration.
         control: Stop requests.
         hubs: WebSub hubs for the ``Link`` headers (None: `hubs_of` the configuration).
@@ -587,16 +592,14 @@ class Previewer:
         self.publisher = publisher
         self._hubs = None if hubs is None else tuple(hubs)
         self.planner = Planner(Schedule(every_seconds=None, watch=True), "UTC", clock())
-        self.watcher = Watcher(config.repository)
+        self.watching = open_watching(config, control, clock)
         self._config_stamp = _stamp(config.source)
         self.failures = 0
         self.last_build: datetime | None = None
         self.next_embargo: datetime | None = None
         self._known_problems: set[str] | None = None
         self._forced: str | None = "start"
-        self._first_change: datetime | None = None
-        self._last_change: datetime | None = None
-        self._next_scan = clock()
+        self._next_config_check = clock()
 
     @property
     def hubs(self) -> tuple[str, ...]:
@@ -606,20 +609,21 @@ class Previewer:
     def run(self) -> None:
         """Build and rebuild until a stop is requested."""
         while not self.control.stop.is_set():
-            self.control.sleep(self.tick())
+            self.watching.sleep(self.tick())
+
+    def close(self) -> None:
+        """Stop watching the repository."""
+        self.watching.close()
 
     def tick(self) -> float:
         """Look for changes and build if one is due; returns the seconds to sleep."""
         now = self.clock()
-        if now >= self._next_scan:
-            if self.watcher.poll():
-                self._first_change = self._first_change or now
-                self._last_change = now
+        if now >= self._next_config_check:
             stamp = _stamp(self.config.source)
             if stamp != self._config_stamp:
                 self._config_stamp = stamp
                 self._reload()
-            self._next_scan = now + timedelta(seconds=self.watcher.scan_seconds)
+            self._next_config_check = self.clock() + timedelta(seconds=CONFIG_CHECK_SECONDS)
         decision = self._decide(now)
         reasons = decision.reasons
         if self._forced is not None:
@@ -629,21 +633,22 @@ class Previewer:
             self.build(now, reasons)
             now = self.clock()
             decision = self._decide(now)
-        return sleep_seconds(now, decision, self._next_scan)
+        return sleep_seconds(now, decision, CONFIG_CHECK_SECONDS)
 
     def _decide(self, now: datetime) -> Decision:
         return self.planner.decide(
             now,
             last_build=self.last_build,
             next_embargo=self.next_embargo,
-            first_change=self._first_change,
-            last_change=self._last_change,
+            first_change=self.watching.first_change,
+            last_change=self.watching.last_change,
+            debounce=self.watching.debounce,
         )
 
     def build(self, now: datetime, reasons: Sequence[str]) -> bool:
         """One build (recorded in the status file like any other); True when it published."""
         self.last_build = now
-        self._first_change = self._last_change = None
+        self.watching.take()
         why = "+".join(dict.fromkeys(reasons))
         try:
             result = publish_recorded(
@@ -706,8 +711,20 @@ class Previewer:
                 "%s changed but cannot be used; the running configuration stays: %s", source, exc
             )
             return
-        if config.repository != self.config.repository:
-            self.watcher = Watcher(config.repository)
+        watching = self.watching.feed
+        if (config.repository, config.schedule.watch_method) != (watching.root, watching.requested):
+            try:
+                new = open_watching(config, self.control, self.clock)
+            except ConfigError as exc:
+                self.failures += 1
+                log.error(
+                    "%s changed but cannot be used; the running configuration stays: %s",
+                    source,
+                    exc,
+                )
+                return
+            self.watching.close()
+            self.watching = new
         self.config = config
         self.server.site = site_of(config, self.hubs)
         self._forced = "configuration"
@@ -769,7 +786,11 @@ def serve(
     server = open_server(
         site_of(config, hubs if hubs is not None else hubs_of(config)), bind=bind, port=port
     )
-    previewer = Previewer(config, server, control, hubs=hubs)
+    try:
+        previewer = Previewer(config, server, control, hubs=hubs)
+    except BaseException:
+        server.server_close()
+        raise
     thread = threading.Thread(
         target=server.serve_forever, args=(0.1,), name="feeds-serve", daemon=True
     )
@@ -785,6 +806,7 @@ def serve(
         log.info("watching %s and %s; Ctrl-C stops", config.repository, config.source.absolute())
         previewer.run()
     finally:
+        previewer.close()
         with contextlib.suppress(Exception):
             if thread.is_alive():
                 server.shutdown()

@@ -16,7 +16,7 @@ from feeds.build import Publisher, publish, publish_recorded, publish_target
 from feeds.clock import Clock, format_time, utc_now
 from feeds.config import Config, load_config
 from feeds.daemon.planner import Decision, Planner, sleep_seconds
-from feeds.daemon.watch import Watcher
+from feeds.daemon.watch import RepositoryWatch, Watching, WatchUnavailableError
 from feeds.errors import ConfigError, FeedsError, LockedError
 from feeds.index import ResidentIndex
 from feeds.state.locks import DaemonLock
@@ -33,28 +33,48 @@ DAEMON_LOCK_WAIT = 60.0
 
 
 class Control:
-    """How signals reach the main loop: flags plus one event that wakes it at once."""
+    """How signals reach the main loop: flags plus one event that wakes it at once.
+
+    Attributes:
+        stop: Set by `request_stop`.
+        reload: Set by `request_reload`.
+        wake: Set by either, and by the repository's watch when a change arrives; a sleep
+            (`sleep`, `RepositoryWatch.wait`) ends when it is set, and clears it.
+    """
 
     def __init__(self) -> None:
         self.stop = threading.Event()
         self.reload = threading.Event()
-        self._wake = threading.Event()
+        self.wake = threading.Event()
 
     def request_stop(self) -> None:
         """SIGTERM / SIGINT: give up the current build (nothing of it is published unless its
         writing had begun, which is then finished), then exit cleanly."""
         self.stop.set()
-        self._wake.set()
+        self.wake.set()
 
     def request_reload(self) -> None:
         """SIGHUP: reload the configuration at the next turn of the loop."""
         self.reload.set()
-        self._wake.set()
+        self.wake.set()
 
     def sleep(self, seconds: float) -> None:
         """Wait up to `seconds`, returning early when a signal arrives."""
-        if self._wake.wait(max(0.0, seconds)):
-            self._wake.clear()
+        if self.wake.wait(max(0.0, seconds)):
+            self.wake.clear()
+
+
+def open_watching(config: Config, control: Control, clock: Clock) -> Watching:
+    """Watch `config`'s repository the way ``[schedule] watch_method`` says.
+
+    Raises:
+        ConfigError: ``watch_method = "inotify"`` and the kernel's notification cannot be had.
+    """
+    try:
+        feed = RepositoryWatch(config.repository, config.schedule.watch_method, control.wake)
+    except WatchUnavailableError as exc:
+        raise ConfigError(f'{config.source}: schedule.watch_method = "inotify": {exc}') from exc
+    return Watching(feed, clock)
 
 
 class Daemon:
@@ -89,17 +109,13 @@ class Daemon:
         self.clock = clock
         self.publisher = publisher
         self.index = ResidentIndex(config) if publisher is None else None
-        self._changes: set[str] = set()
         self._rescanned: datetime | None = None
         self.lock_wait = lock_wait
         self.planner = Planner(spec, config.channel.timezone, clock())
-        self.watcher: Watcher | None = None
+        self.watching: Watching | None = None
         self.last_build: datetime | None = None
         self.next_embargo: datetime | None = None
         self._forced: str | None = "start"
-        self._first_change: datetime | None = None
-        self._last_change: datetime | None = None
-        self._next_scan: datetime | None = None
         self._lock = DaemonLock(config.output)
         # With a database, several daemons share the output and one of them leads.
         self.cluster: Cluster | None = None
@@ -116,6 +132,8 @@ class Daemon:
         Raises:
             LockedError: another daemon already serves the same output folder.
             SourceUnreachableError: the article database cannot be reached at start.
+            ConfigError: ``watch_method = "inotify"`` and the kernel's notification cannot
+                be had.
         """
         if self.cluster is None:
             self._lock.acquire()
@@ -127,6 +145,7 @@ class Daemon:
                 self._sleep(self.tick())
             log.info("stopped")
         finally:
+            self._set_watching(None)
             if self.index is not None:
                 self.index.release()
             with contextlib.suppress(FeedsError):
@@ -137,13 +156,17 @@ class Daemon:
                 self.cluster.stop()
 
     def _sleep(self, seconds: float) -> None:
-        if self.cluster is None:
-            self.control.sleep(seconds)
-        else:  # a change notification wakes it too
+        # A change wakes it at once: a notification from the database, an event of the watch.
+        if self.cluster is not None:
             self.cluster.wait(seconds, self.control.stop, self.control.reload)
+        elif self.watching is not None:
+            self.watching.sleep(seconds)
+        else:
+            self.control.sleep(seconds)
 
     def _start(self) -> None:
         spec = self.spec
+        self._set_watching(self._watching_for(self.config))
         how = (
             f"every {spec.every_seconds}s"
             if spec.every_seconds
@@ -157,19 +180,32 @@ class Daemon:
             how,
             ", listening for changes in the database"
             if self.cluster
-            else ", watching the repository"
-            if spec.watch
+            else f", watching the repository ({self.watching.feed.describe()})"
+            if self.watching
             else "",
             publish_target(self.config).describe(),
         )
-        self._watch(spec.watch)
 
-    def _watch(self, enabled: bool) -> None:
+    def _watching_for(self, config: Config) -> Watching | None:
+        """The watching `config` asks for: the running one if it is the same.
+
+        Raises:
+            ConfigError: ``watch_method = "inotify"`` and the kernel's notification cannot
+                be had.
+        """
         # A database tells of its changes itself (notifications): no files to watch.
-        enabled = enabled and self.cluster is None
-        self.watcher = Watcher(self.config.repository) if enabled else None
-        self._next_scan = self.clock() if enabled else None
-        self._first_change = self._last_change = None
+        if not config.schedule.watch or self.cluster is not None:
+            return None
+        running = self.watching
+        wanted = (config.repository, config.schedule.watch_method)
+        if running is not None and (running.feed.root, running.feed.requested) == wanted:
+            return running
+        return open_watching(config, self.control, self.clock)
+
+    def _set_watching(self, watching: Watching | None) -> None:
+        old, self.watching = self.watching, watching
+        if old is not None and old is not watching:
+            old.close()
 
     def tick(self) -> float:
         """One turn of the loop: reload, scan, build if due; returns the seconds to sleep.
@@ -187,29 +223,24 @@ class Daemon:
             told = self.cluster.poll(now)
             if not self.cluster.leading:
                 return self.cluster.next_wake()  # a standby only waits to take over
-        if self.watcher is not None and self._next_scan is not None and now >= self._next_scan:
-            if self.watcher.poll():
-                self._first_change = self._first_change or now
-                self._last_change = now
-            self._changes.update(self.watcher.take_changes())
-            self._next_scan = now + timedelta(seconds=self.watcher.scan_seconds)
         decision = self._decide(now)
         reasons = (*told, *decision.reasons)
-        if self._forced is not None:
-            reasons = (self._forced, *reasons)
-            self._forced = None
+        forced, self._forced = self._forced, None
+        if forced is not None:
+            reasons = (forced, *reasons)
         if self._until_rescan(now) <= 0:
             reasons = (*reasons, "rescan")
         if reasons and not self.control.stop.is_set():
-            # Without watching nobody can tell what changed: each build rescans.
-            changes, self._changes = self._changes, set()
-            self._build(now, reasons, changes if self.watcher is not None else None)
+            # What changed since the last build (None: unknown, everything may have; the
+            # index then walks and reads the whole repository again).
+            changes = self.watching.take() if self.watching is not None else None
+            self._build(now, reasons, None if forced or told else changes)
             now = self.clock()
             decision = self._decide(now)
             self._update_status(state="running", decision=decision)
             if decision.wake_at is not None:
                 log.info("next run %s (%s)", format_time(decision.wake_at), decision.wake_reason)
-        return min(sleep_seconds(now, decision, self._next_scan), self._until_rescan(now))
+        return min(sleep_seconds(now, decision), self._until_rescan(now))
 
     def _until_rescan(self, now: datetime) -> float:
         """Seconds until the index's safety rescan is due (infinite without an index)."""
@@ -219,12 +250,18 @@ class Daemon:
         return max(0.0, (due - now).total_seconds())
 
     def _decide(self, now: datetime) -> Decision:
+        watching = self.watching
+        if watching is None:
+            return self.planner.decide(
+                now, last_build=self.last_build, next_embargo=self.next_embargo
+            )
         return self.planner.decide(
             now,
             last_build=self.last_build,
             next_embargo=self.next_embargo,
-            first_change=self._first_change,
-            last_change=self._last_change,
+            first_change=watching.first_change,
+            last_change=watching.last_change,
+            debounce=watching.debounce,
         )
 
     def _build(
@@ -233,8 +270,9 @@ class Daemon:
         """One build for `reasons`, told the repository paths that changed since the last
         one (`changes`; None: unknown, so the index rescans everything)."""
         self.last_build = now
-        self._first_change = self._last_change = None
         why = "+".join(dict.fromkeys(reasons))
+        if changes is not None:
+            log.debug("build (%s) after %d change(s): %s", why, len(changes), sorted(changes)[:10])
         index, publisher = self.index, self.publisher or publish
         full_builds = 0
         if index is not None:
@@ -324,12 +362,19 @@ class Daemon:
                 " cannot change while running (the daemons elect their leader by them): restart"
             )
             return
+        try:
+            watching = self._watching_for(config)
+        except ConfigError as exc:
+            log.error("reload refused, the running configuration stays: %s", exc)
+            return
         if config.output != self.config.output and self.cluster is None:
             lock = DaemonLock(config.output)
             try:
                 lock.acquire()
             except FeedsError as exc:
                 log.error("reload refused, the running configuration stays: %s", exc)
+                if watching is not None and watching is not self.watching:
+                    watching.close()
                 return
             self._lock.release()
             self._lock = lock
@@ -339,10 +384,10 @@ class Daemon:
             self._rescanned = None
             log.info("reload: the configuration changes what the index holds: it is made anew")
         self.config, self.spec = config, config.schedule
+        self._set_watching(watching)
         spec = config.schedule
         self.planner = Planner(spec, config.channel.timezone, self.clock())
         self.next_embargo = None
-        self._watch(spec.watch)
         self._forced = "reload"
         log.info("reloaded %s", source)
 

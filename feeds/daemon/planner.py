@@ -20,7 +20,8 @@ from feeds.config import Schedule
 #: The longest the daemon sleeps at a time: monotonic waits stop during a suspend and the wall
 #: clock may be stepped, so it looks at the clock again at least this often.
 MAX_SLEEP_SECONDS = 2.0
-#: A burst of edits gives one build this long after the last change seen.
+#: A burst of edits gives one build this long after the last change seen (by default: the
+#: scan's; the kernel's notification, `feeds.daemon.watch`, passes its shorter quiet).
 WATCH_DEBOUNCE = timedelta(seconds=0.75)
 #: ... but a repository that never stops changing still gets a build this often.
 WATCH_MAX_DELAY = timedelta(seconds=10)
@@ -122,6 +123,7 @@ class Planner:
         next_embargo: datetime | None,
         first_change: datetime | None = None,
         last_change: datetime | None = None,
+        debounce: timedelta = WATCH_DEBOUNCE,
     ) -> Decision:
         """Whether to build at `now`, and when to look again.
 
@@ -131,6 +133,7 @@ class Planner:
             next_embargo: The earliest future publication time the last build saw.
             first_change: When the first repository change since the last build was seen.
             last_change: When the latest one was seen (debounce counts from it).
+            debounce: The quiet after `last_change` that ends a burst of changes.
         """
         self._due = False
         with _schedule_now(self._frame(now)):
@@ -151,7 +154,7 @@ class Planner:
 
         if last_change is not None and (last_build is None or last_change > last_build):
             start = first_change or last_change
-            ready = min(last_change + WATCH_DEBOUNCE, start + WATCH_MAX_DELAY)
+            ready = min(last_change + debounce, start + WATCH_MAX_DELAY)
             if ready <= now:
                 reasons.append("watch")
             else:
@@ -161,12 +164,10 @@ class Planner:
         return Decision(tuple(reasons), wake_at, wake_reason)
 
 
-def sleep_seconds(now: datetime, decision: Decision, next_scan: datetime | None) -> float:
-    """How long a loop may sleep: until the planned wake-up or the next scan of the
-    repository, and never longer than `MAX_SLEEP_SECONDS`."""
-    sleep = MAX_SLEEP_SECONDS
+def sleep_seconds(now: datetime, decision: Decision, longest: float = MAX_SLEEP_SECONDS) -> float:
+    """How long a loop may sleep: until the planned wake-up, and never longer than `longest`
+    (at most `MAX_SLEEP_SECONDS`). A change to the repository ends the sleep early."""
+    sleep = min(longest, MAX_SLEEP_SECONDS)
     if decision.wake_at is not None:
         sleep = min(sleep, (decision.wake_at - now).total_seconds())
-    if next_scan is not None:
-        sleep = min(sleep, (next_scan - now).total_seconds())
     return max(0.0, sleep)

@@ -127,9 +127,23 @@ class ImageStore(Protocol):
 
 
 class ChangeFeed(Protocol):
-    """Tells a resident process what changed in a source, so that only that is read again."""
+    """Tells a resident process what changed in a source, so that only that is read again.
+
+    The file repository's (`feeds.daemon.watch.RepositoryWatch`: inotify, or a stat scan)
+    reports repository-relative "/"-separated paths, the reader's ignore rules applied: an
+    article file's path is its key; an image or any other file is reported by its path too
+    (which articles use it is for the caller to know); a folder that was created, deleted,
+    moved in or out or renamed is reported as the folder's path, standing for everything
+    under it (both the old and the new path for a rename); "" is the repository itself.
+    The PostgreSQL source's LISTEN/NOTIFY (`feeds.sources.postgres`) reports article keys.
+    """
 
     def wait(self, timeout: float) -> Collection[str] | None:
         """Block up to `timeout` seconds for changes: the changed keys (empty: nothing
-        changed), or None when the feed lost track and everything must be scanned again."""
+        changed, or the wait was woken early), or None when the feed lost track (a queue
+        overflow, a replaced repository folder) and everything must be scanned again."""
+        ...
+
+    def close(self) -> None:
+        """Stop watching and release what the feed holds (threads, descriptors)."""
         ...

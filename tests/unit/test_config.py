@@ -189,7 +189,10 @@ def test_schedule_problems_are_reported_with_every_other_problem_in_one_pass(tmp
         load_config(path)
     message = str(caught.value)
     assert "site.title" in message
-    assert "schedule.anything: unknown key (known keys: every, at, watch, rescan)" in message
+    assert (
+        "schedule.anything: unknown key (known keys: every, at, watch, watch_method, rescan)"
+        in message
+    )
     assert 'schedule.every: expected an interval such as "30s"' in message
 
 

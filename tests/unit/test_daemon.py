@@ -16,7 +16,7 @@ from feeds import build as pipeline
 from feeds.config import Schedule, load_config
 from feeds.daemon import Control, Daemon
 from feeds.daemon.planner import WATCH_DEBOUNCE, WATCH_MAX_DELAY, Planner
-from feeds.daemon.watch import Watcher, snapshot_repository
+from feeds.daemon.watch import PollFeed, snapshot_repository
 from feeds.errors import ConfigError, RepositoryError
 from feeds.state.status import read_status
 
@@ -169,17 +169,17 @@ def test_a_repository_that_never_stops_changing_still_gets_built():
 def test_snapshot_sees_articles_and_images_but_not_dotfiles_or_backups(tmp_path):
     (tmp_path / "news").mkdir()
     (tmp_path / "news" / "a.md").write_text("a", encoding="utf-8")
-    watcher = Watcher(tmp_path)
+    watcher = PollFeed(tmp_path)
     for name in (".a.md.swp", "a.md~", "_draft.md", ".git/HEAD"):
         target = tmp_path / "news" / name
         target.parent.mkdir(exist_ok=True)
         target.write_text("x", encoding="utf-8")
-    assert not watcher.poll()
+    assert watcher.poll() == set()
     (tmp_path / "news" / "photo.jpg").write_bytes(b"\xff\xd8")
-    assert watcher.poll()
-    assert not watcher.poll()
+    assert watcher.poll() == {"news/photo.jpg"}
+    assert watcher.poll() == set()
     (tmp_path / "news" / "a.md").unlink()
-    assert watcher.poll()
+    assert watcher.poll() == {"news/a.md"}
     assert snapshot_repository(tmp_path / "missing") == frozenset()
 
 
@@ -286,6 +286,10 @@ def test_a_reload_with_a_broken_config_keeps_the_running_one(tmp_path, caplog):
     [
         ("", Schedule(every_seconds=300, watch=False)),
         ('[schedule]\nevery = "30s"\nwatch = true\n', Schedule(every_seconds=30, watch=True)),
+        (
+            '[schedule]\nwatch = true\nwatch_method = "poll"\n',
+            Schedule(every_seconds=300, watch=True, watch_method="poll"),
+        ),
         ('[schedule]\nevery = "2h"\n', Schedule(every_seconds=7200)),
         ('[schedule]\nevery = "15 minutes"\n', Schedule(every_seconds=900)),
         (
@@ -304,20 +308,22 @@ def test_schedule_table_loads(tmp_path, table, expected):
 def test_schedule_problems_are_all_reported_with_their_key_paths(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text(
-        CONFIG + '[schedule]\nevery = "5 fortnights"\nat = ["6am"]\nwatch = "yes"\nwhen = 1\n',
+        CONFIG + '[schedule]\nevery = "5 fortnights"\nat = ["6am"]\nwatch = "yes"\nwhen = 1\n'
+        'watch_method = "fanotify"\n',
         encoding="utf-8",
     )
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert str(caught.value) == (
-        f"{path}: 5 problems:\n"
+        f"{path}: 6 problems:\n"
         '  schedule.every: expected an interval such as "30s", "5m" or "1h" (s, m or h),'
         ' got "5 fortnights"\n'
         '  schedule.at: expected a list of daily times such as ["06:00", "18:30"]'
         ' ("HH:MM", 24-hour clock), got ["6am"]\n'
         '  schedule.watch: expected true or false, got "yes"\n'
+        '  schedule.watch_method: expected "auto", "inotify" or "poll", got "fanotify"\n'
         "  schedule.at: use either `every` (an interval) or `at` (daily times), not both\n"
-        "  schedule.when: unknown key (known keys: every, at, watch, rescan)"
+        "  schedule.when: unknown key (known keys: every, at, watch, watch_method, rescan)"
     )
 
 
@@ -338,29 +344,19 @@ def test_daemon_pid_is_recorded(tmp_path):
     assert (status.mode, status.daemon_pid, status.daemon_state) == ("run", os.getpid(), "running")
 
 
-def test_a_loop_sleeps_until_the_wake_up_or_the_next_scan_and_never_long() -> None:
+def test_a_loop_sleeps_until_the_wake_up_and_never_long() -> None:
     from feeds.daemon.planner import MAX_SLEEP_SECONDS, Decision, sleep_seconds  # noqa: PLC0415
 
     soon = Decision((), T0 + timedelta(seconds=0.5), "embargo")
     later = Decision((), T0 + timedelta(hours=1), "schedule")
-    assert sleep_seconds(T0, soon, None) == 0.5
-    assert sleep_seconds(T0, later, T0 + timedelta(seconds=1.25)) == 1.25
-    assert sleep_seconds(T0, later, None) == MAX_SLEEP_SECONDS
-    assert sleep_seconds(T0, Decision((), T0 - timedelta(seconds=3), "late"), None) == 0.0
+    assert sleep_seconds(T0, soon) == 0.5
+    assert sleep_seconds(T0, later, 1.25) == 1.25
+    assert sleep_seconds(T0, later) == MAX_SLEEP_SECONDS
+    assert sleep_seconds(T0, later, 60) == MAX_SLEEP_SECONDS
+    assert sleep_seconds(T0, Decision((), T0 - timedelta(seconds=3), "late")) == 0.0
 
 
 # --- the resident index ----------------------------------------------------------------------
-
-
-def test_the_watcher_tells_the_paths_that_changed(tmp_path):
-    (tmp_path / "news").mkdir()
-    (tmp_path / "news" / "a.md").write_text("a", encoding="utf-8")
-    watcher = Watcher(tmp_path)
-    (tmp_path / "news" / "b.md").write_text("b", encoding="utf-8")
-    (tmp_path / "news" / "a.md").unlink()
-    assert watcher.poll()
-    assert watcher.take_changes() == {"news/a.md", "news/b.md"}
-    assert watcher.take_changes() == set()
 
 
 def test_a_watching_daemon_builds_through_its_index_reading_only_what_changed(tmp_path):
@@ -372,7 +368,8 @@ def test_a_watching_daemon_builds_through_its_index_reading_only_what_changed(tm
     assert daemon.index is not None and daemon.index.full_builds == 1
     story = tmp_path / "articles" / "news" / "two.md"
     story.write_text("---\ntitle: Two\ndate: 2026-05-02T10:00:00Z\n---\nNew.\n", encoding="utf-8")
-    for _ in range(8):  # poll, wait out the debounce, build
+    for _ in range(8):  # the watch tells of it, the debounce is waited out, a build
+        daemon._sleep(0.6)
         clock.advance(seconds=1)
         daemon.tick()
     assert "Two" in (config.output / "rss.xml").read_text(encoding="utf-8")

@@ -44,6 +44,7 @@ LIBRARIES: dict[str, tuple[str, ...]] = {
     "nh3": ("feeds.load.markup",),
     "PIL": ("feeds.load.images",),
     "schedule": ("feeds.daemon.planner",),
+    "watchdog": ("feeds.daemon.inotify",),
     "psycopg": ("feeds.sources.postgres",),
     # lxml is the XML toolkit of the stages that read or write XML: the validator reads feeds,
     # the renderers write them, and the loader reads photos' XMP packets.

@@ -377,9 +377,11 @@ def previewer(tmp_path: Path) -> Iterator[Previewer]:
     server = PreviewServer(("127.0.0.1", 0), site_of(config, ()))
     try:
         ticks = iter(range(10**6))
-        yield Previewer(
+        previewer = Previewer(
             config, server, Control(), clock=lambda: NOW + timedelta(minutes=next(ticks))
         )
+        yield previewer
+        previewer.close()
     finally:
         server.server_close()
 
