@@ -181,9 +181,7 @@ _ALIASES = {
     "retraction": "retracted",
     "retract": "retracted",
     "retracted_at": "retracted",
-    "withdrawn": "retracted",
     "correction": "corrections",
-    "corrected": "corrections",
 }
 
 
