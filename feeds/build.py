@@ -348,7 +348,7 @@ def _publish(
     )
     if caches is not None:
         caches.keep_entries_of(scan)
-        _prune_renditions(renditions, caches.entries)
+        _prune_renditions(renditions, caches.entries, checked.rendering.archived)
     rendering = checked.rendering
     in_feeds = rendering.articles()
     all_ids = {a.id for a in scan.articles} if chosen is None else chosen.ids
@@ -1311,14 +1311,18 @@ def _branding_sources(config: Config) -> list[str]:
     return paths
 
 
-def _prune_renditions(store: RenditionStore, entries: EntryCache) -> None:
-    """Remove cached renditions that neither this build nor any cached entry uses."""
+def _prune_renditions(store: RenditionStore, entries: EntryCache, archived: _Archived) -> None:
+    """Remove cached renditions that neither this build, any cached entry nor any archive
+    document (rendered now, or left as it was) uses: an archive's renditions are files its
+    record depends on, and made again they would have new stamps (the archive rendered again)."""
     keep = [
         file.source
         for cached in entries.items.values()
         for image in (*cached.entry.images, *cached.entry.inline_images)
         for file in image.files()
     ]
+    keep.extend(file.source for image in archived.images for file in image.files())
+    keep.extend(Path(path) for kept in archived.kept for path, _ in kept.record.depends)
     removed = store.prune(keep)
     if removed:
         log.debug("removed %d unused renditions from the cache", removed)

@@ -16,6 +16,7 @@ ARTIFACTS = PROJECT / "tests/artifacts"
 NOW = "2026-11-25T12:00:00+00:00"
 SITE = "https://news.example.org/"
 FEED_TYPES = {"application/rss+xml", "application/atom+xml", "application/feed+json"}
+FEED_FILES = {"rss.xml", "atom.xml", "feed.json"}
 
 
 def chromium() -> str:
@@ -83,15 +84,24 @@ def test_browser_sees_every_feed_linked_and_discoverable(output: Path, tmp_path:
         assert link.get("href").startswith(SITE)  # readers store it: absolute
     subscribe = {
         local_file(output, a.get("href"))
-        for a in page.xpath("//a[@type]")
+        for a in page.xpath('//section[not(@aria-labelledby="archives-heading")]//a[@type]')
         if a.get("type") in FEED_TYPES
     }
     on_disk = {
         p
         for p in output.rglob("*")
-        if p.name in {"rss.xml", "atom.xml", "feed.json"} and "media" not in p.parts
+        if p.name in {"rss.xml", "atom.xml", "feed.json"}
+        and "media" not in p.parts
+        and "archive" not in p.parts
     }
     assert discovered == subscribe == on_disk
+    # Archive documents (RFC 5005) are listed in their own section, never autodiscovered.
+    archived = {
+        local_file(output, a.get("href"))
+        for a in page.xpath('//section[@aria-labelledby="archives-heading"]//a[@type]')
+    }
+    assert archived == {p for p in output.rglob("archive/*/*") if p.name in FEED_FILES}
+    assert archived and not archived & discovered
     assert output / "author/mara-lind/atom.xml" in on_disk
     assert output / "category/heritage/rss.xml" in on_disk
     assert output / "sport/feed.json" in on_disk
@@ -122,7 +132,7 @@ def test_browser_sees_every_feed_linked_and_discoverable(output: Path, tmp_path:
     assert not page.xpath("//script")
     assert not page.xpath('//link[@rel="stylesheet"]')
 
-    opml = etree.parse(str(output / "feeds.opml"))
+    opml = etree.parse(str(output / "feeds.opml"))  # the subscription documents only
     urls = opml.xpath("//outline/@xmlUrl")
     assert len(urls) == len({f.parent for f in on_disk})  # one outline per feed
     for url in urls:
