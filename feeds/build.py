@@ -332,6 +332,14 @@ def _publish(
             candidates = [a for a in candidates if a.id not in refused]
     zone = ZoneInfo(config.channel.timezone)
     tombstones, expiry = tombstones_by_feed(retirements.registry, now, config.tombstone_days, zone)
+    # An archive document is history a client caches for good: it keeps the tombstones of the
+    # stories that left it (its bytes then change once, when the story goes, not again when
+    # the feeds' period ends).
+    archived_stones = tombstones
+    if config.tombstone_days > 0:
+        archived_stones = tombstones_by_feed(
+            retirements.registry, now, ARCHIVE_TOMBSTONE_DAYS, zone
+        )[0]
     archive_cache = ArchiveCache(config.state_dir / CACHE_DIR) if use_cache else None
     checked = _render_valid_feeds(
         config,
@@ -340,7 +348,7 @@ def _publish(
         candidates,
         caches,
         renditions=renditions,
-        archives=_ArchiveRun(config, source, archive_cache, now, tombstones),
+        archives=_ArchiveRun(config, source, archive_cache, now, archived_stones),
         now=now,
         tombstones=tombstones,
         index=index,
@@ -1077,6 +1085,10 @@ def _remember_archives(config: Config, cache: ArchiveCache, checked: _Checked) -
         )
     cache.save(records)
 
+
+#: How long an archive document keeps a retracted story's tombstone (the longest period
+#: `retractions.tombstone_days` allows; RFC 5005 clients cache archives indefinitely).
+ARCHIVE_TOMBSTONE_DAYS = 3650
 
 #: How many times a build leaves out the articles whose items do not validate and renders again.
 QUARANTINE_ROUNDS = 3

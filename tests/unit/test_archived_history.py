@@ -3,7 +3,7 @@ and a story retracted after its month was archived leaves that archive with a to
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -65,3 +65,19 @@ def test_an_archived_item_shows_its_correction(site: Path) -> None:
     entry = next(e for e in parsed.entries if e.title == "Story s-07-26")
     assert "The quay is the north quay." in entry.content[0].value
     assert datetime.fromisoformat(entry.updated) == datetime(2026, 7, 27, 8, tzinfo=UTC)
+
+
+def test_an_archive_keeps_its_tombstone_after_the_feeds_period(site: Path) -> None:
+    build(site)
+    write_article(
+        site,
+        "s-08-22",
+        datetime(2026, 8, 22, 9, tzinfo=UTC),
+        retracted='{date = 2026-11-24T10:00:00Z, reason = "The story was wrong."}',
+    )
+    build(site)
+    later = NOW + timedelta(days=31)  # past retractions.tombstone_days (30)
+    build(site, later)
+    assert b"deleted-entry" not in (site / "output/atom.xml").read_bytes()
+    archived = etree.fromstring((site / "output/archive/2026-08/atom.xml").read_bytes())
+    assert len(archived.findall(f"{AT}deleted-entry")) == 1
