@@ -152,7 +152,9 @@ class Planner:
             else:
                 upcoming.append((next_embargo, "embargo"))
 
-        if last_change is not None and (last_build is None or last_change > last_build):
+        # A change seen at the very moment the last build started came after that build's
+        # look at the repository (the watching hands its changes to a build as it starts).
+        if last_change is not None and (last_build is None or last_change >= last_build):
             start = first_change or last_change
             ready = min(last_change + debounce, start + WATCH_MAX_DELAY)
             if ready <= now:
