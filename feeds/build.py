@@ -1005,7 +1005,7 @@ class _ArchiveRun:
             digest.update(repr(self.tombstones.get(spec.archive_file(fmt, key), ())).encode())
         for brief in articles:
             stamp = stamps.get(brief.rel_path)
-            digest.update(f"\0{brief.id}\0{brief.rel_path}\0{stamp!r}\0{brief!r}".encode())
+            digest.update(f"\0{brief.id}\0{brief.rel_path}\0{stamp!r}".encode())
         return digest.hexdigest()
 
     def _unchanged(self, spec: FeedSpec, fmt: Format, key: str, digest: str) -> _KeptArchive | None:
@@ -1334,7 +1334,11 @@ def _prune_renditions(store: RenditionStore, entries: EntryCache, archived: _Arc
         for file in image.files()
     ]
     keep.extend(file.source for image in archived.images for file in image.files())
-    keep.extend(Path(path) for kept in archived.kept for path, _ in kept.record.depends)
+    # Only the files in the store's folder (most depends are articles' own images), each once:
+    # a large feed's archives name tens of thousands.
+    folder = f"{store.folder}{os.sep}"
+    kept = {path for k in archived.kept for path, _ in k.record.depends if path.startswith(folder)}
+    keep.extend(Path(path) for path in sorted(kept))
     removed = store.prune(keep)
     if removed:
         log.debug("removed %d unused renditions from the cache", removed)

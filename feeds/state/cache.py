@@ -420,6 +420,8 @@ class ArchiveCache:
 
     def save(self, records: dict[str, ArchiveRecord]) -> None:
         """Replace the records by those of the archives this build published or kept."""
+        if records == self.records and self.path.exists():
+            return  # not even serialised: a large feed's records are megabytes
         self.records = records
         save_json(
             self.path,

@@ -157,6 +157,8 @@ def record_published(
             source=article.rel_path,
             feeds=tuple(sorted(held)),
         )
+    if merged == registry and registry:
+        return  # unchanged: not serialised again (with archives it holds every article)
     items = [asdict(record) for record in sorted(merged.values(), key=lambda r: r.id)]
     _save(store, REGISTRY_FILE, {"version": _VERSION, "items": items})
 
