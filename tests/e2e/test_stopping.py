@@ -14,11 +14,15 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from feeds.model import Site
+from feeds.sources.files.scan import scan_repository
+from feeds.stopping import BuildStopped, Cancellation
 from tests.e2e.test_daemon import feeds, feeds_command, wait_for
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
@@ -38,6 +42,9 @@ ARTICLES = 3000
 
 #: How long a stop may take: a few polls of the workers' results, the exit.
 PROMPT = 5.0
+
+#: How long killed workers may take to be gone (their exit is the kernel's, on a loaded machine).
+GONE = 10.0
 
 
 def write_story(folder: Path, number: int) -> None:
@@ -183,7 +190,7 @@ def test_feeds_build_stops_at_once_and_publishes_nothing(project: Path, how: str
         assert code == 130, text
         assert "stopped while reading the articles: nothing of this build was published" in text
         assert "Traceback" not in text  # the workers did not take the Ctrl-C themselves
-        wait_for(gone(workers), 2, "the workers ended with the build")
+        wait_for(gone(workers), GONE, "the workers ended with the build")
     assert snapshot(project / "output") == before
     # Nothing half-done stays behind: the next build publishes the new stories.
     again = feeds("build", cwd=project)
@@ -210,7 +217,7 @@ def test_the_daemon_abandons_its_build_on_sigterm_and_its_workers_have_default_h
         assert code == 0, text
         assert "build (start) abandoned: stopping" in text
         assert "stopped" in text.splitlines()[-1]
-        wait_for(gone(workers), 2, "the workers ended with the daemon")
+        wait_for(gone(workers), GONE, "the workers ended with the daemon")
     assert snapshot(project / "output") == before
 
 
@@ -219,4 +226,47 @@ def test_workers_die_with_a_daemon_killed_outright(project: Path) -> None:
         workers = frozen_workers(process, log)  # frozen: on their own they would never end
         process.kill()
         process.wait(timeout=10)
-        wait_for(gone(workers), 5, f"the orphaned workers {workers} to die (PR_SET_PDEATHSIG)")
+        wait_for(gone(workers), GONE, f"the orphaned workers {workers} to die (PR_SET_PDEATHSIG)")
+
+
+def test_a_stopped_scan_kills_its_workers_before_it_returns(tmp_path: Path) -> None:
+    # In this process: the workers must be gone because the scan ended them, not because
+    # their parent died (PR_SET_PDEATHSIG exists on Linux only).
+    news = tmp_path / "articles" / "news"
+    news.mkdir(parents=True)
+    for number in range(ARTICLES):
+        write_story(news, number)
+    others = set(children(os.getpid()))
+    stop = threading.Event()
+    workers: list[int] = []
+
+    def freeze_then_stop() -> None:
+        def appeared() -> bool:
+            workers[:] = [pid for pid in children(os.getpid()) if pid not in others]
+            return len(workers) >= 2
+
+        wait_for(appeared, 30, "the scan's worker processes")
+        SEEN.extend(workers)
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        stop.set()
+
+    helper = threading.Thread(target=freeze_then_stop)
+    helper.start()
+    try:
+        with pytest.raises(BuildStopped, match="stopped while reading the articles"):
+            scan_repository(
+                tmp_path / "articles",
+                Site(url="https://news.example.org/", timezone="UTC"),
+                workers=2,
+                stop=Cancellation(stop),
+            )
+        helper.join()
+        assert workers
+        assert not any(alive(pid) for pid in workers)
+    finally:
+        helper.join()
+        for pid in SEEN:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        SEEN.clear()

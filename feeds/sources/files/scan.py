@@ -199,15 +199,18 @@ def _end_workers(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued and kill every worker of `pool` (the pool cannot be used
     afterwards). SIGKILL, not SIGTERM: a worker holds nothing to save, and a stopped one
     (SIGSTOP, a debugger) must go too."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    kill = getattr(pool, "kill_workers", None)  # Python 3.14
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14 (it shuts the pool down too)
     if kill is not None:
         kill()
         return
-    processes = getattr(pool, "_processes", None) or {}
-    for process in list(processes.values()):
+    # Taken before the shutdown, which lets go of them.
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         with contextlib.suppress(OSError):
             process.kill()
+    for process in processes:
+        process.join(timeout=5)
 
 
 #: How often a wait for the scan's workers looks whether the build must stop.
