@@ -199,9 +199,11 @@ class Daemon:
         if self._until_rescan(now) <= 0:
             reasons = (*reasons, "rescan")
         if reasons and not self.control.stop.is_set():
-            # Without watching nobody can tell what changed: each build rescans.
+            # Without watching nobody can tell what changed: each build rescans. A database
+            # tells itself (the scan reads the rows changed since the version it saw).
             changes, self._changes = self._changes, set()
-            self._build(now, reasons, changes if self.watcher is not None else None)
+            told_all = self.watcher is not None or self.cluster is not None
+            self._build(now, reasons, changes if told_all else None)
             now = self.clock()
             decision = self._decide(now)
             self._update_status(state="running", decision=decision)
