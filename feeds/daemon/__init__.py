@@ -232,9 +232,14 @@ class Daemon:
             reasons = (*reasons, "rescan")
         if reasons and not self.control.stop.is_set():
             # What changed since the last build (None: unknown, everything may have; the
-            # index then walks and reads the whole repository again).
+            # index then walks and reads the whole repository again). A database tells its
+            # changes itself: the scan reads the rows changed since the version it saw.
             changes = self.watching.take() if self.watching is not None else None
-            self._build(now, reasons, None if forced or told else changes)
+            if forced:
+                changes = None
+            elif self.cluster is not None:
+                changes = frozenset()
+            self._build(now, reasons, changes)
             now = self.clock()
             decision = self._decide(now)
             self._update_status(state="running", decision=decision)

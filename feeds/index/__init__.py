@@ -27,6 +27,7 @@ from feeds.config import Config
 from feeds.errors import ArticleError
 from feeds.index.articles import Articles, Selection
 from feeds.model import Brief, Entry, FeedSpec, Format, RenderedFeed, ScanResult
+from feeds.scan.slices import release_value_keys
 from feeds.sources import ArticleSource, Listing
 from feeds.sources.fields import shared_values
 from feeds.sources.files import FileSource
@@ -125,10 +126,14 @@ class ResidentIndex:
         return index_key(config) == self.key
 
     def release(self) -> None:
-        """Drop everything held (the daemon stops or makes a new index)."""
+        """Drop everything held (the daemon stops or makes a new index), the caches of values
+        its articles filled in the process too."""
         self._rendered.clear()
         self._reports.clear()
         self._shared.clear()
+        release_value_keys()
+        if self._live is not None:
+            self._live = LiveListing(self._root)
         self._scan = None
         self._articles = Articles()
         self.scan_cache = self.entries = None

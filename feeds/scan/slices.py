@@ -67,6 +67,11 @@ def _value_keys(values: tuple[str, ...]) -> frozenset[str]:
     return frozenset(value_key(value) for value in values)
 
 
+def release_value_keys() -> None:
+    """Forget the value keys made so far (the daemon's index is released)."""
+    _value_keys.cache_clear()
+
+
 def matches(article: Brief, spec: FeedSpec) -> bool:
     """Whether the article passes every filter of the feed (AND across fields, OR within one)."""
     for key, wanted in filters_of(spec).items():
