@@ -243,8 +243,10 @@ class Daemon:
     def _build(
         self, now: datetime, reasons: tuple[str, ...], changes: Collection[str] | None
     ) -> None:
-        """Publish once; `changes` are the repository keys changed since the last build
-        (None: unknown, everything may have changed)."""
+        """Publish once; `changes` are the repository keys the watch told of since the last
+        build (`feeds.sources.ChangeFeed`; None: unknown, everything may have changed). A
+        change it has not told of yet (the scan's next round, a move out still held back)
+        comes with a later build."""
         self.last_build = now
         why = "+".join(dict.fromkeys(reasons))
         if changes is not None:
