@@ -2,7 +2,7 @@
 (Rust's notify) and watchdog (inotify through ctypes) -- the measurements issue 16 chose by.
 
 Run: .venv/bin/python benchmarks/bench_watch.py [--files 100000] [--folders 400] [--idle 30]
-     [--samples 20] [--methods poll,watchfiles:10,watchfiles:50,watchdog]
+     [--samples 20] [--methods poll,watchfiles:10,watchfiles:50,watchdog,feeds]
 
 The tree is generated once under ``--workdir`` (default /tmp/feeds-bench-watch) and reused. Each
 method runs in its own worker process (so memory is its own) and measures:
@@ -16,7 +16,9 @@ method runs in its own worker process (so memory is its own) and measures:
 - idle CPU: user + system time of the worker while waiting for changes that never come, over
   ``--idle`` seconds, as a share of one core.
 
-``watchfiles:N`` waits with ``RustNotify.watch`` stepping every N ms (its default is 50; the
+``feeds`` is what the daemon runs: `feeds.daemon.watch.RepositoryWatch` on watchdog, with the
+reader's ignore rules and a look at the repository folder every second. ``watchfiles:N`` waits
+with ``RustNotify.watch`` stepping every N ms (its default is 50; the
 step bounds both its latency, about two steps, and its idle wake-ups). Install both libraries
 first (``pip install watchfiles watchdog``); a missing one is reported, not measured.
 """
@@ -200,9 +202,43 @@ class Watchdog(Method):
         self.observer.join()
 
 
+class Feeds(Method):
+    """What feeds runs: RepositoryWatch ("auto": watchdog, the ignore rules, the root check)."""
+
+    def prepare(self) -> None:
+        sys.path.insert(0, str(REPO))
+        import feeds.daemon.inotify  # noqa: PLC0415
+        import feeds.daemon.watch  # noqa: PLC0415, F401
+
+    def start(self, tree: Path) -> None:
+        from feeds.daemon.watch import RepositoryWatch  # noqa: PLC0415
+
+        self.feed = RepositoryWatch(tree, "auto", threading.Event())
+        assert self.feed.method == "inotify", self.feed.describe()
+        self.root = str(tree)
+
+    def wait_for(self, path: str, deadline: float) -> bool:
+        key = path[len(self.root) + 1 :]
+        while (left := deadline - time.monotonic()) > 0:
+            got = self.feed.wait(left)
+            if got and key in got:
+                return True
+        return False
+
+    def idle(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            self.feed.wait(min(2.0, left))  # as the daemon does: at most 2 s at a time
+
+    def stop(self) -> None:
+        self.feed.close()
+
+
 def make_method(name: str) -> Method:
     if name == "poll":
         return Poll()
+    if name == "feeds":
+        return Feeds()
     if name.startswith("watchfiles"):
         _, _, step = name.partition(":")
         return Watchfiles(int(step or 50))
@@ -263,7 +299,7 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=30.0)
     parser.add_argument("--samples", type=int, default=20)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/feeds-bench-watch"))
-    parser.add_argument("--methods", default="poll,watchfiles:10,watchfiles:50,watchdog")
+    parser.add_argument("--methods", default="poll,watchfiles:10,watchfiles:50,watchdog,feeds")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--tree", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()

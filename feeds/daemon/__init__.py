@@ -272,8 +272,10 @@ class Daemon:
     def _build(
         self, now: datetime, reasons: tuple[str, ...], changes: Collection[str] | None = None
     ) -> None:
-        """One build for `reasons`, told the repository paths that changed since the last
-        one (`changes`; None: unknown, so the index rescans everything)."""
+        """One build for `reasons`, told the repository keys the watch told of since the last
+        build (`feeds.sources.ChangeFeed`; None: unknown, so the index rescans everything). A
+        change it has not told of yet (the scan's next round, a move out still held back)
+        comes with a later build."""
         self.last_build = now
         why = "+".join(dict.fromkeys(reasons))
         if changes is not None:

@@ -396,8 +396,10 @@ def _kernel(root: Path, wake: threading.Event, method: WatchMethod) -> _Kernel:
 
 
 def _unavailable(root: Path, exc: OSError, method: WatchMethod) -> str:
-    instead = "scanning the repository instead, which notices a change later" + (
-        "" if method == "auto" else ' (set [schedule] watch_method = "auto" to allow it)'
+    instead = (
+        "scanning the repository instead, which notices a change later"
+        if method == "auto"
+        else 'set [schedule] watch_method = "auto" to scan the repository instead'
     )
     if exc.errno == errno.ENOSPC:
         limit = _read_limit("max_user_watches")

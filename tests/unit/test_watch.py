@@ -253,7 +253,7 @@ def test_watch_method_inotify_without_the_kernels_notification_is_a_located_erro
     message = str(caught.value)
     assert message.startswith(f'{tmp_path / "config.toml"}: schedule.watch_method = "inotify": ')
     assert "the repository folder does not exist" in message
-    assert 'set [schedule] watch_method = "auto"' in message
+    assert 'set [schedule] watch_method = "auto" to scan the repository instead' in message
     with pytest.raises(WatchUnavailableError):
         RepositoryWatch(tmp_path / "nowhere", "inotify", threading.Event())
     # auto scans instead (and the scan sees the folder once it exists).
