@@ -381,6 +381,7 @@ def _publish(
             retirements.registry,
             [*in_feeds, *rendering.archived.articles],
             _atom_feeds_of(checked),
+            stored=registry,  # as loaded: this build's retirements are news to it
         )
         records = [_record(feed) for feed in [*rendering.feeds, *checked.emptied]]
         records.extend(kept.feed_record() for kept in rendering.archived.kept)

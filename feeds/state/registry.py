@@ -134,6 +134,8 @@ def record_published(
     registry: Mapping[str, Published],
     articles: Iterable[Article],
     feeds_of: Mapping[str, Collection[str]] | None = None,
+    *,
+    stored: Mapping[str, Published] | None = None,
 ) -> None:
     """Add (or refresh) the records of the articles just published; rewrite only on change.
 
@@ -143,6 +145,8 @@ def record_published(
         articles: The articles this build published.
         feeds_of: Article id -> the Atom feed files that carry it now (added to those that
             carried it before).
+        stored: The registry as the store holds it (default `registry`): nothing is written
+            when the result equals it.
     """
     merged = dict(registry)
     carried = feeds_of or {}
@@ -157,7 +161,7 @@ def record_published(
             source=article.rel_path,
             feeds=tuple(sorted(held)),
         )
-    if merged == registry and registry:
+    if merged and merged == (registry if stored is None else stored):
         return  # unchanged: not serialised again (with archives it holds every article)
     items = [asdict(record) for record in sorted(merged.values(), key=lambda r: r.id)]
     _save(store, REGISTRY_FILE, {"version": _VERSION, "items": items})
