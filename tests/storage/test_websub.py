@@ -23,8 +23,15 @@ def hub2() -> Hub:
 
 
 def feed_urls(site: Site, rels: set[str]) -> set[str]:
+    return feed_urls_of(site.public_url, rels)
+
+
+def feed_urls_of(public_url: str, rels: set[str]) -> set[str]:
+    """The subscription documents among `rels` (archive documents are never announced)."""
     return {
-        site.public_url + rel for rel in rels if rel.endswith(("rss.xml", "atom.xml", "feed.json"))
+        public_url + rel
+        for rel in rels
+        if rel.endswith(("rss.xml", "atom.xml", "feed.json")) and "archive" not in rel.split("/")
     }
 
 
@@ -119,8 +126,8 @@ def test_a_local_folder_target_announces_too_and_a_preview_never_does(
         done = run_feeds("build", "--now", NOW, cwd=tmp_path, env={})
         assert done.returncode == 0, done.stderr
         files = local_files(output)
-        feeds = {rel for rel in files if rel.endswith(("rss.xml", "atom.xml", "feed.json"))}
-        assert sorted(p.url for p in hub.pings) == sorted(public + rel for rel in feeds)
+        feeds = feed_urls_of(public, set(files))
+        assert sorted(p.url for p in hub.pings) == sorted(feeds)
         for ping in hub.pings:
             assert ping.body == files[ping.url.removeprefix(public)]
             assert set(ping.media.values()) <= {200}
