@@ -40,8 +40,9 @@ every = "1h"
 #: Enough files for the scan to read them in worker processes (PARALLEL_MIN_FILES is 2,000).
 ARTICLES = 3000
 
-#: How long a stop may take: a few polls of the workers' results, the exit.
-PROMPT = 5.0
+#: How long a stop may take: a few polls of the workers' results and the exit (on a loaded
+#: machine: a full suite next to others ran it slower).
+PROMPT = 10.0
 
 #: How long killed workers may take to be gone (their exit is the kernel's, on a loaded machine).
 GONE = 10.0
