@@ -3,7 +3,9 @@
 import dataclasses
 from pathlib import Path
 
-from hypothesis import given
+import cmarkgfm
+from cmarkgfm.cmark import Options
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.load.markup import (
@@ -277,3 +279,34 @@ def test_credit_line_carries_the_notice_linked_to_the_licence_all_escaped() -> N
         '<a href="https://example.org/l" rel="license">Licence</a>'
     )
     assert credit_html(image(caption="", credit="", copyright="© X")) == "© X"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "# T",
+                "*e*",
+                "~~s~~",
+                "| a | b |",
+                "|---|---|",
+                "<div>x</div>",
+                "```",
+                "- i",
+                "é",
+                "\n",
+            ]
+        )
+        | st.text(max_size=20),
+        max_size=12,
+    )
+)
+def test_markdown_renders_as_cmark_gfm_itself_renders_it(parts: list[str]) -> None:
+    # render_markdown drives cmark-gfm step by step to free what cmarkgfm's own function
+    # leaks; the HTML must be the very same.
+    text = "\n".join(parts)
+    expected = cmarkgfm.markdown_to_html_with_extensions(
+        text, options=Options.CMARK_OPT_UNSAFE, extensions=["table", "strikethrough"]
+    )
+    assert render_markdown(text) == expected
