@@ -831,17 +831,8 @@ class _KeptArchive:
     record: ArchiveRecord
 
     def feed_record(self) -> FeedRecord:
-        spec = self.spec
-        return FeedRecord(
-            rel_path=self.rel_path,
-            name=spec.name,
-            group=spec.group,
-            format=self.format,
-            title=spec.title,
-            description=spec.description,
-            path=spec.path,
-            updated=self.record.updated,
-            items=self.record.items,
+        return _feed_record(
+            self.spec, self.format, self.rel_path, self.record.updated, self.record.items
         )
 
 
@@ -1388,17 +1379,24 @@ def _remember(
 
 
 def _record(feed: RenderedFeed) -> FeedRecord:
-    spec = feed.spec
+    updated = feed.updated.isoformat() if feed.updated else ""
+    return _feed_record(feed.spec, feed.format, feed.rel_path, updated, len(feed.article_ids))
+
+
+def _feed_record(
+    spec: FeedSpec, fmt: Format, rel_path: str, updated: str, items: int
+) -> FeedRecord:
+    """The record of a published feed document (a subscription document or an archive)."""
     return FeedRecord(
-        rel_path=feed.rel_path,
+        rel_path=rel_path,
         name=spec.name,
         group=spec.group,
-        format=feed.format,
+        format=fmt,
         title=spec.title,
         description=spec.description,
         path=spec.path,
-        updated=feed.updated.isoformat() if feed.updated else "",
-        items=len(feed.article_ids),
+        updated=updated,
+        items=items,
     )
 
 
