@@ -317,10 +317,15 @@ def _publish(
         scan = rule_out_duplicates(scan, now)
     stop.check("reading the articles")  # a source that does not look itself
     registry = load_registry(store)
+
     # Retracted and deleted articles retire their ids; one that comes back under a retired
     # id is refused (readers were told it is deleted).
-    present = {a.rel_path for a in scan.articles} | {p.path for p in scan.problems}
-    retirements = retire(registry, scan.articles, present, now)
+    def present() -> set[str]:
+        return {a.rel_path for a in scan.articles} | {p.path for p in scan.problems}
+
+    retirements = retire(
+        registry, scan.articles, present, now, ids=None if chosen is None else chosen.ids
+    )
     refused = retirements.refused
     if chosen is None:
         candidates = feed_order(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Container, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -182,8 +182,10 @@ class Retirements:
 def retire(
     registry: Mapping[str, Published],
     articles: Sequence[Brief],
-    present: Collection[str],
+    present: Callable[[], Collection[str]],
     now: datetime,
+    *,
+    ids: Container[str] | None = None,
 ) -> Retirements:
     """Retire the ids of published articles that are retracted or gone, and refuse the
     articles that carry an id retired before.
@@ -196,8 +198,11 @@ def retire(
     Args:
         registry: The registry as loaded.
         articles: Every article of the scan (duplicates ruled out).
-        present: The paths of every article the source lists (also those with problems).
+        present: Makes the paths of every article the source lists (also those with
+            problems): asked only when a published id is missing from `ids`.
         now: This build's moment.
+        ids: Every article's id, when the caller knows them already (default: from
+            `articles`).
     """
     merged = dict(registry)
     now = now.replace(microsecond=0)
@@ -232,12 +237,11 @@ def retire(
                     f" says it was deleted at {when.isoformat()}; correct the date",
                 )
             )
-    ids = {a.id for a in articles}
-    missing = [
-        r
-        for r in registry.values()
-        if not r.retired and r.id not in ids and r.source not in present
-    ]
+    known = {a.id for a in articles} if ids is None else ids
+    missing = [r for r in registry.values() if not r.retired and r.id not in known]
+    if missing:  # rare: a published id no article carries now (deleted, or given another)
+        listed = present()
+        missing = [r for r in missing if r.source not in listed]
     if missing:  # rare: only then the URLs and titles are worth collecting
         urls = {a.url for a in articles}
         titles = {a.title for a in articles}

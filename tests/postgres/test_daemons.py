@@ -250,6 +250,8 @@ def test_one_leader_publishes_and_a_standby_takes_over_when_it_is_killed(
     start = time.time()
     insert(database_url, "news/one.md", "Story one")
     wait_for(lambda: "Story one" in feed(project), 10, "the first change")
+    # The recording notes a step's end just after the file is replaced: wait for the note.
+    wait_for(lambda: bool(published_by(project, "rss.xml", start)), 5, "the step's record")
     assert published_by(project, "rss.xml", start) == {leader.pid}
 
     status = json.loads(
@@ -280,6 +282,7 @@ def test_one_leader_publishes_and_a_standby_takes_over_when_it_is_killed(
     )
     print(f"killed the leader -> the next change live in {took:.2f} s")
     survivors = [d for d in daemons if d is not leader]
+    wait_for(lambda: bool(published_by(project, "rss.xml", killed_at)), 5, "the step's record")
     by = published_by(project, "rss.xml", killed_at)
     assert len(by) == 1 and by <= {d.pid for d in survivors}
     wait_for(lambda: leader_of(survivors) is not None, 10, "one leader among the survivors")
