@@ -341,7 +341,7 @@ def _publish(
     # stories that left it (its bytes then change once, when the story goes, not again when
     # the feeds' period ends).
     archived_stones = tombstones
-    if config.tombstone_days > 0:
+    if config.tombstone_days > 0 and any(spec.archive is not None for spec in config.feeds):
         archived_stones = tombstones_by_feed(
             retirements.registry, now, ARCHIVE_TOMBSTONE_DAYS, zone
         )[0]
